@@ -1,0 +1,92 @@
+import { parseIpv4Block, isNetworkAddress, type Ipv4Block } from "./cidr.js";
+import { ConfigError } from "./errors.js";
+
+export type OnStop = "keep" | "remove";
+export type SourceDestCheckPolicy = "disable" | "leave";
+
+export interface ClusterTag {
+  readonly key: string;
+  /** When absent, carrying the key is enough. */
+  readonly value?: string;
+}
+
+export interface Config {
+  /** Empty: each worker's subnet table, else its VPC's main table. */
+  readonly routeTableIds: readonly string[];
+  readonly clusterCidr: Ipv4Block;
+  readonly podCidrTag: string;
+  readonly clusterTag?: ClusterTag;
+  readonly onStop: OnStop;
+  readonly sourceDestCheck: SourceDestCheckPolicy;
+  readonly dryRun: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const ROUTE_TABLE_ID = /^rtb-[0-9a-f]{8,17}$/;
+const TAG_KEY_MAX = 128;
+const TAG_VALUE_MAX = 256;
+
+/** Reads and validates pod-routes' settings; throws a ConfigError naming the first bad variable. */
+export function parseConfig(env: Env): Config {
+  const clusterTag = parseClusterTag(read(env, "CLUSTER_TAG", ""));
+  return {
+    routeTableIds: parseRouteTableIds(read(env, "ROUTE_TABLE_IDS", "")),
+    clusterCidr: parseClusterCidr(read(env, "CLUSTER_CIDR", "10.200.0.0/16")),
+    podCidrTag: parseTagKey("POD_CIDR_TAG", read(env, "POD_CIDR_TAG", "pod-cidr")),
+    ...(clusterTag ? { clusterTag } : {}),
+    onStop: oneOf("ON_STOP", read(env, "ON_STOP", "keep"), ["keep", "remove"] as const),
+    sourceDestCheck: oneOf("SOURCE_DEST_CHECK", read(env, "SOURCE_DEST_CHECK", "disable"), ["disable", "leave"] as const),
+    dryRun: oneOf("DRY_RUN", read(env, "DRY_RUN", "false"), ["true", "false"] as const) === "true",
+  };
+}
+
+function read(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? fallback : value;
+}
+
+function parseRouteTableIds(value: string): string[] {
+  if (value === "") return [];
+  const ids = value.split(",").map((id) => id.trim());
+  for (const id of ids) {
+    if (!ROUTE_TABLE_ID.test(id)) {
+      throw new ConfigError("ROUTE_TABLE_IDS", value, `${JSON.stringify(id)} is not a route table id (rtb-…); separate ids with commas`);
+    }
+  }
+  return [...new Set(ids)];
+}
+
+function parseClusterCidr(value: string): Ipv4Block {
+  const block = parseIpv4Block(value);
+  if (!block) throw new ConfigError("CLUSTER_CIDR", value, "expected an IPv4 CIDR block such as 10.200.0.0/16");
+  if (!isNetworkAddress(block)) {
+    throw new ConfigError("CLUSTER_CIDR", value, "host bits are set; use the block's network address");
+  }
+  if (block.prefixLength === 0) throw new ConfigError("CLUSTER_CIDR", value, "0.0.0.0/0 would claim every route, the default route included");
+  return block;
+}
+
+function parseTagKey(variable: string, key: string): string {
+  if (key.length > TAG_KEY_MAX) throw new ConfigError(variable, key, `tag keys are at most ${TAG_KEY_MAX} characters`);
+  if (key.toLowerCase().startsWith("aws:")) throw new ConfigError(variable, key, "the aws: prefix is reserved by AWS");
+  return key;
+}
+
+function parseClusterTag(value: string): ClusterTag | undefined {
+  if (value === "") return undefined;
+  const separator = value.indexOf("=");
+  if (separator === -1) return { key: parseTagKey("CLUSTER_TAG", value) };
+  const key = value.slice(0, separator).trim();
+  const tagValue = value.slice(separator + 1).trim();
+  if (key === "") throw new ConfigError("CLUSTER_TAG", value, "expected KEY or KEY=VALUE; the key is empty");
+  if (tagValue.length > TAG_VALUE_MAX) throw new ConfigError("CLUSTER_TAG", value, `tag values are at most ${TAG_VALUE_MAX} characters`);
+  parseTagKey("CLUSTER_TAG", key);
+  return { key, value: tagValue };
+}
+
+function oneOf<T extends string>(variable: string, value: string, allowed: readonly T[]): T {
+  const match = allowed.find((option) => option === value.toLowerCase());
+  if (match === undefined) throw new ConfigError(variable, value, `expected one of: ${allowed.join(", ")}`);
+  return match;
+}

@@ -1,0 +1,180 @@
+import {
+  CreateRouteCommand,
+  DeleteRouteCommand,
+  DescribeNetworkInterfacesCommand,
+  ModifyInstanceAttributeCommand,
+  ModifyNetworkInterfaceAttributeCommand,
+  ReplaceRouteCommand,
+  paginateDescribeInstances,
+  paginateDescribeRouteTables,
+  type EC2Client,
+  type Filter,
+  type Instance,
+  type Route,
+  type RouteTable,
+} from "@aws-sdk/client-ec2";
+import type { ClusterTag } from "./config.js";
+import { awsErrorCode, RouteTableNotFoundError } from "./errors.js";
+import type { ObservedRoute, ObservedTable, RouteTarget } from "./model.js";
+
+export interface InstanceQuery {
+  readonly instanceIds?: readonly string[];
+  readonly tagKey?: string;
+  readonly clusterTag?: ClusterTag;
+  readonly states?: readonly string[];
+}
+
+export interface TableQuery {
+  readonly routeTableIds?: readonly string[];
+  readonly vpcIds?: readonly string[];
+  /** Tables with a route to this instance: how to find a vanished instance's tables. */
+  readonly routeToInstanceId?: string;
+}
+
+/** The EC2 calls pod-routes makes, and nothing else. */
+export interface Ec2Port {
+  describeInstances(query: InstanceQuery): Promise<Instance[]>;
+  describeRouteTables(query: TableQuery): Promise<ObservedTable[]>;
+  /** Maps ENI ids to the instance each is attached to; detached or unknown ENIs are absent. */
+  describeInterfaceOwners(interfaceIds: readonly string[]): Promise<Map<string, string>>;
+  createRoute(routeTableId: string, cidr: string, target: RouteTarget): Promise<void>;
+  replaceRoute(routeTableId: string, cidr: string, target: RouteTarget): Promise<void>;
+  deleteRoute(routeTableId: string, cidr: string): Promise<void>;
+  disableSourceDestCheck(target: RouteTarget): Promise<void>;
+}
+
+const INSTANCE_PAGE_SIZE = 1000;
+
+export function ec2Adapter(client: EC2Client): Ec2Port {
+  return {
+    async describeInstances(query) {
+      const instances: Instance[] = [];
+      const pages = paginateDescribeInstances({ client, pageSize: INSTANCE_PAGE_SIZE }, { Filters: instanceFilters(query) });
+      for await (const page of pages) {
+        for (const reservation of page.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
+      }
+      return instances;
+    },
+
+    async describeRouteTables(query) {
+      const tables: ObservedTable[] = [];
+      const input = query.routeTableIds ? { RouteTableIds: [...query.routeTableIds] } : { Filters: tableFilters(query) };
+      try {
+        for await (const page of paginateDescribeRouteTables({ client }, input)) {
+          for (const table of page.RouteTables ?? []) tables.push(toObservedTable(table));
+        }
+      } catch (error) {
+        if (/^InvalidRouteTableI[Dd]\.NotFound$/.test(awsErrorCode(error) ?? "")) {
+          throw new RouteTableNotFoundError(
+            `route table(s) ${query.routeTableIds?.join(", ")} not found in ${await client.config.region()}: ` +
+              `check ROUTE_TABLE_IDS (${(error as Error).message})`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      return tables;
+    },
+
+    async describeInterfaceOwners(interfaceIds) {
+      const owners = new Map<string, string>();
+      if (interfaceIds.length === 0) return owners;
+      const output = await client.send(
+        new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "network-interface-id", Values: [...interfaceIds] }] }),
+      );
+      for (const eni of output.NetworkInterfaces ?? []) {
+        const owner = eni.Attachment?.InstanceId;
+        if (eni.NetworkInterfaceId && owner) owners.set(eni.NetworkInterfaceId, owner);
+      }
+      return owners;
+    },
+
+    async createRoute(routeTableId, cidr, target) {
+      await client.send(new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }));
+    },
+
+    async replaceRoute(routeTableId, cidr, target) {
+      await client.send(new ReplaceRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }));
+    },
+
+    async deleteRoute(routeTableId, cidr) {
+      await client.send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }));
+    },
+
+    async disableSourceDestCheck(target) {
+      if (target.kind === "instance") {
+        await client.send(new ModifyInstanceAttributeCommand({ InstanceId: target.id, SourceDestCheck: { Value: false } }));
+      } else {
+        await client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: target.id, SourceDestCheck: { Value: false } }));
+      }
+    },
+  };
+}
+
+/** Reduces an EC2 route table to what pod-routes decides on. */
+export function toObservedTable(table: RouteTable): ObservedTable {
+  const routes = table.Routes ?? [];
+  const associations = (table.Associations ?? []).filter((a) => a.AssociationState?.State !== "disassociated");
+  return {
+    routeTableId: table.RouteTableId ?? "",
+    vpcId: table.VpcId ?? "",
+    main: associations.some((association) => association.Main === true),
+    subnetIds: associations.flatMap((association) => (association.SubnetId ? [association.SubnetId] : [])),
+    vpcCidrs: routes.flatMap((route) => (route.GatewayId === "local" && route.DestinationCidrBlock ? [route.DestinationCidrBlock] : [])),
+    routes: routes.flatMap((route) => {
+      const observed = toObservedRoute(route);
+      return observed ? [observed] : [];
+    }),
+  };
+}
+
+function toObservedRoute(route: Route): ObservedRoute | undefined {
+  if (!route.DestinationCidrBlock) return undefined;
+  const foreignTarget =
+    route.GatewayId ??
+    route.NatGatewayId ??
+    route.TransitGatewayId ??
+    route.VpcPeeringConnectionId ??
+    route.LocalGatewayId ??
+    route.CarrierGatewayId ??
+    route.EgressOnlyInternetGatewayId ??
+    route.CoreNetworkArn ??
+    route.OdbNetworkArn;
+  const blackhole = route.State === "blackhole";
+  if (foreignTarget !== undefined) return { destination: route.DestinationCidrBlock, foreignTarget, blackhole };
+  if (route.InstanceId === undefined && route.NetworkInterfaceId === undefined) {
+    return { destination: route.DestinationCidrBlock, foreignTarget: "(unknown target)", blackhole };
+  }
+  return {
+    destination: route.DestinationCidrBlock,
+    ...(route.InstanceId !== undefined ? { instanceId: route.InstanceId } : {}),
+    ...(route.NetworkInterfaceId !== undefined ? { networkInterfaceId: route.NetworkInterfaceId } : {}),
+    blackhole,
+  };
+}
+
+function instanceFilters(query: InstanceQuery): Filter[] {
+  const filters: Filter[] = [];
+  if (query.instanceIds) filters.push({ Name: "instance-id", Values: [...query.instanceIds] });
+  if (query.tagKey) filters.push({ Name: "tag-key", Values: [query.tagKey] });
+  if (query.clusterTag) {
+    filters.push(
+      query.clusterTag.value === undefined
+        ? { Name: "tag-key", Values: [query.clusterTag.key] }
+        : { Name: `tag:${query.clusterTag.key}`, Values: [query.clusterTag.value] },
+    );
+  }
+  if (query.states) filters.push({ Name: "instance-state-name", Values: [...query.states] });
+  return filters;
+}
+
+function tableFilters(query: TableQuery): Filter[] {
+  const filters: Filter[] = [];
+  if (query.vpcIds) filters.push({ Name: "vpc-id", Values: [...query.vpcIds] });
+  if (query.routeToInstanceId) filters.push({ Name: "route.instance-id", Values: [query.routeToInstanceId] });
+  return filters;
+}
+
+function targetParameter(target: RouteTarget): { InstanceId: string } | { NetworkInterfaceId: string } {
+  return target.kind === "instance" ? { InstanceId: target.id } : { NetworkInterfaceId: target.id };
+}

@@ -1,0 +1,64 @@
+/** What pod-routes observes in EC2, reduced to the facts its decisions depend on. */
+
+/** A route with an IPv4 destination. Routes without one (IPv6, prefix lists) are never observed. */
+export interface ObservedRoute {
+  readonly destination: string;
+  readonly instanceId?: string;
+  readonly networkInterfaceId?: string;
+  /** A gateway, NAT, endpoint, peering or other target: never pod-routes' to change. */
+  readonly foreignTarget?: string;
+  readonly blackhole: boolean;
+}
+
+export interface ObservedTable {
+  readonly routeTableId: string;
+  readonly vpcId: string;
+  readonly main: boolean;
+  readonly subnetIds: readonly string[];
+  /** The VPC's CIDR blocks, from the table's `local` routes. */
+  readonly vpcCidrs: readonly string[];
+  readonly routes: readonly ObservedRoute[];
+}
+
+/** Where a route to a worker points: the instance, or its primary ENI when it has several. */
+export type RouteTarget =
+  | { readonly kind: "instance"; readonly id: string }
+  | { readonly kind: "interface"; readonly id: string };
+
+/** How an instance's state bears on its route. */
+export type Lifecycle = "live" | "stopped" | "gone";
+
+/** An instance carrying the pod-CIDR tag (and the cluster tag, when one is configured). */
+export interface Worker {
+  readonly instanceId: string;
+  readonly name?: string;
+  readonly state: string;
+  readonly lifecycle: Lifecycle;
+  readonly vpcId?: string;
+  readonly subnetId?: string;
+  /** The raw tag value; validated per route table, whose VPC CIDRs it must not overlap. */
+  readonly podCidrTag: string;
+  readonly routeTarget: RouteTarget;
+  readonly interfaceIds: readonly string[];
+  /** Of the instance, or of its primary ENI when it has several; undefined when EC2 did not say. */
+  readonly sourceDestCheck?: boolean;
+}
+
+/** What is known of whatever a route points at, keyed by instance or ENI id. */
+export interface TargetFacts {
+  readonly lifecycle: Lifecycle;
+  /** The pod-CIDR tag of the instance, when it has one. */
+  readonly podCidrTag?: string;
+}
+
+/** The id a route points at when it points at an instance or ENI. */
+export function routeTargetId(route: ObservedRoute): string | undefined {
+  return route.foreignTarget === undefined ? (route.instanceId ?? route.networkInterfaceId) : undefined;
+}
+
+/** True when the route points at this worker, by instance id or through one of its ENIs. */
+export function pointsAt(route: ObservedRoute, worker: Worker): boolean {
+  if (route.foreignTarget !== undefined) return false;
+  if (route.instanceId !== undefined) return route.instanceId === worker.instanceId;
+  return route.networkInterfaceId !== undefined && worker.interfaceIds.includes(route.networkInterfaceId);
+}
