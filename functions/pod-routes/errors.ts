@@ -2,15 +2,14 @@
  * Every failure pod-routes reports has a name of its own, so callers (and log queries) can tell a
  * bad tag from a conflict from an AWS outage. Messages name the instance, the value and the fix.
  */
-export class PodRoutesError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+export abstract class PodRoutesError extends Error {
+  /** Spelled out in each class: the bundle is minified, so class names do not survive. */
+  abstract override readonly name: string;
 }
 
 /** An environment variable holds a value pod-routes cannot use. */
 export class ConfigError extends PodRoutesError {
+  override readonly name = "ConfigError";
   constructor(
     readonly variable: string,
     readonly value: string,
@@ -21,10 +20,13 @@ export class ConfigError extends PodRoutesError {
 }
 
 /** The invocation payload is not an event or manual request pod-routes handles. */
-export class UnsupportedEventError extends PodRoutesError {}
+export class UnsupportedEventError extends PodRoutesError {
+  override readonly name = "UnsupportedEventError";
+}
 
 /** A worker's pod-CIDR tag cannot be routed; nothing was changed for it. */
 export class InvalidPodCidrError extends PodRoutesError {
+  override readonly name = "InvalidPodCidrError";
   constructor(
     readonly instanceId: string,
     readonly tag: string,
@@ -39,31 +41,28 @@ export class InvalidPodCidrError extends PodRoutesError {
 }
 
 /** A manual request names an instance that cannot take the requested action. */
-export class NotAWorkerError extends PodRoutesError {}
+export class NotAWorkerError extends PodRoutesError {
+  override readonly name = "NotAWorkerError";
+}
 
 /** EC2 does not show an instance yet that an event just reported as launched (eventual consistency). */
-export class InstanceNotVisibleError extends PodRoutesError {}
+export class InstanceNotVisibleError extends PodRoutesError {
+  override readonly name = "InstanceNotVisibleError";
+}
 
 /** A configured route table does not exist. */
-export class RouteTableNotFoundError extends PodRoutesError {}
+export class RouteTableNotFoundError extends PodRoutesError {
+  override readonly name = "RouteTableNotFoundError";
+}
 
 /** The route table is full: the quota, not pod-routes, must change. */
-export class RouteLimitError extends PodRoutesError {}
-
-/** An EC2 call failed for a reason pod-routes cannot resolve by itself. */
-export class Ec2CallError extends PodRoutesError {
-  constructor(
-    readonly operation: string,
-    readonly code: string,
-    detail: string,
-    cause: unknown,
-  ) {
-    super(`${operation} failed (${code}) ${detail}`, { cause });
-  }
+export class RouteLimitError extends PodRoutesError {
+  override readonly name = "RouteLimitError";
 }
 
 /** Some routes could not be converged; the others were. Lists every failure. */
 export class ReconcileFailedError extends PodRoutesError {
+  override readonly name = "ReconcileFailedError";
   constructor(readonly failures: readonly string[]) {
     super(`${failures.length} route change(s) failed:\n- ${failures.join("\n- ")}`);
   }

@@ -1,0 +1,33 @@
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { afterAll, beforeEach, inject } from "vitest";
+import { resetMoto } from "../support/moto.js";
+import { startRecordingProxy } from "../support/recording-proxy.js";
+
+/**
+ * Integration test harness: the bundled handler talks to moto through a recording proxy (so tests
+ * can see which EC2 calls an event cost); the tests arrange and inspect state on moto directly.
+ */
+const motoEndpoint = inject("motoEndpoint");
+const proxy = await startRecordingProxy(motoEndpoint);
+
+// The bundled handler builds its SDK client from the standard variables, as it does in Lambda.
+Object.assign(process.env, {
+  AWS_ENDPOINT_URL: proxy.endpoint,
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "testing",
+  AWS_SECRET_ACCESS_KEY: "testing",
+});
+
+export const ec2 = new EC2Client({ endpoint: motoEndpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+
+/** The EC2 actions the handler made since the last call. */
+export function handlerCalls(): string[] {
+  return proxy.take();
+}
+
+beforeEach(async () => {
+  await resetMoto(motoEndpoint);
+  proxy.take();
+});
+
+afterAll(() => proxy.close());

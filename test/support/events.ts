@@ -1,0 +1,41 @@
+import { randomUUID } from "node:crypto";
+
+const ACCOUNT = "123456789012";
+const REGION = "us-east-1";
+
+interface EventOptions {
+  readonly time?: string;
+  readonly replayName?: string;
+  readonly id?: string;
+}
+
+/** An EC2 Instance State-change Notification as EventBridge delivers it. */
+export function stateChange(instanceId: string, state: string, options: EventOptions = {}) {
+  return {
+    version: "0",
+    id: options.id ?? randomUUID(),
+    "detail-type": "EC2 Instance State-change Notification",
+    source: "aws.ec2",
+    account: ACCOUNT,
+    time: options.time ?? new Date().toISOString(),
+    region: REGION,
+    resources: [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`],
+    detail: { "instance-id": instanceId, state },
+    ...(options.replayName ? { "replay-name": options.replayName } : {}),
+  };
+}
+
+/** The schedule rule's event: a full sync. */
+export function scheduled(options: EventOptions = {}) {
+  return {
+    version: "0",
+    id: options.id ?? randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: ACCOUNT,
+    time: options.time ?? new Date().toISOString(),
+    region: REGION,
+    resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/pod-routes-sync`],
+    detail: {},
+  };
+}

@@ -1,0 +1,78 @@
+import {
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeRouteTablesCommand,
+  RunInstancesCommand,
+  type EC2Client,
+  type Tag,
+} from "@aws-sdk/client-ec2";
+
+/** The network "Kubernetes the hard way on AWS" builds, as pod-routes finds it. */
+export interface Seed {
+  readonly vpcId: string;
+  readonly subnetId: string;
+  readonly routeTableId: string;
+  readonly internetGatewayId: string;
+  readonly controllerId: string;
+  readonly workers: ReadonlyArray<{ readonly name: string; readonly instanceId: string; readonly podCidr: string }>;
+}
+
+const AMI = "ami-12c6146b";
+
+export async function buildSeed(ec2: EC2Client, workerCount = 3): Promise<Seed> {
+  const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24");
+  const controllerId = await launch(ec2, network.subnetId, [{ Key: "Name", Value: "controller-0" }]);
+  const workers = [];
+  for (let index = 0; index < workerCount; index++) {
+    const name = `worker-${index}`;
+    const podCidr = `10.200.${index}.0/24`;
+    workers.push({ name, podCidr, instanceId: await launchWorker(ec2, network.subnetId, name, podCidr) });
+  }
+  return { ...network, controllerId, workers };
+}
+
+/** A VPC with one subnet whose own route table sends the default route to an internet gateway. */
+export async function buildNetwork(ec2: EC2Client, vpcCidr: string, subnetCidr: string) {
+  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: vpcCidr }))).Vpc!.VpcId!;
+  const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: subnetCidr }))).Subnet!.SubnetId!;
+  const internetGatewayId = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
+  await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: internetGatewayId, VpcId: vpcId }));
+  const routeTableId = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
+  await ec2.send(new AssociateRouteTableCommand({ RouteTableId: routeTableId, SubnetId: subnetId }));
+  await ec2.send(new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: "0.0.0.0/0", GatewayId: internetGatewayId }));
+  return { vpcId, subnetId, routeTableId, internetGatewayId };
+}
+
+export function launchWorker(ec2: EC2Client, subnetId: string, name: string, podCidr: string, extraTags: Tag[] = []): Promise<string> {
+  return launch(ec2, subnetId, [{ Key: "Name", Value: name }, { Key: "pod-cidr", Value: podCidr }, ...extraTags]);
+}
+
+export async function launch(ec2: EC2Client, subnetId: string, tags: Tag[]): Promise<string> {
+  const output = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: AMI,
+      InstanceType: "t3.micro",
+      MinCount: 1,
+      MaxCount: 1,
+      SubnetId: subnetId,
+      TagSpecifications: [{ ResourceType: "instance", Tags: tags }],
+    }),
+  );
+  return output.Instances![0]!.InstanceId!;
+}
+
+/** The table as the seed's verification prints it: destination and target, sorted by destination. */
+export async function routesOf(ec2: EC2Client, routeTableId: string): Promise<Array<[string, string]>> {
+  const table = (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }))).RouteTables![0]!;
+  return (table.Routes ?? [])
+    .map((route): [string, string] => [
+      route.DestinationCidrBlock ?? "",
+      route.GatewayId ?? route.InstanceId ?? route.NetworkInterfaceId ?? route.NatGatewayId ?? "?",
+    ])
+    .sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }));
+}
