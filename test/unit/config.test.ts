@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../functions/pod-routes/config.js";
+import { ConfigError } from "../../functions/pod-routes/errors.js";
+
+describe("parseConfig", () => {
+  it("defaults to the seed's cluster", () => {
+    const config = parseConfig({});
+    expect({ ...config, clusterCidr: config.clusterCidr.text }).toEqual({
+      routeTableIds: [],
+      clusterCidr: "10.200.0.0/16",
+      podCidrTag: "pod-cidr",
+      onStop: "keep",
+      sourceDestCheck: "disable",
+      dryRun: false,
+    });
+  });
+
+  it("reads every setting", () => {
+    const config = parseConfig({
+      ROUTE_TABLE_IDS: "rtb-0123456789abcdef0, rtb-12345678",
+      CLUSTER_CIDR: "172.16.0.0/12",
+      POD_CIDR_TAG: "k8s/pod-cidr",
+      CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s=owned",
+      ON_STOP: "remove",
+      SOURCE_DEST_CHECK: "leave",
+      DRY_RUN: "TRUE",
+    });
+    expect({ ...config, clusterCidr: config.clusterCidr.text }).toEqual({
+      routeTableIds: ["rtb-0123456789abcdef0", "rtb-12345678"],
+      clusterCidr: "172.16.0.0/12",
+      podCidrTag: "k8s/pod-cidr",
+      clusterTag: { key: "kubernetes.io/cluster/hard-k8s", value: "owned" },
+      onStop: "remove",
+      sourceDestCheck: "leave",
+      dryRun: true,
+    });
+  });
+
+  it("takes a bare cluster tag key as 'carries the key'", () => {
+    expect(parseConfig({ CLUSTER_TAG: "hard-k8s" }).clusterTag).toEqual({ key: "hard-k8s" });
+  });
+
+  it.each([
+    ["ROUTE_TABLE_IDS", "rtb-1,subnet-12345678", /"rtb-1" is not a route table id/],
+    ["CLUSTER_CIDR", "10.200.0.0", /expected an IPv4 CIDR block/],
+    ["CLUSTER_CIDR", "10.200.1.0/16", /host bits are set/],
+    ["CLUSTER_CIDR", "0.0.0.0/0", /would claim every route/],
+    ["POD_CIDR_TAG", "aws:pod-cidr", /aws: prefix is reserved/],
+    ["CLUSTER_TAG", "=owned", /the key is empty/],
+    ["ON_STOP", "delete", /expected one of: keep, remove/],
+    ["SOURCE_DEST_CHECK", "off", /expected one of: disable, leave/],
+    ["DRY_RUN", "1", /expected one of: true, false/],
+  ])("refuses %s=%s, naming the variable", (variable, value, reason) => {
+    const parse = () => parseConfig({ [variable]: value });
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow(`${variable}=${JSON.stringify(value)} is invalid`);
+    expect(parse).toThrow(reason);
+  });
+});

@@ -1,0 +1,190 @@
+import { describe, expect, it } from "vitest";
+import type { TargetFacts } from "../../functions/pod-routes/model.js";
+import { contestedTargets, desireFor, planTable, type Claim, type TablePlanInput } from "../../functions/pod-routes/planner.js";
+import { CLUSTER, TABLE_ID, claim, table, to, worker } from "./fixtures.js";
+
+const A = worker("i-aaaaaaaa", "10.200.1.0/24");
+const B = worker("i-bbbbbbbb", "10.200.2.0/24");
+const MULTI = worker("i-cccccccc", "10.200.3.0/24", { routeTarget: { kind: "interface", id: "eni-primary" }, interfaceIds: ["eni-primary", "eni-second"] });
+const STOPPED_A = worker("i-aaaaaaaa", "10.200.1.0/24", { lifecycle: "stopped" });
+const GONE_A = worker("i-aaaaaaaa", "10.200.1.0/24", { lifecycle: "gone" });
+
+function plan(claims: Claim[], routes: Parameters<typeof table>[0], options: Partial<TablePlanInput> = {}) {
+  return planTable({ table: table(routes), clusterCidr: CLUSTER, claims, scope: "claims", held: new Set(), targets: new Map(), ...options }).map(
+    ({ action, cidr, target, previousTarget }) => ({ action, cidr, target, ...(previousTarget ? { previousTarget } : {}) }),
+  );
+}
+
+const facts = (entries: Record<string, TargetFacts>) => new Map(Object.entries(entries));
+
+describe("planTable for one worker's event", () => {
+  it.each([
+    ["creates a missing route", [claim(A, "ensure")], [], {}, [{ action: "create", cidr: "10.200.1.0/24", target: A.instanceId }]],
+    ["keeps a route to the worker", [claim(A, "ensure")], [to.instance("10.200.1.0/24", A.instanceId)], {}, [{ action: "keep", cidr: "10.200.1.0/24", target: A.instanceId }]],
+    ["keeps a route to the worker's ENI", [claim(A, "ensure")], [to.eni("10.200.1.0/24", A.interfaceIds[0]!)], {}, [{ action: "keep", cidr: "10.200.1.0/24", target: A.interfaceIds[0] }]],
+    ["routes a multi-homed worker through its primary ENI", [claim(MULTI, "ensure")], [], {}, [{ action: "create", cidr: "10.200.3.0/24", target: "eni-primary" }]],
+    [
+      "replaces a route to a terminated instance",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-old")],
+      { targets: facts({ "i-old": { lifecycle: "gone", podCidrTag: "10.200.1.0/24" } }) },
+      [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-old" }],
+    ],
+    [
+      "replaces a route to a stopped instance",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-old")],
+      { targets: facts({ "i-old": { lifecycle: "stopped", podCidrTag: "10.200.1.0/24" } }) },
+      [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-old" }],
+    ],
+    [
+      "replaces a blackhole route without asking about its target",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-old", true)],
+      {},
+      [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-old" }],
+    ],
+    [
+      "replaces a route to a live worker now tagged with another CIDR",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-moved")],
+      { targets: facts({ "i-moved": { lifecycle: "live", podCidrTag: "10.200.9.0/24" } }) },
+      [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-moved" }],
+    ],
+    [
+      "refuses a route to a live worker with the same CIDR",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-rival")],
+      { targets: facts({ "i-rival": { lifecycle: "live", podCidrTag: "10.200.1.0/24" } }) },
+      [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-rival" }],
+    ],
+    [
+      "refuses a route to a live instance it knows nothing about",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-unknown")],
+      {},
+      [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-unknown" }],
+    ],
+    ["refuses a route to a gateway", [claim(A, "ensure")], [to.gateway("10.200.1.0/24", "igw-1")], {}, [{ action: "conflict", cidr: "10.200.1.0/24", target: "igw-1" }]],
+    [
+      "deletes the worker's route at a CIDR it no longer claims",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", A.instanceId), to.instance("10.200.7.0/24", A.instanceId)],
+      {},
+      [
+        { action: "keep", cidr: "10.200.1.0/24", target: A.instanceId },
+        { action: "delete", cidr: "10.200.7.0/24", target: A.instanceId },
+      ],
+    ],
+    ["keeps a stopped worker's route (retain)", [claim(STOPPED_A, "retain")], [to.instance("10.200.1.0/24", A.instanceId)], {}, [{ action: "keep", cidr: "10.200.1.0/24", target: A.instanceId }]],
+    ["creates nothing for a stopped worker (retain)", [claim(STOPPED_A, "retain")], [], {}, [{ action: "skip", cidr: "10.200.1.0/24" }]],
+    ["deletes a gone worker's route", [claim(GONE_A, "remove")], [to.instance("10.200.1.0/24", A.instanceId)], {}, [{ action: "delete", cidr: "10.200.1.0/24", target: A.instanceId }]],
+    [
+      "leaves a gone worker's CIDR to its replacement",
+      [claim(GONE_A, "remove")],
+      [to.instance("10.200.1.0/24", "i-new")],
+      {},
+      [{ action: "skip", cidr: "10.200.1.0/24" }],
+    ],
+    [
+      "deletes every cluster route to a vanished instance whose tag is unknown",
+      [claim(worker("i-aaaaaaaa", "", { lifecycle: "gone" }), "remove", false)],
+      [to.instance("10.200.4.0/24", A.instanceId), to.instance("10.100.0.0/16", A.instanceId)],
+      {},
+      [{ action: "delete", cidr: "10.200.4.0/24", target: A.instanceId }],
+    ],
+    [
+      "never touches another instance's route on an event",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", A.instanceId), to.instance("10.200.2.0/24", "i-orphan", true)],
+      {},
+      [{ action: "keep", cidr: "10.200.1.0/24", target: A.instanceId }],
+    ],
+  ])("%s", (_name, claims, routes, options, expected) => {
+    expect(plan(claims as Claim[], routes, options as Partial<TablePlanInput>)).toEqual(expected);
+  });
+});
+
+describe("planTable for a full sync", () => {
+  const sync = (claims: Claim[], routes: Parameters<typeof table>[0], options: Partial<TablePlanInput> = {}) => plan(claims, routes, { scope: "table", ...options });
+
+  it("keeps a converged table", () => {
+    expect(sync([claim(A, "ensure"), claim(B, "ensure")], [to.instance("10.200.1.0/24", A.instanceId), to.instance("10.200.2.0/24", B.instanceId)]).map((d) => d.action)).toEqual([
+      "keep",
+      "keep",
+    ]);
+  });
+
+  it("deletes orphans in the cluster CIDR, blackholes included, and nothing outside it", () => {
+    expect(
+      sync(
+        [claim(A, "ensure")],
+        [
+          to.instance("10.200.1.0/24", A.instanceId),
+          to.instance("10.200.8.0/24", "i-dead", true),
+          to.eni("10.200.9.0/24", "eni-stray"),
+          to.instance("10.100.0.0/16", "i-vpn"),
+          to.gateway("0.0.0.0/0", "igw-1"),
+          to.gateway("10.200.200.0/24", "pcx-1"),
+        ],
+      ),
+    ).toEqual([
+      { action: "keep", cidr: "10.200.1.0/24", target: A.instanceId },
+      { action: "delete", cidr: "10.200.8.0/24", target: "i-dead" },
+      { action: "delete", cidr: "10.200.9.0/24", target: "eni-stray" },
+    ]);
+  });
+
+  it("reports two live workers claiming one CIDR as a conflict and leaves that route alone", () => {
+    const rival = worker("i-rival", "10.200.1.0/24");
+    expect(sync([claim(A, "ensure"), claim(rival, "ensure")], [to.instance("10.200.1.0/24", A.instanceId)])).toEqual([
+      { action: "conflict", cidr: "10.200.1.0/24", target: A.instanceId },
+    ]);
+  });
+
+  it("leaves the routes of a held worker (invalid tag) alone", () => {
+    expect(sync([], [to.instance("10.200.5.0/24", "i-badtag")], { held: new Set(["i-badtag"]) })).toEqual([{ action: "skip", cidr: "10.200.5.0/24", target: "i-badtag" }]);
+  });
+
+  it("gives a CIDR held by a stopped worker to the live worker that claims it", () => {
+    const stoppedB = worker("i-bbbbbbbb", "10.200.1.0/24", { lifecycle: "stopped" });
+    expect(
+      sync([claim(A, "ensure"), claim(stoppedB, "retain")], [to.instance("10.200.1.0/24", stoppedB.instanceId)], {
+        targets: facts({ [stoppedB.instanceId]: { lifecycle: "stopped", podCidrTag: "10.200.1.0/24" } }),
+      }),
+    ).toEqual([
+      { action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: stoppedB.instanceId },
+      { action: "skip", cidr: "10.200.1.0/24", target: undefined },
+    ]);
+  });
+
+  it("names both workers in a conflict's reason", () => {
+    const [decision] = planTable({ table: table([to.instance("10.200.1.0/24", "i-rival")]), clusterCidr: CLUSTER, claims: [claim(A, "ensure")], scope: "claims", held: new Set(), targets: new Map() });
+    expect(decision).toMatchObject({ routeTableId: TABLE_ID, reason: expect.stringMatching(/routes to live instance i-rival; i-aaaaaaaa claims it too/) });
+  });
+});
+
+describe("desireFor", () => {
+  it.each([
+    ["live", "keep", "ensure"],
+    ["live", "remove", "ensure"],
+    ["stopped", "keep", "retain"],
+    ["stopped", "remove", "remove"],
+    ["gone", "keep", "remove"],
+  ] as const)("a %s worker with ON_STOP=%s → %s", (lifecycle, onStop, desire) => {
+    expect(desireFor(worker("i-aaaaaaaa", "10.200.1.0/24", { lifecycle }), onStop).desire).toBe(desire);
+  });
+});
+
+describe("contestedTargets", () => {
+  it("asks only about other instances that hold a claimed CIDR through an active route", () => {
+    const routes = table([
+      to.instance("10.200.1.0/24", "i-holder"),
+      to.instance("10.200.2.0/24", B.instanceId),
+      to.instance("10.200.3.0/24", "i-blackholed", true),
+      to.gateway("10.200.4.0/24", "igw-1"),
+    ]);
+    const claims = [A, B, worker("i-3", "10.200.3.0/24"), worker("i-4", "10.200.4.0/24")].map((w) => claim(w, "ensure"));
+    expect(contestedTargets(routes, claims)).toEqual(["i-holder"]);
+  });
+});
