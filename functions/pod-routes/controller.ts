@@ -279,6 +279,10 @@ async function resolveTargets(ids: readonly string[], known: ReadonlyMap<string,
   const instances = instanceIds.length > 0 ? await deps.ec2.describeInstances({ instanceIds }) : [];
   const facts = new Map(known);
   for (const instance of instances) for (const [id, fact] of targetFactsOf(instance, deps.config.podCidrTag)) facts.set(id, fact);
+  for (const [interfaceId, owner] of owners) {
+    const ownerFacts = facts.get(owner);
+    if (ownerFacts) facts.set(interfaceId, ownerFacts);
+  }
   for (const id of unknown) if (!facts.has(id)) facts.set(id, { lifecycle: "gone" });
   return facts;
 }

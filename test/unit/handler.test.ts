@@ -1,0 +1,239 @@
+import {
+  CreateRouteCommand,
+  DeleteRouteCommand,
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  EC2Client,
+  EC2ServiceException,
+  ModifyInstanceAttributeCommand,
+  ModifyNetworkInterfaceAttributeCommand,
+  ReplaceRouteCommand,
+  type Instance,
+  type Route,
+} from "@aws-sdk/client-ec2";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createHandler } from "../../functions/pod-routes/index.js";
+import { stateChange } from "../support/events.js";
+
+const ec2 = mockClient(EC2Client);
+const WORKER = "i-0aaaaaaaaaaaaaaa1";
+const TABLE = "rtb-0123456789abcdef0";
+const SETTINGS = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" };
+
+function awsError(code: string, message = code) {
+  return new EC2ServiceException({ name: code, message, $fault: "client", $metadata: { httpStatusCode: 400 } });
+}
+
+function instance(overrides: Partial<Instance> = {}): Instance {
+  return {
+    InstanceId: WORKER,
+    State: { Name: "running" },
+    VpcId: "vpc-1",
+    SubnetId: "subnet-1",
+    SourceDestCheck: false,
+    Tags: [{ Key: "pod-cidr", Value: "10.200.1.0/24" }],
+    NetworkInterfaces: [{ NetworkInterfaceId: "eni-0aaaaaaaaaaaaaaa1", Attachment: { DeviceIndex: 0 } }],
+    ...overrides,
+  };
+}
+
+function routeTable(routes: Route[], id = TABLE) {
+  return {
+    RouteTables: [
+      {
+        RouteTableId: id,
+        VpcId: "vpc-1",
+        Associations: [{ Main: false, SubnetId: "subnet-1" }],
+        Routes: [{ DestinationCidrBlock: "10.240.0.0/16", GatewayId: "local", State: "active" as const }, ...routes],
+      },
+    ],
+  };
+}
+
+const describes = (...instances: Instance[]) => ({ Reservations: [{ Instances: instances }] });
+const handler = (settings: Record<string, string> = {}) => createHandler({ ...SETTINGS, ROUTE_TABLE_IDS: TABLE, ...settings });
+
+beforeEach(() => ec2.reset());
+
+describe("when the route table changes under pod-routes", () => {
+  it("re-reads after RouteAlreadyExists and keeps a route that a duplicate delivery already created", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
+    ec2.on(DescribeRouteTablesCommand).resolvesOnce(routeTable([])).resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER, State: "active" }]));
+    ec2.on(CreateRouteCommand).rejects(awsError("RouteAlreadyExists"));
+
+    const summary = await handler()(stateChange(WORKER, "running"));
+
+    expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "keep", applied: false, reason: expect.stringContaining("RouteAlreadyExists") })]);
+    expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeRouteTablesCommand)).toHaveLength(2);
+    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
+  });
+
+  it("re-reads after RouteAlreadyExists and refuses to take the CIDR from an instance that appeared meanwhile", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
+    ec2.on(DescribeRouteTablesCommand).resolvesOnce(routeTable([])).resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0bbbbbbbbbbbbbbb2", State: "active" }]));
+    ec2.on(CreateRouteCommand).rejects(awsError("RouteAlreadyExists"));
+
+    await expect(handler()(stateChange(WORKER, "running"))).rejects.toThrow(/routes to live instance i-0bbbbbbbbbbbbbbb2; i-0aaaaaaaaaaaaaaa1 claims it too/);
+    expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
+  });
+
+  it("creates the route when the route it meant to replace has vanished", async () => {
+    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] }).resolves(describes(instance()));
+    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: ["i-0ddddddddddddddd4"] }] }).resolves(describes());
+    ec2.on(DescribeRouteTablesCommand).resolvesOnce(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0ddddddddddddddd4", State: "active" }])).resolves(routeTable([]));
+    ec2.on(ReplaceRouteCommand).rejects(awsError("InvalidParameterValue", "There is no route defined for '10.200.1.0/24' in the route table."));
+    ec2.on(CreateRouteCommand).resolves({});
+
+    const summary = await handler()(stateChange(WORKER, "running"));
+
+    expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "create", applied: true })]);
+    expect(ec2.commandCalls(CreateRouteCommand)[0]!.args[0].input).toEqual({ RouteTableId: TABLE, DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER });
+  });
+
+  it("treats a route already deleted as done", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance({ State: { Name: "terminated" } })));
+    ec2.on(DescribeRouteTablesCommand).resolvesOnce(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER, State: "active" }])).resolves(routeTable([]));
+    ec2.on(DeleteRouteCommand).rejects(awsError("InvalidRoute.NotFound"));
+
+    const summary = await handler()(stateChange(WORKER, "terminated"));
+
+    expect(summary.failures).toEqual([]);
+    expect(ec2.commandCalls(DeleteRouteCommand)).toHaveLength(1);
+  });
+});
+
+describe("failures that need a person", () => {
+  it("names the route-table quota and how to raise it when the table is full", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+    ec2.on(CreateRouteCommand).rejects(awsError("RouteLimitExceeded", "The maximum number of routes has been reached."));
+
+    const failure = handler()(stateChange(WORKER, "running"));
+
+    await expect(failure).rejects.toMatchObject({ name: "ReconcileFailedError" });
+    await expect(failure).rejects.toThrow(/Routes per route table" quota \(Amazon VPC, L-93826ACB\).*Service Quotas/);
+  });
+
+  it("keeps converging the other routes when one change fails, then fails listing it", async () => {
+    const second = instance({ InstanceId: "i-0bbbbbbbbbbbbbbb2", Tags: [{ Key: "pod-cidr", Value: "10.200.2.0/24" }] });
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance(), second));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+    ec2.on(CreateRouteCommand, { DestinationCidrBlock: "10.200.1.0/24" }).rejects(awsError("InternalError", "boom"));
+    ec2.on(CreateRouteCommand, { DestinationCidrBlock: "10.200.2.0/24" }).resolves({});
+
+    await expect(handler()({ action: "sync" })).rejects.toThrow(/1 route change\(s\) failed:\n- create 10\.200\.1\.0\/24 in rtb-0123456789abcdef0: InternalError: boom/);
+    expect(ec2.commandCalls(CreateRouteCommand).map((call) => call.args[0].input.DestinationCidrBlock).sort()).toEqual(["10.200.1.0/24", "10.200.2.0/24"]);
+  });
+});
+
+describe("finding tables and targets", () => {
+  it("finds a vanished instance's routes by their target when no table is configured", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes());
+    ec2.on(DescribeRouteTablesCommand, { Filters: [{ Name: "route.instance-id", Values: [WORKER] }] }).resolves(
+      routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER, State: "blackhole" }]),
+    );
+    ec2.on(DeleteRouteCommand).resolves({});
+
+    await createHandler(SETTINGS)(stateChange(WORKER, "terminated"));
+
+    expect(ec2.commandCalls(DeleteRouteCommand)[0]!.args[0].input).toEqual({ RouteTableId: TABLE, DestinationCidrBlock: "10.200.1.0/24" });
+  });
+
+  it.each([
+    ["attached to a live instance: a conflict", { NetworkInterfaceId: "eni-0ccccccccccccccc3", Attachment: { InstanceId: "i-0ccccccccccccccc3" } }, "conflict"],
+    ["detached: replaced", { NetworkInterfaceId: "eni-0ccccccccccccccc3" }, "replace"],
+  ])("asks who owns an ENI holding the worker's CIDR — %s", async (_case, eni, action) => {
+    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] }).resolves(describes(instance()));
+    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: ["i-0ccccccccccccccc3"] }] }).resolves(
+      describes(instance({ InstanceId: "i-0ccccccccccccccc3", Tags: [{ Key: "pod-cidr", Value: "10.200.1.0/24" }] })),
+    );
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", NetworkInterfaceId: "eni-0ccccccccccccccc3", State: "active" }]));
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [eni] });
+    ec2.on(ReplaceRouteCommand).resolves({});
+
+    const run = handler()(stateChange(WORKER, "running"));
+
+    if (action === "conflict") await expect(run).rejects.toThrow(/routes to live instance eni-0ccccccccccccccc3/);
+    else await expect(run).resolves.toMatchObject({ tables: [{ decisions: [{ action: "replace", previousTarget: "eni-0ccccccccccccccc3" }] }] });
+  });
+});
+
+describe("source/dest check", () => {
+  it("is not touched when EC2 already shows it off", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance({ SourceDestCheck: false })));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+    ec2.on(CreateRouteCommand).resolves({});
+
+    await handler()(stateChange(WORKER, "running"));
+
+    expect(ec2.commandCalls(ModifyInstanceAttributeCommand)).toHaveLength(0);
+  });
+
+  it("is turned off on the primary ENI of a multi-homed worker", async () => {
+    const multi = instance({
+      NetworkInterfaces: [
+        { NetworkInterfaceId: "eni-0aaaaaaaaaaaaaaa1", Attachment: { DeviceIndex: 0 }, SourceDestCheck: true },
+        { NetworkInterfaceId: "eni-0aaaaaaaaaaaaaaa2", Attachment: { DeviceIndex: 1 }, SourceDestCheck: true },
+      ],
+    });
+    ec2.on(DescribeInstancesCommand).resolves(describes(multi));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+    ec2.on(CreateRouteCommand).resolves({});
+    ec2.on(ModifyNetworkInterfaceAttributeCommand).resolves({});
+
+    await handler()(stateChange(WORKER, "running"));
+
+    expect(ec2.commandCalls(CreateRouteCommand)[0]!.args[0].input).toMatchObject({ NetworkInterfaceId: "eni-0aaaaaaaaaaaaaaa1" });
+    expect(ec2.commandCalls(ModifyNetworkInterfaceAttributeCommand)[0]!.args[0].input).toEqual({ NetworkInterfaceId: "eni-0aaaaaaaaaaaaaaa1", SourceDestCheck: { Value: false } });
+    expect(ec2.commandCalls(ModifyInstanceAttributeCommand)).toHaveLength(0);
+  });
+
+  it("is left on with SOURCE_DEST_CHECK=leave", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance({ SourceDestCheck: true })));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+    ec2.on(CreateRouteCommand).resolves({});
+
+    const summary = await handler({ SOURCE_DEST_CHECK: "leave" })(stateChange(WORKER, "running"));
+
+    expect(summary.instanceChanges).toEqual([]);
+    expect(ec2.commandCalls(ModifyInstanceAttributeCommand)).toHaveLength(0);
+  });
+});
+
+describe("logs", () => {
+  const written: string[] = [];
+  beforeEach(() => {
+    written.length = 0;
+    vi.stubEnv("POWERTOOLS_LOG_LEVEL", "INFO");
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it("log each decision as JSON with instance, table, CIDR, action, reason, the event id and the replay name", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+    ec2.on(CreateRouteCommand).resolves({});
+
+    await handler()(stateChange(WORKER, "running", { id: "evt-42", replayName: "replay-7" }));
+
+    const entries = written.flatMap((line) => line.split("\n")).filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.find((entry) => entry["message"] === "route decision")).toMatchObject({
+      level: "INFO",
+      service: "pod-routes",
+      eventId: "evt-42",
+      replayName: "replay-7",
+      instanceId: WORKER,
+      routeTableId: TABLE,
+      cidr: "10.200.1.0/24",
+      action: "create",
+      reason: `${WORKER} is running and has no route`,
+      applied: true,
+    });
+  });
+});
