@@ -19,13 +19,14 @@ export async function startMoto(): Promise<Moto> {
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const spawnFailure = new Promise<never>((_, reject) => {
-    child.once("error", (error) =>
-      reject(new Error(`cannot start moto_server (${error.message}): the integration tests need moto 5.2 with its server, e.g. pip install "moto[server]==5.2.1"`)),
-    );
-    child.once("exit", (code) => reject(new Error(`moto_server exited with code ${code} before it was ready:\n${stderr}`)));
+  let failure: Error | undefined;
+  child.once("error", (error) => {
+    failure = new Error(`cannot start moto_server (${error.message}): the integration tests need moto 5.2 with its server, e.g. pip install "moto[server]==5.2.1"`);
   });
-  await Promise.race([waitUntilReady(endpoint), spawnFailure]);
+  child.once("exit", (code) => {
+    failure ??= new Error(`moto_server exited with code ${code} before it was ready:\n${stderr}`);
+  });
+  await waitUntilReady(endpoint, () => failure);
   return { endpoint, stop: () => stop(child) };
 }
 
@@ -35,9 +36,11 @@ export async function resetMoto(endpoint: string): Promise<void> {
   if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
 }
 
-async function waitUntilReady(endpoint: string): Promise<void> {
+async function waitUntilReady(endpoint: string, failed: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
+    const failure = failed();
+    if (failure) throw failure;
     try {
       if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) return;
     } catch {
