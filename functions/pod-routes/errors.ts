@@ -60,11 +60,11 @@ export class RouteLimitError extends PodRoutesError {
   override readonly name = "RouteLimitError";
 }
 
-/** Some routes could not be converged; the others were. Lists every failure. */
+/** Some routes could not be converged (conflicts, bad tags, failed changes); the others were. Lists each. */
 export class ReconcileFailedError extends PodRoutesError {
   override readonly name = "ReconcileFailedError";
   constructor(readonly failures: readonly string[]) {
-    super(`${failures.length} route change(s) failed:\n- ${failures.join("\n- ")}`);
+    super(`${failures.length} failure(s); everything else converged:\n- ${failures.join("\n- ")}`);
   }
 }
 

@@ -133,46 +133,23 @@ export function contestedTargets(table: ObservedTable, claims: readonly Claim[])
 }
 
 function planEnsure(input: TablePlanInput, routeTableId: string, cidr: string, rivals: Claim[], route: ObservedRoute | undefined): Decision {
-  const [claim] = rivals;
-  const worker = claim!.worker;
+  const { worker, because } = rivals[0]!;
   const instanceId = worker.instanceId;
-  const target = worker.routeTarget.id;
+  const about = { routeTableId, cidr, instanceId };
+  const current = route && describeTarget(route);
+  const conflict = (reason: string): Decision => ({ action: "conflict", ...about, ...(current ? { target: current } : {}), reason });
   if (rivals.length > 1) {
     const names = rivals.map((c) => c.worker.instanceId).join(" and ");
-    return {
-      action: "conflict",
-      routeTableId,
-      cidr,
-      instanceId,
-      ...(route ? { target: describeTarget(route) } : {}),
-      reason: `live workers ${names} all claim ${cidr}; fix their pod-CIDR tags so each is unique`,
-    };
+    return conflict(`live workers ${names} all claim ${cidr}; fix their pod-CIDR tags so each is unique`);
   }
-  if (!route) return { action: "create", routeTableId, cidr, instanceId, target, reason: `${claim!.because} and has no route` };
-  const current = describeTarget(route);
-  if (pointsAt(route, worker)) return { action: "keep", routeTableId, cidr, instanceId, target: current, reason: `${claim!.because} and its route is in place` };
+  if (!route) return { action: "create", ...about, target: worker.routeTarget.id, reason: `${because} and has no route` };
+  if (pointsAt(route, worker)) return { action: "keep", ...about, target: current, reason: `${because} and its route is in place` };
   if (route.foreignTarget !== undefined) {
-    return {
-      action: "conflict",
-      routeTableId,
-      cidr,
-      instanceId,
-      target: current,
-      reason: `${cidr} routes to ${current}, which pod-routes never changes; ${instanceId} claims it: remove that route or re-tag the worker`,
-    };
+    return conflict(`${cidr} routes to ${current}, which pod-routes never changes; ${instanceId} claims it: remove that route or re-tag the worker`);
   }
   const gone = whyReplaceable(route, input.targets, cidr);
-  if (gone === undefined) {
-    return {
-      action: "conflict",
-      routeTableId,
-      cidr,
-      instanceId,
-      target: current,
-      reason: `${cidr} routes to live instance ${current}; ${instanceId} claims it too: fix the pod-CIDR tag of one of them`,
-    };
-  }
-  return { action: "replace", routeTableId, cidr, instanceId, target, previousTarget: current, reason: `${claim!.because}; ${gone}` };
+  if (gone === undefined) return conflict(`${cidr} routes to live instance ${current}; ${instanceId} claims it too: fix the pod-CIDR tag of one of them`);
+  return { action: "replace", ...about, target: worker.routeTarget.id, previousTarget: current, reason: `${because}; ${gone}` };
 }
 
 /** Why the route's current target may lose it, or undefined when it is a live instance entitled to it. */

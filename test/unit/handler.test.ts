@@ -124,7 +124,7 @@ describe("failures that need a person", () => {
     ec2.on(CreateRouteCommand, { DestinationCidrBlock: "10.200.1.0/24" }).rejects(awsError("InternalError", "boom"));
     ec2.on(CreateRouteCommand, { DestinationCidrBlock: "10.200.2.0/24" }).resolves({});
 
-    await expect(handler()({ action: "sync" })).rejects.toThrow(/1 route change\(s\) failed:\n- create 10\.200\.1\.0\/24 in rtb-0123456789abcdef0: InternalError: boom/);
+    await expect(handler()({ action: "sync" })).rejects.toThrow(/1 failure\(s\); everything else converged:\n- create 10\.200\.1\.0\/24 in rtb-0123456789abcdef0: InternalError: boom/);
     expect(ec2.commandCalls(CreateRouteCommand).map((call) => call.args[0].input.DestinationCidrBlock).sort()).toEqual(["10.200.1.0/24", "10.200.2.0/24"]);
   });
 });
