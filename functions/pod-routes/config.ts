@@ -3,6 +3,7 @@ import { ConfigError } from "./errors.js";
 
 export type OnStop = "keep" | "remove";
 export type SourceDestCheckPolicy = "disable" | "leave";
+export type LifecycleResult = "CONTINUE" | "ABANDON";
 
 export interface ClusterTag {
   readonly key: string;
@@ -19,6 +20,11 @@ export interface Config {
   readonly onStop: OnStop;
   readonly sourceDestCheck: SourceDestCheckPolicy;
   readonly dryRun: boolean;
+  /** How a launch lifecycle action ends when the worker cannot be routed for a permanent reason. */
+  readonly launchFailureResult: LifecycleResult;
+  /** Give untagged workers launched through a lifecycle hook a free pod CIDR. */
+  readonly allocatePodCidr: boolean;
+  readonly podCidrPrefixLength: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -30,14 +36,18 @@ const TAG_VALUE_MAX = 256;
 /** Reads and validates pod-routes' settings; throws a ConfigError naming the first bad variable. */
 export function parseConfig(env: Env): Config {
   const clusterTag = parseClusterTag(read(env, "CLUSTER_TAG", ""));
+  const clusterCidr = parseClusterCidr(read(env, "CLUSTER_CIDR", "10.200.0.0/16"));
   return {
     routeTableIds: parseRouteTableIds(read(env, "ROUTE_TABLE_IDS", "")),
-    clusterCidr: parseClusterCidr(read(env, "CLUSTER_CIDR", "10.200.0.0/16")),
+    clusterCidr,
     podCidrTag: parseTagKey("POD_CIDR_TAG", read(env, "POD_CIDR_TAG", "pod-cidr")),
     ...(clusterTag ? { clusterTag } : {}),
     onStop: oneOf("ON_STOP", read(env, "ON_STOP", "keep"), ["keep", "remove"] as const),
     sourceDestCheck: oneOf("SOURCE_DEST_CHECK", read(env, "SOURCE_DEST_CHECK", "disable"), ["disable", "leave"] as const),
     dryRun: oneOf("DRY_RUN", read(env, "DRY_RUN", "false"), ["true", "false"] as const) === "true",
+    launchFailureResult: oneOf("LAUNCH_FAILURE_RESULT", read(env, "LAUNCH_FAILURE_RESULT", "ABANDON"), ["ABANDON", "CONTINUE"] as const),
+    allocatePodCidr: oneOf("ALLOCATE_POD_CIDR", read(env, "ALLOCATE_POD_CIDR", "false"), ["true", "false"] as const) === "true",
+    podCidrPrefixLength: parsePrefixLength(read(env, "POD_CIDR_PREFIX_LENGTH", "24"), clusterCidr),
   };
 }
 
@@ -67,6 +77,21 @@ function parseClusterCidr(value: string): Ipv4Block {
   return block;
 }
 
+/** Kubernetes' node CIDR mask sizes: no shorter than the cluster's, and room for a few pods at least. */
+const LONGEST_POD_PREFIX = 30;
+
+function parsePrefixLength(value: string, clusterCidr: Ipv4Block): number {
+  const length = /^\d{1,2}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(length >= clusterCidr.prefixLength && length <= LONGEST_POD_PREFIX)) {
+    throw new ConfigError(
+      "POD_CIDR_PREFIX_LENGTH",
+      value,
+      `expected a whole number from ${clusterCidr.prefixLength} (CLUSTER_CIDR ${clusterCidr.text}) to ${LONGEST_POD_PREFIX}`,
+    );
+  }
+  return length;
+}
+
 function parseTagKey(variable: string, key: string): string {
   if (key.length > TAG_KEY_MAX) throw new ConfigError(variable, key, `tag keys are at most ${TAG_KEY_MAX} characters`);
   if (key.toLowerCase().startsWith("aws:")) throw new ConfigError(variable, key, "the aws: prefix is reserved by AWS");
@@ -86,7 +111,7 @@ function parseClusterTag(value: string): ClusterTag | undefined {
 }
 
 function oneOf<T extends string>(variable: string, value: string, allowed: readonly T[]): T {
-  const match = allowed.find((option) => option === value.toLowerCase());
+  const match = allowed.find((option) => option.toLowerCase() === value.toLowerCase());
   if (match === undefined) throw new ConfigError(variable, value, `expected one of: ${allowed.join(", ")}`);
   return match;
 }

@@ -1,86 +1,52 @@
-import type { Logger } from "@aws-lambda-powertools/logger";
-import pLimit from "p-limit";
+import type { Instance } from "@aws-sdk/client-ec2";
+import { allocatePodCidr } from "./allocation.js";
 import type { Config } from "./config.js";
-import type { Ec2Port } from "./ec2.js";
-import { awsErrorCode, InstanceNotVisibleError, InvalidPodCidrError, NotAWorkerError, RouteLimitError } from "./errors.js";
-import type { InstanceRequest, Request, SyncRequest } from "./event.js";
+import { converge, resolveTargets } from "./converge.js";
+import { InstanceNotVisibleError, InvalidPodCidrError, NotAWorkerError } from "./errors.js";
+import type { Request, SyncRequest } from "./event.js";
 import type { ObservedTable, TargetFacts, Worker } from "./model.js";
 import { checkPodCidr } from "./pod-cidr.js";
-import { contestedTargets, desireFor, planTable, type Action, type Claim, type Decision, type Desire, type TablePlanInput } from "./planner.js";
+import { contestedTargets, desireFor, type Claim, type Desire, type TablePlanInput } from "./planner.js";
+import type { Allocation, Dependencies, Failure, Summary, TableReport } from "./summary.js";
 import { tableForSubnet } from "./tables.js";
-import { classifyInstance, targetFactsOf } from "./worker.js";
+import { classifyInstance, targetFactsOf, WORKER_STATES } from "./worker.js";
 
-export interface Dependencies {
-  readonly config: Config;
-  readonly ec2: Ec2Port;
-  readonly log: Pick<Logger, "info" | "warn">;
-  readonly now: () => number;
-}
+/**
+ * What to do with one instance. `reconcile` follows its current state; `add` and `launch` need a live
+ * worker (`launch` comes from a lifecycle hook and may allocate its pod CIDR); `remove` takes its
+ * routes out whatever its state; `stop` treats it as stopped (it is headed for a warm pool).
+ */
+export type Intent = "reconcile" | "add" | "remove" | "launch" | "stop";
 
-export interface ReportedDecision extends Decision {
-  readonly applied: boolean;
-  readonly error?: string;
-}
-
-export interface InstanceChange {
+export interface InstanceJob {
   readonly instanceId: string;
-  readonly change: "disable-source-dest-check";
-  readonly target: string;
-  readonly applied: boolean;
-  readonly error?: string;
-}
-
-export interface Summary {
-  readonly request: Request;
+  readonly intent: Intent;
   readonly dryRun: boolean;
-  /** Why the instance was left alone when it is not one of our workers. */
-  readonly ignored?: string;
-  readonly tables: ReadonlyArray<{ readonly routeTableId: string; readonly decisions: readonly ReportedDecision[] }>;
-  readonly instanceChanges: readonly InstanceChange[];
-  readonly failures: readonly string[];
+  /** Who asked, for the reasons in the report, e.g. "manual add" or "terminate lifecycle action". */
+  readonly source: string;
+  readonly reportedState?: string;
+  readonly eventTime?: string;
 }
 
-/** Route mutations in flight at once: the EC2 mutating bucket refills at 5 per second. */
-const MUTATION_CONCURRENCY = 4;
 /** How long after a launch event EC2 may still not show the instance (eventual consistency). */
 const LAUNCH_VISIBILITY_GRACE_MS = 5 * 60_000;
-const WORKER_STATES = ["pending", "running", "stopping", "stopped"];
-/** Errors that mean the table changed under us: re-read and decide again rather than assume. */
-const RACE_CODES: Partial<Record<Action, readonly string[]>> = {
-  create: ["RouteAlreadyExists"],
-  replace: ["InvalidRoute.NotFound", "InvalidParameterValue"],
-  delete: ["InvalidRoute.NotFound"],
-};
 
-export function run(request: Request, deps: Dependencies): Promise<Summary> {
-  return request.kind === "sync" ? syncAll(request, deps) : reconcileInstance(request, deps);
-}
-
-async function reconcileInstance(request: InstanceRequest, deps: Dependencies): Promise<Summary> {
+export async function reconcileInstance(request: Request, job: InstanceJob, deps: Dependencies): Promise<Summary> {
   const { config, ec2 } = deps;
-  const dryRun = config.dryRun || request.dryRun;
-  const [instance] = await ec2.describeInstances({ instanceIds: [request.instanceId] });
-  let worker: Worker;
-  if (instance) {
-    const classified = classifyInstance(instance, config);
-    if ("notWorker" in classified) {
-      if (request.intent === "add") throw new NotAWorkerError(`${classified.notWorker}: add needs a worker tagged ${config.podCidrTag}=<pod CIDR>`);
-      return { request, dryRun, ignored: classified.notWorker, tables: [], instanceChanges: [], failures: [] };
-    }
-    worker = classified.worker;
-  } else {
-    if (request.intent === "add") throw new NotAWorkerError(`instance ${request.instanceId} not found: add needs a running worker`);
-    if (mayStillBeLaunching(request, deps.now())) {
-      throw new InstanceNotVisibleError(
-        `instance ${request.instanceId} was reported ${request.reportedState} at ${request.eventTime} but EC2 does not show it yet; the retry will find it`,
-      );
-    }
-    worker = vanished(request.instanceId);
+  const { dryRun } = job;
+  const [instance] = await ec2.describeInstances({ instanceIds: [job.instanceId] });
+  const found = instance ? recognise(instance, job, config) : unseen(job, deps.now());
+  if ("ignored" in found) return { request, dryRun, ignored: found.ignored, tables: [], instanceChanges: [], failures: [] };
+  let worker = found.worker;
+  const { desire, because } = desireOf(job, worker, config);
+  let tables: readonly ObservedTable[] = await tablesFor(worker, deps);
+  let allocation: Allocation | undefined;
+  if (found.needsAllocation) {
+    ({ worker, tables, allocation } = await allocatePodCidr(worker, tables, dryRun, deps));
   }
-  const { desire, because } = intendedDesire(request, worker, config);
-  const tables = await tablesFor(worker, deps);
+
   const plans: TablePlanInput[] = [];
-  const skipped: Array<{ routeTableId: string; decisions: ReportedDecision[] }> = [];
+  const skipped: TableReport[] = [];
   for (const table of tables) {
     if (worker.vpcId !== undefined && table.vpcId !== worker.vpcId) {
       const reason = `${worker.instanceId} is in ${worker.vpcId}, the table in ${table.vpcId}`;
@@ -93,10 +59,10 @@ async function reconcileInstance(request: InstanceRequest, deps: Dependencies): 
   }
   const targets = await resolveTargets(plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)), new Map(), deps);
   const outcome = await converge(plans.map((plan) => ({ ...plan, targets })), dryRun, deps);
-  return { request, dryRun, ...outcome, tables: [...outcome.tables, ...skipped] };
+  return { request, dryRun, ...(allocation ? { allocation } : {}), ...outcome, tables: [...outcome.tables, ...skipped] };
 }
 
-async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summary> {
+export async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summary> {
   const { config, ec2 } = deps;
   const dryRun = config.dryRun || request.dryRun;
   const instances = await ec2.describeInstances({ tagKey: config.podCidrTag, ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}), states: WORKER_STATES });
@@ -106,7 +72,7 @@ async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summar
   });
   const known = new Map<string, TargetFacts>(instances.flatMap((instance) => targetFactsOf(instance, config.podCidrTag)));
   const tables = await tablesForSync(workers, deps);
-  const failures = new Set<string>();
+  const invalid = new Map<string, Failure>();
   const plans: TablePlanInput[] = tables.map((table) => {
     const members = config.routeTableIds.length > 0
       ? workers.filter((worker) => worker.vpcId === table.vpcId)
@@ -117,7 +83,7 @@ async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summar
       const { desire, because } = desireFor(worker, config.onStop);
       const claim = claimFor(worker, desire, because, table, config);
       if ("invalid" in claim) {
-        failures.add(`${claim.invalid.name}: ${claim.invalid.message}`);
+        invalid.set(claim.invalid.message, { kind: "invalid-pod-cidr", message: `${claim.invalid.name}: ${claim.invalid.message}` });
         for (const id of [worker.instanceId, ...worker.interfaceIds]) held.add(id);
       } else {
         claims.push(claim);
@@ -127,109 +93,50 @@ async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summar
   });
   const targets = await resolveTargets(plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)), known, deps);
   const outcome = await converge(plans.map((plan) => ({ ...plan, targets })), dryRun, deps);
-  return { request, dryRun, ...outcome, failures: [...failures, ...outcome.failures] };
+  return { request, dryRun, ...outcome, failures: [...invalid.values(), ...outcome.failures] };
 }
 
-/** Plans every table, applies the mutations with bounded concurrency, then the source/dest checks. */
-async function converge(plans: readonly TablePlanInput[], dryRun: boolean, deps: Dependencies) {
-  const limit = pLimit(MUTATION_CONCURRENCY);
-  const failures: string[] = [];
-  const tables = await Promise.all(
-    plans.map(async (plan) => {
-      const decisions = await Promise.all(
-        planTable(plan).map(
-          (decision): ReportedDecision | Promise<ReportedDecision> =>
-            isMutation(decision.action) && !dryRun ? limit(() => applyDecision(plan, decision, deps)) : { ...decision, applied: false },
-        ),
-      );
-      for (const decision of decisions) {
-        deps.log.info("route decision", { ...decision, dryRun });
-        if (decision.action === "conflict") failures.push(`conflict in ${decision.routeTableId}: ${decision.reason}`);
-        if (decision.error) failures.push(`${decision.action} ${decision.cidr} in ${decision.routeTableId}: ${decision.error}`);
-      }
-      return { routeTableId: plan.table.routeTableId, decisions };
-    }),
-  );
-  const instanceChanges = await disableSourceDestChecks(plans, tables.flatMap((table) => table.decisions), dryRun, deps);
-  for (const change of instanceChanges) if (change.error) failures.push(`source/dest check of ${change.instanceId}: ${change.error}`);
-  return { tables, instanceChanges, failures };
-}
+type Found = { readonly worker: Worker; readonly needsAllocation?: boolean } | { readonly ignored: string };
 
-/**
- * Applies one decision. When EC2 says the table changed under us, the table is read again and the
- * same planner decides once more for that CIDR; that second decision is applied as it stands.
- */
-async function applyDecision(plan: TablePlanInput, decision: Decision, deps: Dependencies): Promise<ReportedDecision> {
-  try {
-    await mutate(decision, plan, deps);
-    return { ...decision, applied: true };
-  } catch (error) {
-    if (!RACE_CODES[decision.action]?.includes(awsErrorCode(error) ?? "")) return failed(decision, error);
-    try {
-      const [fresh] = await deps.ec2.describeRouteTables({ routeTableIds: [plan.table.routeTableId] });
-      const again = fresh && planTable({ ...plan, table: fresh }).find((d) => d.cidr === decision.cidr);
-      if (!again || !isMutation(again.action)) {
-        const settled = again ?? { ...decision, action: "skip" as const };
-        return { ...settled, reason: `${settled.reason} (table changed concurrently: ${awsErrorCode(error)})`, applied: false };
-      }
-      if (again.action === decision.action && again.target === decision.target) return failed(decision, error);
-      await mutate(again, plan, deps);
-      return { ...again, reason: `${again.reason} (after ${awsErrorCode(error)})`, applied: true };
-    } catch (retryError) {
-      return failed(decision, retryError);
-    }
+/** Our worker, a launching worker still to be given a pod CIDR, or a reason to leave the instance alone. */
+function recognise(instance: Instance, job: InstanceJob, config: Config): Found {
+  const classified = classifyInstance(instance, config);
+  if ("worker" in classified) return classified;
+  if (job.intent === "launch" && config.allocatePodCidr) {
+    // Classify as if tagged: the cluster tag must still match before a block is given away.
+    const provisional = classifyInstance({ ...instance, Tags: [...(instance.Tags ?? []), { Key: config.podCidrTag, Value: "" }] }, config);
+    if ("worker" in provisional) return { worker: provisional.worker, needsAllocation: true };
   }
-}
-
-async function mutate(decision: Decision, plan: TablePlanInput, deps: Dependencies): Promise<void> {
-  const { routeTableId, cidr } = decision;
-  const target = plan.claims.find((claim) => claim.worker.instanceId === decision.instanceId)?.worker.routeTarget;
-  if (decision.action === "delete") return deps.ec2.deleteRoute(routeTableId, cidr!);
-  if (!target) throw new Error(`no route target for ${decision.instanceId}`);
-  return decision.action === "create" ? deps.ec2.createRoute(routeTableId, cidr!, target) : deps.ec2.replaceRoute(routeTableId, cidr!, target);
-}
-
-function failed(decision: Decision, error: unknown): ReportedDecision {
-  const code = awsErrorCode(error);
-  const described =
-    code === "RouteLimitExceeded"
-      ? new RouteLimitError(
-          `${decision.routeTableId} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) is reached; ` +
-            `request an increase in Service Quotas or free routes`,
-          { cause: error },
-        )
-      : error;
-  const message = described instanceof Error ? `${code ?? described.name}: ${described.message}` : String(described);
-  return { ...decision, applied: false, error: message };
-}
-
-/** Turns off source/dest check on each worker whose route is now in place and still checks it. */
-async function disableSourceDestChecks(plans: readonly TablePlanInput[], decisions: readonly ReportedDecision[], dryRun: boolean, deps: Dependencies): Promise<InstanceChange[]> {
-  if (deps.config.sourceDestCheck === "leave") return [];
-  const routed = new Set(
-    decisions.filter((d) => (d.action === "create" || d.action === "replace" || d.action === "keep") && !d.error).map((d) => d.instanceId),
-  );
-  const workers = new Map<string, Worker>();
-  for (const claim of plans.flatMap((plan) => plan.claims)) {
-    const worker = claim.worker;
-    if (claim.desire === "ensure" && routed.has(worker.instanceId) && worker.sourceDestCheck !== false) workers.set(worker.instanceId, worker);
+  if (job.intent === "add" || job.intent === "launch") {
+    const allocationHint = job.intent === "launch" ? " or set ALLOCATE_POD_CIDR=true" : "";
+    throw new NotAWorkerError(`${classified.notWorker}: ${job.intent} needs a worker tagged ${config.podCidrTag}=<pod CIDR>${allocationHint}`);
   }
-  const limit = pLimit(MUTATION_CONCURRENCY);
-  return Promise.all(
-    [...workers.values()].map((worker) =>
-      limit(async (): Promise<InstanceChange> => {
-        const change = { instanceId: worker.instanceId, change: "disable-source-dest-check" as const, target: worker.routeTarget.id };
-        if (dryRun) return { ...change, applied: false };
-        try {
-          await deps.ec2.disableSourceDestCheck(worker.routeTarget);
-          deps.log.info("source/dest check disabled", change);
-          return { ...change, applied: true };
-        } catch (error) {
-          return { ...change, applied: false, error: `${awsErrorCode(error) ?? "Error"}: ${(error as Error).message}` };
-        }
-      }),
-    ),
-  );
+  return { ignored: classified.notWorker };
+}
+
+/** An instance EC2 does not show: too new to see yet (retry), or gone long enough to be forgotten. */
+function unseen(job: InstanceJob, now: number): Found {
+  if (job.intent === "add") throw new NotAWorkerError(`instance ${job.instanceId} not found: add needs a running worker`);
+  if (job.intent === "launch" || mayStillBeLaunching(job, now)) {
+    throw new InstanceNotVisibleError(`instance ${job.instanceId} is launching but EC2 does not show it yet; the retry will find it`);
+  }
+  // Only routes pointing at this very instance id can be ours to remove.
+  return { worker: { instanceId: job.instanceId, state: "not-found", lifecycle: "gone", podCidrTag: "", routeTarget: { kind: "instance", id: job.instanceId }, interfaceIds: [] } };
+}
+
+function desireOf(job: InstanceJob, worker: Worker, config: Config): { desire: Desire; because: string } {
+  switch (job.intent) {
+    case "add":
+    case "launch":
+      if (worker.lifecycle !== "live") throw new NotAWorkerError(`${worker.instanceId} is ${worker.state}: ${job.intent} needs a pending or running worker`);
+      return { desire: "ensure", because: `${worker.instanceId} is ${worker.state} (${job.source})` };
+    case "remove":
+      return { desire: "remove", because: `${worker.instanceId} is ${worker.state}; ${job.source}` };
+    case "stop":
+      return { desire: config.onStop === "keep" ? "retain" : "remove", because: `${worker.instanceId} is stopping into a warm pool and ON_STOP=${config.onStop}` };
+    case "reconcile":
+      return desireFor(worker, config.onStop);
+  }
 }
 
 function claimFor(worker: Worker, desire: Desire, because: string, table: ObservedTable, config: Config): Claim | { invalid: InvalidPodCidrError } {
@@ -237,18 +144,6 @@ function claimFor(worker: Worker, desire: Desire, because: string, table: Observ
   if ("block" in check) return { worker, desire, because, podCidr: check.block };
   if (desire === "remove") return { worker, desire, because };
   return { invalid: new InvalidPodCidrError(worker.instanceId, config.podCidrTag, worker.podCidrTag, check.invalid) };
-}
-
-function intendedDesire(request: InstanceRequest, worker: Worker, config: Config): { desire: Desire; because: string } {
-  switch (request.intent) {
-    case "add":
-      if (worker.lifecycle !== "live") throw new NotAWorkerError(`${worker.instanceId} is ${worker.state}: add needs a pending or running worker`);
-      return { desire: "ensure", because: `${worker.instanceId} is ${worker.state} (manual add)` };
-    case "remove":
-      return { desire: "remove", because: `manual remove of ${worker.instanceId}` };
-    case "reconcile":
-      return desireFor(worker, config.onStop);
-  }
 }
 
 async function tablesFor(worker: Worker, deps: Dependencies): Promise<ObservedTable[]> {
@@ -269,35 +164,8 @@ async function tablesForSync(workers: readonly Worker[], deps: Dependencies): Pr
   return tables.filter((table) => used.has(table));
 }
 
-/** Facts about the instances behind contested routes; what EC2 no longer shows counts as gone. */
-async function resolveTargets(ids: readonly string[], known: ReadonlyMap<string, TargetFacts>, deps: Dependencies): Promise<ReadonlyMap<string, TargetFacts>> {
-  const unknown = [...new Set(ids)].filter((id) => !known.has(id));
-  if (unknown.length === 0) return known;
-  const interfaceIds = unknown.filter((id) => id.startsWith("eni-"));
-  const owners = await deps.ec2.describeInterfaceOwners(interfaceIds);
-  const instanceIds = [...new Set([...unknown.filter((id) => !id.startsWith("eni-")), ...owners.values()])];
-  const instances = instanceIds.length > 0 ? await deps.ec2.describeInstances({ instanceIds }) : [];
-  const facts = new Map(known);
-  for (const instance of instances) for (const [id, fact] of targetFactsOf(instance, deps.config.podCidrTag)) facts.set(id, fact);
-  for (const [interfaceId, owner] of owners) {
-    const ownerFacts = facts.get(owner);
-    if (ownerFacts) facts.set(interfaceId, ownerFacts);
-  }
-  for (const id of unknown) if (!facts.has(id)) facts.set(id, { lifecycle: "gone" });
-  return facts;
-}
-
-function mayStillBeLaunching(request: InstanceRequest, now: number): boolean {
-  if (request.reportedState !== "pending" && request.reportedState !== "running") return false;
-  const eventTime = request.eventTime === undefined ? Number.NaN : Date.parse(request.eventTime);
+function mayStillBeLaunching(job: InstanceJob, now: number): boolean {
+  if (job.reportedState !== "pending" && job.reportedState !== "running") return false;
+  const eventTime = job.eventTime === undefined ? Number.NaN : Date.parse(job.eventTime);
   return Number.isFinite(eventTime) && now - eventTime < LAUNCH_VISIBILITY_GRACE_MS;
-}
-
-/** An instance EC2 no longer shows: only routes pointing at its id can be ours to remove. */
-function vanished(instanceId: string): Worker {
-  return { instanceId, state: "not-found", lifecycle: "gone", podCidrTag: "", routeTarget: { kind: "instance", id: instanceId }, interfaceIds: [] };
-}
-
-function isMutation(action: Action): boolean {
-  return action === "create" || action === "replace" || action === "delete";
 }

@@ -1,5 +1,6 @@
 import {
   CreateRouteCommand,
+  CreateTagsCommand,
   DeleteRouteCommand,
   DescribeNetworkInterfacesCommand,
   ModifyInstanceAttributeCommand,
@@ -41,6 +42,7 @@ export interface Ec2Port {
   replaceRoute(routeTableId: string, cidr: string, target: RouteTarget): Promise<void>;
   deleteRoute(routeTableId: string, cidr: string): Promise<void>;
   disableSourceDestCheck(target: RouteTarget): Promise<void>;
+  tagInstance(instanceId: string, key: string, value: string): Promise<void>;
 }
 
 const INSTANCE_PAGE_SIZE = 1000;
@@ -99,6 +101,10 @@ export function ec2Adapter(client: EC2Client): Ec2Port {
 
     async deleteRoute(routeTableId, cidr) {
       await client.send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }));
+    },
+
+    async tagInstance(instanceId, key, value) {
+      await client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value }] }));
     },
 
     async disableSourceDestCheck(target) {

@@ -58,6 +58,18 @@ export class RouteTableNotFoundError extends PodRoutesError {
 /** The route table is full: the quota, not pod-routes, must change. */
 export class RouteLimitError extends PodRoutesError {
   override readonly name = "RouteLimitError";
+  constructor(routeTableId: string, cause: unknown) {
+    super(
+      `${routeTableId} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) is reached; ` +
+        `request an increase in Service Quotas or free routes`,
+      { cause },
+    );
+  }
+}
+
+/** Every pod CIDR block of the configured size is taken. */
+export class PodCidrPoolExhaustedError extends PodRoutesError {
+  override readonly name = "PodCidrPoolExhaustedError";
 }
 
 /** Some routes could not be converged (conflicts, bad tags, failed changes); the others were. Lists each. */

@@ -1,7 +1,7 @@
 import { UnsupportedEventError } from "./errors.js";
 
 /** Where a request came from; reported in the summary and logs. */
-export type Trigger = "ec2-state-change" | "schedule" | "manual";
+export type Trigger = "ec2-state-change" | "autoscaling-lifecycle" | "schedule" | "manual";
 
 /** What the caller wants done with one instance. */
 export type InstanceIntent = "reconcile" | "add" | "remove";
@@ -29,9 +29,34 @@ export interface SyncRequest extends RequestBase {
   readonly kind: "sync";
 }
 
-export type Request = InstanceRequest | SyncRequest;
+/** An Auto Scaling lifecycle action waiting for pod-routes before the group goes on. */
+export interface LifecycleRequest extends RequestBase {
+  readonly kind: "lifecycle";
+  readonly transition: "launch" | "terminate";
+  readonly instanceId: string;
+  readonly groupName: string;
+  readonly hookName: string;
+  readonly token?: string;
+  /** `WarmPool` on a terminate action: the instance is being stopped into the warm pool. */
+  readonly destination?: string;
+  readonly origin?: string;
+  readonly eventTime?: string;
+}
+
+/** A payload that needs no work, such as Auto Scaling's test notification. */
+export interface IgnoredRequest extends RequestBase {
+  readonly kind: "ignored";
+  readonly reason: string;
+}
+
+export type Request = InstanceRequest | SyncRequest | LifecycleRequest | IgnoredRequest;
 
 const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const TEST_NOTIFICATION = "autoscaling:TEST_NOTIFICATION";
+const LIFECYCLE_TRANSITIONS: Record<string, { transition: LifecycleRequest["transition"]; value: string }> = {
+  "EC2 Instance-launch Lifecycle Action": { transition: "launch", value: "autoscaling:EC2_INSTANCE_LAUNCHING" },
+  "EC2 Instance-terminate Lifecycle Action": { transition: "terminate", value: "autoscaling:EC2_INSTANCE_TERMINATING" },
+};
 const MANUAL_KEYS = new Set(["action", "instanceId", "dryRun"]);
 const MANUAL_INSTANCE_ACTIONS: readonly string[] = ["add", "remove", "reconcile"];
 
@@ -41,6 +66,9 @@ const MANUAL_INSTANCE_ACTIONS: readonly string[] = ["add", "remove", "reconcile"
  */
 export function decodeEvent(event: unknown): Request {
   if (!isRecord(event)) throw new UnsupportedEventError(`expected a JSON object, got ${describe(event)}`);
+  if (isTestNotification(event)) {
+    return { kind: "ignored", trigger: "autoscaling-lifecycle", dryRun: false, reason: "Auto Scaling test notification", ...optionalString(event, "id", "eventId") };
+  }
   if ("source" in event || "detail-type" in event) return decodeEventBridge(event);
   if ("action" in event) return decodeManual(event);
   throw new UnsupportedEventError(
@@ -74,13 +102,65 @@ function decodeEventBridge(event: Record<string, unknown>): Request {
       ...optionalString(event, "time", "eventTime"),
     };
   }
+  const lifecycle = typeof detailType === "string" ? LIFECYCLE_TRANSITIONS[detailType] : undefined;
+  if (source === "aws.autoscaling" && lifecycle) {
+    return { ...decodeLifecycleDetail(event["detail"], lifecycle), trigger: "autoscaling-lifecycle", dryRun: false, ...origin, ...optionalString(event, "time", "eventTime") };
+  }
   if (source === "aws.events" && detailType === "Scheduled Event") {
     return { kind: "sync", trigger: "schedule", dryRun: false, ...origin };
   }
   throw new UnsupportedEventError(
     `unsupported event source=${describe(source)} detail-type=${describe(detailType)}: pod-routes handles ` +
-      `"EC2 Instance State-change Notification" (aws.ec2) and "Scheduled Event" (aws.events)`,
+      `"EC2 Instance State-change Notification" (aws.ec2), "EC2 Instance-launch/terminate Lifecycle Action" ` +
+      `(aws.autoscaling) and "Scheduled Event" (aws.events)`,
   );
+}
+
+function decodeLifecycleDetail(
+  detail: unknown,
+  expected: { transition: LifecycleRequest["transition"]; value: string },
+): Pick<LifecycleRequest, "kind" | "transition" | "instanceId" | "groupName" | "hookName" | "token" | "destination" | "origin"> {
+  if (!isRecord(detail)) throw new UnsupportedEventError("lifecycle action event without a detail object");
+  const { EC2InstanceId: instanceId, AutoScalingGroupName: groupName, LifecycleHookName: hookName, LifecycleTransition: transition } = detail;
+  if (typeof instanceId !== "string" || !INSTANCE_ID.test(instanceId)) {
+    throw new UnsupportedEventError(`lifecycle action with detail.EC2InstanceId ${describe(instanceId)}: expected i-…`);
+  }
+  for (const [key, value] of [["AutoScalingGroupName", groupName], ["LifecycleHookName", hookName]] as const) {
+    if (typeof value !== "string" || value === "") throw new UnsupportedEventError(`lifecycle action for ${instanceId} with detail.${key} ${describe(value)}`);
+  }
+  if (transition !== undefined && transition !== expected.value) {
+    throw new UnsupportedEventError(`lifecycle action for ${instanceId}: detail.LifecycleTransition ${describe(transition)} does not match ${expected.value}`);
+  }
+  return {
+    kind: "lifecycle",
+    transition: expected.transition,
+    instanceId,
+    groupName: groupName as string,
+    hookName: hookName as string,
+    ...optionalString(detail, "LifecycleActionToken", "token"),
+    ...optionalString(detail, "Destination", "destination"),
+    ...optionalString(detail, "Origin", "origin"),
+  };
+}
+
+/**
+ * Auto Scaling's test notification, however it arrives: bare, as an EventBridge detail, or inside an
+ * SNS or SQS record. It carries no hook name or token and needs no work.
+ */
+function isTestNotification(value: unknown, depth = 0): boolean {
+  if (typeof value === "string" && depth > 0) {
+    if (!value.includes(TEST_NOTIFICATION)) return false;
+    try {
+      return isTestNotification(JSON.parse(value), depth + 1);
+    } catch {
+      return false;
+    }
+  }
+  if (!isRecord(value) || depth > 4) return false;
+  if (value["Event"] === TEST_NOTIFICATION || value["LifecycleTransition"] === TEST_NOTIFICATION) return true;
+  const records = Array.isArray(value["Records"]) ? value["Records"] : [];
+  const nested = [value["detail"], value["Message"], value["body"], ...records, ...records.map((r) => (isRecord(r) ? r["Sns"] : undefined))];
+  return nested.some((inner) => inner !== undefined && isTestNotification(inner, depth + 1));
 }
 
 function decodeManual(payload: Record<string, unknown>): Request {

@@ -7,6 +7,9 @@ export interface WorkerSelector {
   readonly clusterTag?: ClusterTag;
 }
 
+/** The states of an instance that may hold a route: everything short of shutting down. */
+export const WORKER_STATES: readonly string[] = ["pending", "running", "stopping", "stopped"];
+
 export type Classified = { readonly worker: Worker } | { readonly notWorker: string };
 
 /** pending/running need their route; stopping/stopped may keep it; anything else must lose it. */

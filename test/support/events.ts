@@ -39,3 +39,35 @@ export function scheduled(options: EventOptions = {}) {
     detail: {},
   };
 }
+
+interface LifecycleOptions extends EventOptions {
+  readonly group: string;
+  readonly hook: string;
+  readonly token?: string;
+  readonly destination?: string | undefined;
+}
+
+/** An Auto Scaling lifecycle action as EventBridge delivers it. */
+export function lifecycleAction(transition: "launch" | "terminate", instanceId: string, options: LifecycleOptions) {
+  const launching = transition === "launch";
+  return {
+    version: "0",
+    id: options.id ?? randomUUID(),
+    "detail-type": launching ? "EC2 Instance-launch Lifecycle Action" : "EC2 Instance-terminate Lifecycle Action",
+    source: "aws.autoscaling",
+    account: ACCOUNT,
+    time: options.time ?? new Date().toISOString(),
+    region: REGION,
+    resources: [`arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${randomUUID()}:autoScalingGroupName/${options.group}`],
+    detail: {
+      LifecycleActionToken: options.token ?? randomUUID(),
+      AutoScalingGroupName: options.group,
+      LifecycleHookName: options.hook,
+      EC2InstanceId: instanceId,
+      LifecycleTransition: launching ? "autoscaling:EC2_INSTANCE_LAUNCHING" : "autoscaling:EC2_INSTANCE_TERMINATING",
+      Origin: launching ? "EC2" : "AutoScalingGroup",
+      Destination: options.destination ?? (launching ? "AutoScalingGroup" : "EC2"),
+    },
+    ...(options.replayName ? { "replay-name": options.replayName } : {}),
+  };
+}

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 
 export interface Moto {
   readonly endpoint: string;
@@ -8,6 +9,8 @@ export interface Moto {
 }
 
 const READY_TIMEOUT_MS = 30_000;
+/** The Python that has moto installed; MOTO_PYTHON overrides. */
+const PYTHON = process.env["MOTO_PYTHON"] ?? "python3";
 
 /**
  * Starts moto's EC2/Auto Scaling server on a free loopback port. A missing moto is an error that
@@ -16,15 +19,20 @@ const READY_TIMEOUT_MS = 30_000;
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  // moto's own server plus the lifecycle actions it lacks (see moto_server.py).
+  const launcher = fileURLToPath(new URL("moto_server.py", import.meta.url));
+  const child = spawn(PYTHON, [launcher, "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   let failure: Error | undefined;
   child.once("error", (error) => {
-    failure = new Error(`cannot start moto_server (${error.message}): the integration tests need moto 5.2 with its server, e.g. pip install "moto[server]==5.2.1"`);
+    failure = new Error(`cannot start ${PYTHON} (${error.message}): the integration tests need Python with moto 5.2 and its server, e.g. pip install "moto[server]==5.2.1"`);
   });
   child.once("exit", (code) => {
-    failure ??= new Error(`moto_server exited with code ${code} before it was ready:\n${stderr}`);
+    failure ??= new Error(
+      `moto server exited with code ${code} before it was ready; the integration tests need Python with moto 5.2 and its server ` +
+        `(pip install "moto[server]==5.2.1"), found by MOTO_PYTHON or python3:\n${stderr}`,
+    );
   });
   await waitUntilReady(endpoint, () => failure);
   return { endpoint, stop: () => stop(child) };

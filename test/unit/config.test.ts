@@ -12,6 +12,9 @@ describe("parseConfig", () => {
       onStop: "keep",
       sourceDestCheck: "disable",
       dryRun: false,
+      launchFailureResult: "ABANDON",
+      allocatePodCidr: false,
+      podCidrPrefixLength: 24,
     });
   });
 
@@ -24,6 +27,9 @@ describe("parseConfig", () => {
       ON_STOP: "remove",
       SOURCE_DEST_CHECK: "leave",
       DRY_RUN: "TRUE",
+      LAUNCH_FAILURE_RESULT: "continue",
+      ALLOCATE_POD_CIDR: "true",
+      POD_CIDR_PREFIX_LENGTH: "26",
     });
     expect({ ...config, clusterCidr: config.clusterCidr.text }).toEqual({
       routeTableIds: ["rtb-0123456789abcdef0", "rtb-12345678"],
@@ -33,6 +39,9 @@ describe("parseConfig", () => {
       onStop: "remove",
       sourceDestCheck: "leave",
       dryRun: true,
+      launchFailureResult: "CONTINUE",
+      allocatePodCidr: true,
+      podCidrPrefixLength: 26,
     });
   });
 
@@ -50,6 +59,11 @@ describe("parseConfig", () => {
     ["ON_STOP", "delete", /expected one of: keep, remove/],
     ["SOURCE_DEST_CHECK", "off", /expected one of: disable, leave/],
     ["DRY_RUN", "1", /expected one of: true, false/],
+    ["LAUNCH_FAILURE_RESULT", "RETRY", /expected one of: ABANDON, CONTINUE/],
+    ["ALLOCATE_POD_CIDR", "yes", /expected one of: true, false/],
+    ["POD_CIDR_PREFIX_LENGTH", "15", /expected a whole number from 16 \(CLUSTER_CIDR 10\.200\.0\.0\/16\) to 30/],
+    ["POD_CIDR_PREFIX_LENGTH", "31", /from 16/],
+    ["POD_CIDR_PREFIX_LENGTH", "/24", /from 16/],
   ])("refuses %s=%s, naming the variable", (variable, value, reason) => {
     const parse = () => parseConfig({ [variable]: value });
     expect(parse).toThrow(ConfigError);

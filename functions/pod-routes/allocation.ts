@@ -1,0 +1,73 @@
+import { blocksInUse, freeBlocks, poolCapacity, type Pool } from "./allocator.js";
+import { contains, parseIpv4Block, type Ipv4Block } from "./cidr.js";
+import { awsErrorCode, NotAWorkerError, PodCidrPoolExhaustedError, RouteLimitError } from "./errors.js";
+import { pointsAt, type ObservedTable, type Worker } from "./model.js";
+import type { Allocation, Dependencies } from "./summary.js";
+import { WORKER_STATES } from "./worker.js";
+
+export interface Allocated {
+  readonly worker: Worker;
+  /** The tables as they are after the claim: the claimed route is in the worker's home table. */
+  readonly tables: readonly ObservedTable[];
+  readonly allocation: Allocation;
+}
+
+/**
+ * Gives an untagged worker the lowest free pod CIDR. The block is claimed with CreateRoute, which
+ * succeeds for exactly one caller: concurrent launches that lose the race move on to the next block.
+ * Only then is the instance tagged, so a tag always names a block that is routed to its worker.
+ */
+export async function allocatePodCidr(untagged: Worker, tables: readonly ObservedTable[], dryRun: boolean, deps: Dependencies): Promise<Allocated> {
+  const { config, ec2 } = deps;
+  const home = tables.find((table) => table.vpcId === untagged.vpcId);
+  if (!home) throw new NotAWorkerError(`${untagged.instanceId} is in ${untagged.vpcId}: no route table there to allocate a pod CIDR in`);
+  const pool: Pool = { clusterCidr: config.clusterCidr, prefixLength: config.podCidrPrefixLength };
+  // A retry after a claim whose tagging failed finds its block already routed to it.
+  const adopted = home.routes.find((route) => pointsAt(route, untagged) && inPool(pool, route.destination));
+  let allocation: Allocation | undefined = adopted && { cidr: adopted.destination, routeTableId: home.routeTableId, how: "adopted" };
+
+  if (!allocation) {
+    const workers = await ec2.describeInstances({ tagKey: config.podCidrTag, states: WORKER_STATES });
+    const taken = [
+      ...tables.flatMap((table) => table.routes.map((route) => route.destination)),
+      ...workers.map((instance) => instance.Tags?.find((tag) => tag.Key === config.podCidrTag)?.Value ?? ""),
+      ...home.vpcCidrs,
+    ].flatMap((cidr) => parseIpv4Block(cidr) ?? []);
+    for (const cidr of freeBlocks(pool, taken)) {
+      if (dryRun) {
+        allocation = { cidr, routeTableId: home.routeTableId, how: "planned" };
+        break;
+      }
+      try {
+        await ec2.createRoute(home.routeTableId, cidr, untagged.routeTarget);
+        allocation = { cidr, routeTableId: home.routeTableId, how: "claimed" };
+        break;
+      } catch (error) {
+        if (awsErrorCode(error) === "RouteAlreadyExists") continue;
+        if (awsErrorCode(error) === "RouteLimitExceeded") throw new RouteLimitError(home.routeTableId, error);
+        throw error;
+      }
+    }
+    if (!allocation) {
+      throw new PodCidrPoolExhaustedError(
+        `no free /${pool.prefixLength} block in CLUSTER_CIDR ${pool.clusterCidr.text} for ${untagged.instanceId}: ` +
+          `${blocksInUse(pool, taken)} of ${poolCapacity(pool)} in use; widen CLUSTER_CIDR or lengthen POD_CIDR_PREFIX_LENGTH`,
+      );
+    }
+  }
+
+  if (!dryRun) await ec2.tagInstance(untagged.instanceId, config.podCidrTag, allocation.cidr);
+  deps.log.info("pod CIDR allocated", { instanceId: untagged.instanceId, ...allocation, dryRun });
+  const worker = { ...untagged, podCidrTag: allocation.cidr };
+  const claimedRoute = { destination: allocation.cidr, [worker.routeTarget.kind === "instance" ? "instanceId" : "networkInterfaceId"]: worker.routeTarget.id, blackhole: false };
+  return {
+    worker,
+    tables: allocation.how === "claimed" ? tables.map((table) => (table === home ? { ...table, routes: [...table.routes, claimedRoute] } : table)) : tables,
+    allocation,
+  };
+}
+
+function inPool(pool: Pool, destination: string): boolean {
+  const block: Ipv4Block | undefined = parseIpv4Block(destination);
+  return block !== undefined && block.prefixLength === pool.prefixLength && contains(pool.clusterCidr, block);
+}

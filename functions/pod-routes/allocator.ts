@@ -1,0 +1,43 @@
+import ipaddr from "ipaddr.js";
+import { overlaps, parseIpv4Block, type Ipv4Block } from "./cidr.js";
+
+export interface Pool {
+  readonly clusterCidr: Ipv4Block;
+  readonly prefixLength: number;
+}
+
+/** How many blocks of the pool's length the cluster CIDR holds. */
+export function poolCapacity(pool: Pool): number {
+  return 2 ** (pool.prefixLength - pool.clusterCidr.prefixLength);
+}
+
+/** Every block of the pool, lowest first, that overlaps nothing in `taken`. */
+export function* freeBlocks(pool: Pool, taken: readonly Ipv4Block[]): Generator<string> {
+  for (const candidate of poolBlocks(pool)) {
+    if (!taken.some((block) => overlaps(block, candidate))) yield candidate.text;
+  }
+}
+
+/** How many blocks of the pool overlap something in `taken`. */
+export function blocksInUse(pool: Pool, taken: readonly Ipv4Block[]): number {
+  let inUse = 0;
+  for (const candidate of poolBlocks(pool)) if (taken.some((block) => overlaps(block, candidate))) inUse++;
+  return inUse;
+}
+
+function* poolBlocks(pool: Pool): Generator<Ipv4Block> {
+  const first = toNumber(pool.clusterCidr.address);
+  const step = 2 ** (32 - pool.prefixLength);
+  for (let index = 0; index < poolCapacity(pool); index++) {
+    const block = parseIpv4Block(`${fromNumber(first + index * step)}/${pool.prefixLength}`);
+    if (block) yield block;
+  }
+}
+
+function toNumber(address: ipaddr.IPv4): number {
+  return address.octets.reduce((value, octet) => value * 256 + octet, 0);
+}
+
+function fromNumber(value: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}

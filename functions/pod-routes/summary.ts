@@ -1,0 +1,68 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { AutoScalingPort, Completion } from "./autoscaling.js";
+import type { Config, LifecycleResult } from "./config.js";
+import type { Ec2Port } from "./ec2.js";
+import type { Request } from "./event.js";
+import type { Decision } from "./planner.js";
+
+export interface Dependencies {
+  readonly config: Config;
+  readonly ec2: Ec2Port;
+  readonly autoScaling: AutoScalingPort;
+  readonly log: Pick<Logger, "info" | "warn">;
+  readonly now: () => number;
+}
+
+export interface ReportedDecision extends Decision {
+  readonly applied: boolean;
+  readonly error?: string;
+  readonly errorCode?: string;
+}
+
+export interface InstanceChange {
+  readonly instanceId: string;
+  readonly change: "disable-source-dest-check";
+  readonly target: string;
+  readonly applied: boolean;
+  readonly error?: string;
+}
+
+/**
+ * `aws-error` may pass on retry; the others need a person (a tag, a conflicting route, the quota).
+ */
+export type FailureKind = "conflict" | "invalid-pod-cidr" | "route-limit" | "aws-error";
+
+export interface Failure {
+  readonly kind: FailureKind;
+  readonly message: string;
+}
+
+export interface Allocation {
+  readonly cidr: string;
+  readonly routeTableId: string;
+  /** How the block became the worker's: claimed now, found already routed to it, or only planned (dry run). */
+  readonly how: "claimed" | "adopted" | "planned";
+}
+
+export interface LifecycleOutcome {
+  readonly result: LifecycleResult;
+  /** `planned` in a dry run, which completes nothing. */
+  readonly completion: Completion | "planned";
+}
+
+export interface TableReport {
+  readonly routeTableId: string;
+  readonly decisions: readonly ReportedDecision[];
+}
+
+export interface Summary {
+  readonly request: Request;
+  readonly dryRun: boolean;
+  /** Why the instance or payload was left alone. */
+  readonly ignored?: string;
+  readonly allocation?: Allocation;
+  readonly lifecycle?: LifecycleOutcome;
+  readonly tables: readonly TableReport[];
+  readonly instanceChanges: readonly InstanceChange[];
+  readonly failures: readonly Failure[];
+}
