@@ -28,11 +28,15 @@ export async function allocatePodCidr(untagged: Worker, tables: readonly Observe
 
   if (!allocation) {
     const workers = await ec2.describeInstances({ tagKey: config.podCidrTag, states: WORKER_STATES });
+    // Blocks routed in any table, claimed by a worker's tag, or part of the VPC; a route that merely
+    // covers the cluster CIDR (the default route) uses none of them.
     const taken = [
       ...tables.flatMap((table) => table.routes.map((route) => route.destination)),
       ...workers.map((instance) => instance.Tags?.find((tag) => tag.Key === config.podCidrTag)?.Value ?? ""),
-      ...home.vpcCidrs,
-    ].flatMap((cidr) => parseIpv4Block(cidr) ?? []);
+    ]
+      .flatMap((cidr) => parseIpv4Block(cidr) ?? [])
+      .filter((block) => contains(pool.clusterCidr, block))
+      .concat(home.vpcCidrs.flatMap((cidr) => parseIpv4Block(cidr) ?? []));
     for (const cidr of freeBlocks(pool, taken)) {
       if (dryRun) {
         allocation = { cidr, routeTableId: home.routeTableId, how: "planned" };

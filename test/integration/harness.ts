@@ -1,7 +1,8 @@
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { afterAll, beforeEach, inject } from "vitest";
 import { resetMoto } from "../support/moto.js";
-import { startRecordingProxy } from "../support/recording-proxy.js";
+import { startRecordingProxy, type RecordedCall } from "../support/recording-proxy.js";
 
 /**
  * Integration test harness: the bundled handler talks to moto through a recording proxy (so tests
@@ -18,10 +19,17 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: "testing",
 });
 
-export const ec2 = new EC2Client({ endpoint: motoEndpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+const direct = { endpoint: motoEndpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+export const ec2 = new EC2Client(direct);
+export const autoScaling = new AutoScalingClient(direct);
 
-/** The EC2 actions the handler made since the last call. */
+/** The AWS actions the handler made since the last call to this or `handlerRequests`. */
 export function handlerCalls(): string[] {
+  return proxy.take().map((call) => call.action);
+}
+
+/** The same, with each call's parameters. */
+export function handlerRequests(): RecordedCall[] {
   return proxy.take();
 }
 

@@ -1,24 +1,29 @@
 import { createServer, request, type Server } from "node:http";
 import { once } from "node:events";
 
-/** A loopback proxy in front of moto that records each EC2 API action it forwards. */
+/** A loopback proxy in front of moto that records each AWS query-protocol action it forwards. */
+export interface RecordedCall {
+  readonly action: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
 export interface RecordingProxy {
   readonly endpoint: string;
-  /** Actions seen since the last `take()`, in order; clears the record. */
-  take(): string[];
+  /** Calls seen since the last `take()`, in order; clears the record. */
+  take(): RecordedCall[];
   close(): Promise<void>;
 }
 
 export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
   const target = new URL(upstream);
-  let actions: string[] = [];
+  let calls: RecordedCall[] = [];
   const server: Server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
       const body = Buffer.concat(chunks);
-      const action = new URLSearchParams(body.toString()).get("Action");
-      if (action) actions.push(action);
+      const params = Object.fromEntries(new URLSearchParams(body.toString()));
+      if (params["Action"]) calls.push({ action: params["Action"], params });
       const forwarded = request(
         { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
         (response) => {
@@ -37,8 +42,8 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     take() {
-      const taken = actions;
-      actions = [];
+      const taken = calls;
+      calls = [];
       return taken;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
