@@ -1,11 +1,12 @@
 import { CreateTagsCommand, DeleteRouteCommand, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { afterAll, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
-import { scheduled, stateChange } from "../support/events.js";
+import { lifecycleAction, scheduled, stateChange } from "../support/events.js";
 import { buildSeed } from "../support/seed.js";
-import { ec2, handlerCalls } from "../integration/harness.js";
+import { buildWorkerGroup } from "../support/worker-group.js";
+import { autoScaling, ec2, handlerCalls } from "../integration/harness.js";
 
-/** EC2 API calls each kind of event costs the bundled handler, against moto. Prints a table. */
+/** AWS API calls each kind of event costs the bundled handler, against moto. Prints a table. */
 const rows: Array<{ scenario: string; calls: number; reads: number; mutations: number; actions: string }> = [];
 
 function record(scenario: string) {
@@ -19,7 +20,7 @@ function record(scenario: string) {
 afterAll(() => {
   const width = Math.max(...rows.map((row) => row.scenario.length));
   const lines = rows.map((row) => `${row.scenario.padEnd(width)}  ${String(row.calls).padStart(5)}  ${String(row.reads).padStart(5)}  ${String(row.mutations).padStart(9)}  ${row.actions}`);
-  console.log(["", "EC2 API calls per event (npm run bench)", `${"scenario".padEnd(width)}  calls  reads  mutations  actions`, ...lines].join("\n"));
+  console.log(["", "AWS API calls per event (npm run bench)", `${"scenario".padEnd(width)}  calls  reads  mutations  actions`, ...lines].join("\n"));
 });
 
 it("single-worker events", async () => {
@@ -35,6 +36,19 @@ it("single-worker events", async () => {
   await ec2.send(new TerminateInstancesCommand({ InstanceIds: [worker] }));
   await handler(stateChange(worker, "terminated"));
   record("terminate");
+});
+
+it("lifecycle actions", async () => {
+  const seed = await buildSeed(ec2, 0);
+  const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1);
+  const worker = group.instanceIds[0]!;
+  const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" });
+  handlerCalls();
+
+  await handler(lifecycleAction("launch", worker, { group: group.name, hook: group.launchHook }));
+  record("lifecycle launch with allocation");
+  await handler(lifecycleAction("terminate", worker, { group: group.name, hook: group.terminateHook }));
+  record("lifecycle terminate");
 });
 
 it("full sync of 100 workers", async () => {
