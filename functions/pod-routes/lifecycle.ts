@@ -1,6 +1,6 @@
 import type { LifecycleResult } from "./config.js";
 import { reconcileInstance, type InstanceJob } from "./controller.js";
-import { InvalidPodCidrError, NotAWorkerError, PodCidrPoolExhaustedError, RouteLimitError, RouteTableNotFoundError } from "./errors.js";
+import { InvalidPodCidrError, NotAWorkerError, PodCidrPoolExhaustedError, ReconcileFailedError, RouteLimitError, RouteTableNotFoundError } from "./errors.js";
 import type { LifecycleRequest } from "./event.js";
 import type { Dependencies, Summary } from "./summary.js";
 
@@ -32,7 +32,7 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
   const failures = summary?.failures ?? [];
   const permanent = thrown !== undefined ? PERMANENT_ERRORS.some((type) => thrown instanceof type) : failures.every((f) => f.kind !== "aws-error");
   const failed = thrown !== undefined || failures.length > 0;
-  if (request.transition === "launch" && failed && !permanent) throw thrown ?? failuresOf(summary);
+  if (request.transition === "launch" && failed && !permanent) throw thrown ?? new ReconcileFailedError(failures.map((failure) => failure.message));
 
   const result: LifecycleResult = request.transition === "launch" && failed ? config.launchFailureResult : "CONTINUE";
   const completion = dryRun ? ("planned" as const) : await deps.autoScaling.completeLifecycleAction(request, result);
@@ -41,6 +41,3 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
   return { ...summary!, lifecycle: { result, completion } };
 }
 
-function failuresOf(summary: Summary | undefined): Error {
-  return new Error(summary?.failures.map((failure) => failure.message).join("; ") ?? "unknown failure");
-}

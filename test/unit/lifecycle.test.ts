@@ -85,14 +85,14 @@ describe("completing a launch action", () => {
   });
 
   it.each([
-    ["the route cannot be created (5xx)", () => ec2.on(CreateRouteCommand).rejects(ec2Error("InternalError"))],
-    ["EC2 does not show the instance yet", () => ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] })],
-  ])("leaves the action open for the retry when %s", async (_case, arrange) => {
+    ["the route cannot be created (5xx)", () => ec2.on(CreateRouteCommand).rejects(ec2Error("InternalError")), "ReconcileFailedError"],
+    ["EC2 does not show the instance yet", () => ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] }), "InstanceNotVisibleError"],
+  ])("leaves the action open for the retry when %s", async (_case, arrange, name) => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance()] }] });
     ec2.on(DescribeRouteTablesCommand).resolves(table());
     arrange();
 
-    await expect(createHandler(SETTINGS)(launch())).rejects.toThrow();
+    await expect(createHandler(SETTINGS)(launch())).rejects.toMatchObject({ name });
 
     expect(completions()).toEqual([]);
   });
