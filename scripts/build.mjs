@@ -1,5 +1,43 @@
 // Bundles the Lambda entry into one ESM file: what is deployed and what the integration tests run.
+import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { build } from "esbuild";
+
+/**
+ * The SDK's generated schema modules key traits with computed properties (`{ [_xN]: ... }` where
+ * `const _xN = "xmlName"`). esbuild cannot prove such keys pure, so it keeps every shape of the service
+ * (aws-sdk-js-v3 issue 7607: ~540 KB for EC2). Writing the constant keys out as the literals they are
+ * changes nothing at run time and lets esbuild drop every shape the handler's operations do not reach.
+ */
+const inlineSchemaKeys = {
+  name: "inline-sdk-schema-keys",
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, "utf8");
+      const strings = new Map([...source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)].map(([, name, literal]) => [name, literal]));
+      return { contents: source.replace(/\[(_\w+)\]:/g, (key, name) => (strings.has(name) ? `${strings.get(name)}:` : key)), loader: "js" };
+    });
+  },
+};
+
+/** In Lambda, credentials come from the environment: see functions/pod-routes/lambda-credentials.ts. */
+const environmentCredentialsOnly = {
+  name: "environment-credentials-only",
+  setup(builder) {
+    builder.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: resolve("functions/pod-routes/lambda-credentials.ts") }));
+  },
+};
+
+/** The SDK clients read only `version` from their package.json (for the user agent): keep just that. */
+const packageVersionOnly = {
+  name: "package-version-only",
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/ }, async ({ path }) => {
+      const { name, version } = JSON.parse(await readFile(path, "utf8"));
+      return { contents: JSON.stringify({ name, version }), loader: "json" };
+    });
+  },
+};
 
 const result = await build({
   entryPoints: { "pod-routes/index": "functions/pod-routes/index.ts" },
@@ -14,11 +52,17 @@ const result = await build({
   minify: true,
   sourcemap: "linked",
   metafile: true,
+  plugins: [inlineSchemaKeys, environmentCredentialsOnly, packageVersionOnly],
+  // Loaded by the SDK only for operations with event streams, which EC2 and Auto Scaling do not have.
+  external: ["@smithy/core/event-streams"],
+  legalComments: "external",
   // Bundled CommonJS dependencies may call require() for Node built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: "warning",
 });
 
+// What each input contributes, for `npm run bench` and for anyone asking where the bytes went.
+await writeFile("dist/pod-routes/meta.json", JSON.stringify(result.metafile));
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith(".mjs")) console.log(`${file}: ${(bytes / 1024).toFixed(0)} KiB`);
 }

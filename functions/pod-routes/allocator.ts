@@ -1,4 +1,3 @@
-import ipaddr from "ipaddr.js";
 import { overlaps, parseIpv4Block, type Ipv4Block } from "./cidr.js";
 
 export interface Pool {
@@ -26,18 +25,9 @@ export function blocksInUse(pool: Pool, taken: readonly Ipv4Block[]): number {
 }
 
 function* poolBlocks(pool: Pool): Generator<Ipv4Block> {
-  const first = toNumber(pool.clusterCidr.address);
-  const step = 2 ** (32 - pool.prefixLength);
-  for (let index = 0; index < poolCapacity(pool); index++) {
-    const block = parseIpv4Block(`${fromNumber(first + index * step)}/${pool.prefixLength}`);
+  const first = parseIpv4Block(`${pool.clusterCidr.network.base}/${pool.prefixLength}`);
+  for (let index = 0; first && index < poolCapacity(pool); index++) {
+    const block = parseIpv4Block(first.network.next(index).toString());
     if (block) yield block;
   }
-}
-
-function toNumber(address: ipaddr.IPv4): number {
-  return address.octets.reduce((value, octet) => value * 256 + octet, 0);
-}
-
-function fromNumber(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
 }

@@ -1,4 +1,3 @@
-import ipaddr from "ipaddr.js";
 import { contains, isNetworkAddress, overlaps, parseIpv4Block, type Ipv4Block } from "./cidr.js";
 
 export type PodCidrCheck = { readonly block: Ipv4Block } | { readonly invalid: string };
@@ -11,8 +10,7 @@ export function checkPodCidr(value: string, clusterCidr: Ipv4Block, vpcCidrs: re
   const block = parseIpv4Block(value);
   if (!block) return { invalid: "not an IPv4 CIDR block (expected e.g. 10.200.1.0/24)" };
   if (!isNetworkAddress(block)) {
-    const network = ipaddr.IPv4.networkAddressFromCIDR(value).toString();
-    return { invalid: `host bits are set; the block's network address is ${network}/${block.prefixLength}` };
+    return { invalid: `host bits are set; the block's network address is ${block.network.toString()}` };
   }
   if (!contains(clusterCidr, block)) return { invalid: `outside CLUSTER_CIDR ${clusterCidr.text}` };
   for (const vpcCidr of vpcCidrs) {
