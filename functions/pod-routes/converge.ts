@@ -52,21 +52,20 @@ export async function converge(plans: readonly TablePlanInput[], dryRun: boolean
   return { tables, instanceChanges, failures };
 }
 
-/** Facts about the instances behind contested routes; what EC2 no longer shows counts as gone. */
+/**
+ * Facts about the instances behind contested routes; what EC2 no longer shows counts as gone. A route
+ * through an ENI names its instance too while the ENI is attached, and turns blackhole once it is not,
+ * so a bare ENI id here belongs to something other than an instance: no facts, and the planner leaves
+ * the route alone.
+ */
 export async function resolveTargets(ids: readonly string[], known: ReadonlyMap<string, TargetFacts>, deps: Dependencies): Promise<ReadonlyMap<string, TargetFacts>> {
-  const unknown = [...new Set(ids)].filter((id) => !known.has(id));
-  if (unknown.length === 0) return known;
-  const interfaceIds = unknown.filter((id) => id.startsWith("eni-"));
-  const owners = await deps.ec2.describeInterfaceOwners(interfaceIds);
-  const instanceIds = [...new Set([...unknown.filter((id) => !id.startsWith("eni-")), ...owners.values()])];
-  const instances = instanceIds.length > 0 ? await deps.ec2.describeInstances({ instanceIds }) : [];
+  const instanceIds = [...new Set(ids)].filter((id) => !known.has(id) && id.startsWith("i-"));
+  if (instanceIds.length === 0) return known;
   const facts = new Map(known);
-  for (const instance of instances) for (const [id, fact] of targetFactsOf(instance, deps.config.podCidrTag)) facts.set(id, fact);
-  for (const [interfaceId, owner] of owners) {
-    const ownerFacts = facts.get(owner);
-    if (ownerFacts) facts.set(interfaceId, ownerFacts);
+  for (const instance of await deps.ec2.describeInstances({ instanceIds })) {
+    for (const [id, fact] of targetFactsOf(instance, deps.config.podCidrTag)) facts.set(id, fact);
   }
-  for (const id of unknown) if (!facts.has(id)) facts.set(id, { lifecycle: "gone" });
+  for (const id of instanceIds) if (!facts.has(id)) facts.set(id, { lifecycle: "gone" });
   return facts;
 }
 

@@ -2,7 +2,6 @@ import {
   CreateRouteCommand,
   CreateTagsCommand,
   DeleteRouteCommand,
-  DescribeNetworkInterfacesCommand,
   ModifyInstanceAttributeCommand,
   ModifyNetworkInterfaceAttributeCommand,
   ReplaceRouteCommand,
@@ -36,8 +35,6 @@ export interface TableQuery {
 export interface Ec2Port {
   describeInstances(query: InstanceQuery): Promise<Instance[]>;
   describeRouteTables(query: TableQuery): Promise<ObservedTable[]>;
-  /** Maps ENI ids to the instance each is attached to; detached or unknown ENIs are absent. */
-  describeInterfaceOwners(interfaceIds: readonly string[]): Promise<Map<string, string>>;
   createRoute(routeTableId: string, cidr: string, target: RouteTarget): Promise<void>;
   replaceRoute(routeTableId: string, cidr: string, target: RouteTarget): Promise<void>;
   deleteRoute(routeTableId: string, cidr: string): Promise<void>;
@@ -76,19 +73,6 @@ export function ec2Adapter(client: EC2Client): Ec2Port {
         throw error;
       }
       return tables;
-    },
-
-    async describeInterfaceOwners(interfaceIds) {
-      const owners = new Map<string, string>();
-      if (interfaceIds.length === 0) return owners;
-      const output = await client.send(
-        new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "network-interface-id", Values: [...interfaceIds] }] }),
-      );
-      for (const eni of output.NetworkInterfaces ?? []) {
-        const owner = eni.Attachment?.InstanceId;
-        if (eni.NetworkInterfaceId && owner) owners.set(eni.NetworkInterfaceId, owner);
-      }
-      return owners;
     },
 
     async createRoute(routeTableId, cidr, target) {

@@ -51,7 +51,7 @@ export interface TargetFacts {
   readonly podCidrTag?: string;
 }
 
-/** The id a route points at when it points at an instance or ENI. */
+/** The id a route points at when it points at an instance or ENI (the instance, when EC2 names both). */
 export function routeTargetId(route: ObservedRoute): string | undefined {
   return route.foreignTarget === undefined ? (route.instanceId ?? route.networkInterfaceId) : undefined;
 }

@@ -148,7 +148,10 @@ function planEnsure(input: TablePlanInput, routeTableId: string, cidr: string, r
     return conflict(`${cidr} routes to ${current}, which pod-routes never changes; ${instanceId} claims it: remove that route or re-tag the worker`);
   }
   const gone = whyReplaceable(route, input.targets, cidr);
-  if (gone === undefined) return conflict(`${cidr} routes to live instance ${current}; ${instanceId} claims it too: fix the pod-CIDR tag of one of them`);
+  if (gone === undefined) {
+    const holder = route.instanceId !== undefined ? `live instance ${current}` : `network interface ${current}, which belongs to no instance pod-routes knows`;
+    return conflict(`${cidr} routes to ${holder}; ${instanceId} claims it too: fix the pod-CIDR tag of one of them`);
+  }
   return { action: "replace", ...about, target: worker.routeTarget.id, previousTarget: current, reason: `${because}; ${gone}` };
 }
 

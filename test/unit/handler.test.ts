@@ -2,7 +2,6 @@ import {
   CreateRouteCommand,
   DeleteRouteCommand,
   DescribeInstancesCommand,
-  DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   EC2Client,
   EC2ServiceException,
@@ -142,22 +141,34 @@ describe("finding tables and targets", () => {
     expect(ec2.commandCalls(DeleteRouteCommand)[0]!.args[0].input).toEqual({ RouteTableId: TABLE, DestinationCidrBlock: "10.200.1.0/24" });
   });
 
-  it.each([
-    ["attached to a live instance: a conflict", { NetworkInterfaceId: "eni-0ccccccccccccccc3", Attachment: { InstanceId: "i-0ccccccccccccccc3" } }, "conflict"],
-    ["detached: replaced", { NetworkInterfaceId: "eni-0ccccccccccccccc3" }, "replace"],
-  ])("asks who owns an ENI holding the worker's CIDR — %s", async (_case, eni, action) => {
+  it("asks about the instance behind an ENI route by the instance id EC2 gives with it", async () => {
     ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] }).resolves(describes(instance()));
     ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: ["i-0ccccccccccccccc3"] }] }).resolves(
-      describes(instance({ InstanceId: "i-0ccccccccccccccc3", Tags: [{ Key: "pod-cidr", Value: "10.200.1.0/24" }] })),
+      describes(instance({ InstanceId: "i-0ccccccccccccccc3", State: { Name: "terminated" } })),
     );
-    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", NetworkInterfaceId: "eni-0ccccccccccccccc3", State: "active" }]));
-    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [eni] });
+    ec2.on(DescribeRouteTablesCommand).resolves(
+      routeTable([{ DestinationCidrBlock: "10.200.1.0/24", NetworkInterfaceId: "eni-0ccccccccccccccc3", InstanceId: "i-0ccccccccccccccc3", State: "active" }]),
+    );
+    ec2.on(ReplaceRouteCommand).resolves({});
+
+    const summary = await handler()(stateChange(WORKER, "running"));
+
+    expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "replace", previousTarget: "i-0ccccccccccccccc3" })]);
+  });
+
+  it.each([
+    ["active: something other than an instance holds it, a conflict", "active", "conflict"],
+    ["blackhole: detached, replaced", "blackhole", "replace"],
+  ] as const)("treats a route to a bare ENI — %s", async (_case, state, action) => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", NetworkInterfaceId: "eni-0ccccccccccccccc3", State: state }]));
     ec2.on(ReplaceRouteCommand).resolves({});
 
     const run = handler()(stateChange(WORKER, "running"));
 
-    if (action === "conflict") await expect(run).rejects.toThrow(/routes to live instance eni-0ccccccccccccccc3/);
+    if (action === "conflict") await expect(run).rejects.toThrow(/routes to network interface eni-0ccccccccccccccc3, which belongs to no instance pod-routes knows/);
     else await expect(run).resolves.toMatchObject({ tables: [{ decisions: [{ action: "replace", previousTarget: "eni-0ccccccccccccccc3" }] }] });
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
   });
 });
 

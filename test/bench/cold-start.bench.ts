@@ -1,0 +1,70 @@
+import { execFile } from "node:child_process";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import { it } from "vitest";
+
+/**
+ * Bundle size and import (init) time, side by side: the deployed bundle, the same entry built with
+ * SAM's esbuild defaults, and an empty handler (the floor). Each import time is the median over fresh
+ * Node processes, timed from inside the process so Node's own start-up is not counted. The variants
+ * take turns, so a slow patch of a noisy machine falls on all three alike.
+ */
+const PROCESSES = 21;
+const root = resolve(import.meta.dirname, "../..");
+const run = promisify(execFile);
+
+async function samDefaultBuild(): Promise<string> {
+  const outfile = resolve(root, "dist/bench/sam-default/index.cjs");
+  // SAM's esbuild builder: --format=cjs --target=es2020 --minify, main fields main,module.
+  await build({ entryPoints: [resolve(root, "functions/pod-routes/index.ts")], outfile, bundle: true, platform: "node", format: "cjs", target: "es2020", minify: true, mainFields: ["main", "module"], logLevel: "error" });
+  return outfile;
+}
+
+async function emptyHandler(): Promise<string> {
+  const outfile = resolve(root, "dist/bench/empty/index.mjs");
+  await mkdir(resolve(outfile, ".."), { recursive: true });
+  await writeFile(outfile, "export const handler = async () => ({});\n");
+  return outfile;
+}
+
+async function importMilliseconds(file: string): Promise<number> {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, AWS_REGION: "us-east-1" } });
+  return Number(stdout.trim());
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+it("bundle size and init time", async () => {
+  const variants = {
+    "pod-routes (deployed)": resolve(root, "dist/pod-routes/index.mjs"),
+    "SAM esbuild defaults": await samDefaultBuild(),
+    "empty handler (floor)": await emptyHandler(),
+  };
+  const times = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]));
+  for (let round = 0; round < PROCESSES; round++) {
+    for (const [name, file] of Object.entries(variants)) times.get(name)!.push(await importMilliseconds(file));
+  }
+  const rows = await Promise.all(
+    Object.entries(variants).map(async ([name, file]) => ({ name, bytes: (await stat(file)).size, ms: median(times.get(name)!) })),
+  );
+  const [ours, sam, floor] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+  const width = Math.max(...rows.map((row) => row.name.length));
+  const lines = rows.map((row) => `${row.name.padEnd(width)}  ${(row.bytes / 1000).toFixed(0).padStart(6)} KB  ${row.ms.toFixed(1).padStart(7)} ms  ${(row.ms - floor.ms).toFixed(1).padStart(7)} ms`);
+  const ratio = ((ours.ms - floor.ms) / (sam.ms - floor.ms)) * 100;
+  console.log(
+    [
+      "",
+      `Bundle size and import time (median of ${PROCESSES} fresh processes, node ${process.version})`,
+      `${"build".padEnd(width)}  ${"size".padStart(9)}  ${"import".padStart(10)}  ${"overhead".padStart(10)}`,
+      ...lines,
+      `pod-routes' init overhead is ${ratio.toFixed(1)}% of the SAM-default build's; its bundle is ${((ours.bytes / sam.bytes) * 100).toFixed(1)}% of the size.`,
+    ].join("\n"),
+  );
+});
