@@ -16,6 +16,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // cfn-lint and the SAM translator (Python), on the template and its examples.
+        test: { name: "infra", include: ["test/infra/**/*.test.ts"], testTimeout: 120_000 },
+      },
+      {
+        extends: true,
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],

@@ -65,20 +65,21 @@ export const options = {
   // Prefer the SDK's ES module builds: they tree-shake, the CommonJS ones do not.
   mainFields: ["module", "main"],
   minify: true,
-  sourcemap: "linked",
   metafile: true,
   plugins: [inlineSchemaKeys, environmentCredentialsOnly, packageVersionOnly, builtinsViaRequire],
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const __nodeRequire = __createRequire(import.meta.url);' },
   // Loaded by the SDK only for operations with event streams, which EC2 and Auto Scaling do not have.
   external: ["@smithy/core/event-streams"],
-  legalComments: "external",
+  legalComments: "none",
   logLevel: "warning",
 };
 
 const result = await build(options);
 
-// What each input contributes, for `npm run bench` and for anyone asking where the bytes went.
-await writeFile("dist/pod-routes/meta.json", JSON.stringify(result.metafile));
+// What each input contributes, for anyone asking where the bytes went; kept outside the deployed folder.
+await writeFile("dist/pod-routes.meta.json", JSON.stringify(result.metafile));
+// `sam build` (BuildMethod: makefile) copies this very bundle: npm run build is the one builder.
+await writeFile("dist/pod-routes/Makefile", "build-PodRoutesFunction:\n\tcp index.mjs \"$(ARTIFACTS_DIR)/\"\n");
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith(".mjs")) console.log(`${file}: ${(bytes / 1000).toFixed(0)} KB`);
 }

@@ -1,0 +1,146 @@
+import { execFile } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, "../..");
+const template = resolve(root, "infra/template.yaml");
+const python = process.env["MOTO_PYTHON"] ?? "python3";
+
+type Json = Record<string, any>;
+
+/** The template as the SAM transform turns it into plain CloudFormation. */
+async function transformed(parameters: Record<string, string> = {}): Promise<Json> {
+  const { stdout } = await run(python, [resolve(root, "test/support/sam_transform.py"), template, JSON.stringify(parameters)]);
+  return JSON.parse(stdout) as Json;
+}
+
+/** Every policy statement the function's role gets, with `Fn::If` branches for worker groups taken. */
+function statements(cfn: Json): Json[] {
+  const policies = cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["Policies"] as Json[];
+  return policies.flatMap((policy) => policy["PolicyDocument"]["Statement"] as Json[]).map((s) => (s["Fn::If"] ? s["Fn::If"][1] : s));
+}
+
+const actionsOf = (statement: Json): string[] => [statement["Action"]].flat();
+
+describe("infra/template.yaml", () => {
+  let cfn: Json;
+  let resources: Json;
+  beforeAll(async () => {
+    cfn = await transformed({ WorkerGroupNames: "hard-k8s-workers" });
+    resources = cfn["Resources"];
+  }, 60_000);
+
+  it("and every example pass cfn-lint without an error or a warning", async () => {
+    const examples = (await readdir(resolve(root, "infra/examples"))).filter((file) => file.endsWith(".yaml")).map((file) => resolve(root, "infra/examples", file));
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    const lint = await run("cfn-lint", ["--format", "parseable", template, ...examples]).then(
+      ({ stdout }) => stdout,
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(lint).toBe("");
+  }, 120_000);
+
+  it("transforms with its defaults too (no worker group, the hard-k8s-rtb export)", async () => {
+    const plain = await transformed();
+    expect(plain["Resources"]["PodRoutesFunction"]["Properties"]["Environment"]["Variables"]["ROUTE_TABLE_IDS"]).toEqual({
+      "Fn::If": ["HasRouteTableIds", { Ref: "RouteTableIds" }, { "Fn::ImportValue": { Ref: "RouteTableExportName" } }],
+    });
+    expect(plain["Parameters"]["RouteTableExportName"]["Default"]).toBe("hard-k8s-rtb");
+  }, 60_000);
+
+  it("runs the project's own bundle on nodejs22.x, arm64, with bounded concurrency", () => {
+    const fn = resources["PodRoutesFunction"];
+    expect(fn["Properties"]).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], Handler: "index.handler", ReservedConcurrentExecutions: 5 });
+    expect(fn["Properties"]["Code"]).toEqual({ S3Bucket: "packaged-artifacts", S3Key: "PodRoutesFunction.zip" });
+    expect(Object.keys(fn["Properties"]["Environment"]["Variables"])).toEqual(
+      expect.arrayContaining(["ROUTE_TABLE_IDS", "CLUSTER_CIDR", "POD_CIDR_TAG", "CLUSTER_TAG", "ON_STOP", "ALLOCATE_POD_CIDR", "POD_CIDR_PREFIX_LENGTH", "LAUNCH_FAILURE_RESULT"]),
+    );
+  });
+
+  it("triggers on the instance states that matter, on the worker groups' lifecycle actions and on the schedule", () => {
+    expect(resources["PodRoutesFunctionInstanceStateChange"]["Properties"]["EventPattern"]).toEqual({
+      source: ["aws.ec2"],
+      "detail-type": ["EC2 Instance State-change Notification"],
+      detail: { state: ["running", "stopped", "shutting-down", "terminated"] },
+    });
+    const [condition, withGroups] = resources["PodRoutesFunctionLifecycleAction"]["Properties"]["EventPattern"]["Fn::If"];
+    expect(condition).toBe("HasWorkerGroups");
+    expect(withGroups).toEqual({
+      source: ["aws.autoscaling"],
+      "detail-type": ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"],
+      detail: { AutoScalingGroupName: { Ref: "WorkerGroupNames" } },
+    });
+    expect(resources["PodRoutesFunctionFullSync"]["Properties"]["ScheduleExpression"]).toEqual({ Ref: "SyncSchedule" });
+    expect(cfn["Parameters"]["SyncSchedule"]["Default"]).toBe("rate(5 minutes)");
+  });
+
+  it("gives every rule target a retry policy and the dead-letter queue", () => {
+    for (const rule of ["PodRoutesFunctionInstanceStateChange", "PodRoutesFunctionLifecycleAction", "PodRoutesFunctionFullSync"]) {
+      const [target] = resources[rule]["Properties"]["Targets"];
+      expect(target["RetryPolicy"]["MaximumRetryAttempts"], rule).toBeGreaterThan(0);
+      expect(target["DeadLetterConfig"], rule).toEqual({ Arn: { "Fn::GetAtt": ["DeadLetterQueue", "Arn"] } });
+    }
+    expect(resources["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Principal"]).toEqual({ Service: "events.amazonaws.com" });
+  });
+
+  it("archives exactly the events the rules take, from the default bus", () => {
+    const archive = resources["EventArchive"]["Properties"];
+    expect(archive["SourceArn"]).toEqual({ "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default" });
+    const [stateChanges, lifecycle] = archive["EventPattern"]["$or"];
+    expect(stateChanges).toEqual(resources["PodRoutesFunctionInstanceStateChange"]["Properties"]["EventPattern"]);
+    expect(lifecycle).toEqual({ source: ["aws.autoscaling"], "detail-type": ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"] });
+    expect(archive["RetentionDays"]).toEqual({ Ref: "ArchiveRetentionDays" });
+  });
+
+  it("retries a failed invocation twice, then sends it to the failure queue, and alarms on errors and on both queues", () => {
+    expect(resources["PodRoutesFunctionEventInvokeConfig"]["Properties"]).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": ["FailureQueue", "Arn"] } } },
+    });
+    const alarms = Object.values(resources).filter((r: Json) => r["Type"] === "AWS::CloudWatch::Alarm") as Json[];
+    expect(alarms.map((a) => [a["Properties"]["MetricName"], a["Properties"]["Dimensions"][0]["Value"]])).toEqual([
+      ["Errors", { Ref: "PodRoutesFunction" }],
+      ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["DeadLetterQueue", "QueueName"] }],
+      ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["FailureQueue", "QueueName"] }],
+    ]);
+  });
+
+  it("logs to its own log group with a retention", () => {
+    expect(resources["PodRoutesFunction"]["Properties"]["LoggingConfig"]).toEqual({ LogGroup: { Ref: "LogGroup" } });
+    expect(resources["LogGroup"]["Properties"]["RetentionInDays"]).toEqual({ Ref: "LogRetentionDays" });
+  });
+
+  it("grants every AWS call the function makes, and nothing else", async () => {
+    const sources = await Promise.all(["ec2.ts", "autoscaling.ts"].map((file) => readFile(resolve(root, "functions/pod-routes", file), "utf8")));
+    const called = new Set(sources.flatMap((source) => [...source.matchAll(/\bnew (\w+)Command\(|\bpaginate(\w+)\(/g)].map((m) => (m[1] ?? m[2])!)));
+    const granted = new Set(statements(cfn).flatMap(actionsOf).map((action) => action.split(":")[1]!));
+    expect([...called].sort()).toEqual([...granted].filter((action) => action !== "SendMessage").sort());
+  });
+
+  it("lets the function change routes only in the configured tables, and tag, modify and complete only workers", () => {
+    const byAction = (action: string) => statements(cfn).filter((s) => actionsOf(s).includes(action));
+    for (const statement of statements(cfn)) {
+      expect(actionsOf(statement).some((action) => action.endsWith(":*"))).toBe(false);
+      if (statement["Resource"] === "*") expect(actionsOf(statement).every((action) => action.startsWith("ec2:Describe"))).toBe(true);
+    }
+    const routeTables = byAction("ec2:DeleteRoute")[0]!;
+    expect(JSON.stringify(routeTables["Resource"])).toContain("route-table/");
+    expect(JSON.stringify(routeTables["Resource"])).toContain('{"Ref":"RouteTableIds"}');
+    expect(routeTables["Condition"]["StringEquals"]).toEqual({ "aws:ResourceAccount": { Ref: "AWS::AccountId" }, "aws:RequestedRegion": { Ref: "AWS::Region" } });
+    const tagging = byAction("ec2:CreateTags")[0]!;
+    expect(tagging["Condition"]).toEqual({
+      StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": { Ref: "WorkerGroupNames" } },
+      "ForAllValues:StringEquals": { "aws:TagKeys": [{ Ref: "PodCidrTag" }] },
+    });
+    expect(byAction("ec2:ModifyInstanceAttribute")[0]!["Condition"]["Fn::If"][1]).toEqual({ StringLike: { "ec2:ResourceTag/pod-cidr": "*" } });
+    expect(JSON.stringify(byAction("autoscaling:CompleteLifecycleAction")[0]!["Resource"])).toContain("autoScalingGroupName/");
+  });
+
+  it("outputs the function, the archive and the queues", () => {
+    expect(Object.keys(cfn["Outputs"])).toEqual(["FunctionName", "FunctionArn", "ArchiveArn", "DeadLetterQueueUrl", "FailureQueueUrl"]);
+  });
+});
