@@ -23,6 +23,9 @@ const direct = { endpoint: motoEndpoint, region: "us-east-1", credentials: { acc
 export const ec2 = new EC2Client(direct);
 export const autoScaling = new AutoScalingClient(direct);
 
+/** Where the handler (and scripts under test) reach moto: through the recording proxy. */
+export const proxyEndpoint = proxy.endpoint;
+
 /** The AWS actions the handler made since the last call to this or `handlerRequests`. */
 export function handlerCalls(): string[] {
   return proxy.take().map((call) => call.action);
