@@ -76,6 +76,19 @@ export const options = {
 
 const result = await build(options);
 
+// The operator tools (the CLI, npm start) run from this checkout: its node_modules stay outside.
+await build({
+  entryPoints: { "cli/pod-routes": "scripts/cli/pod-routes.ts", start: "scripts/start.ts" },
+  outdir: "dist",
+  outExtension: { ".js": ".mjs" },
+  bundle: true,
+  packages: "external",
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  logLevel: "warning",
+});
+
 // What each input contributes, for anyone asking where the bytes went; kept outside the deployed folder.
 await writeFile("dist/pod-routes.meta.json", JSON.stringify(result.metafile));
 // `sam build` (BuildMethod: makefile) copies this very bundle: npm run build is the one builder.

@@ -16,11 +16,10 @@ const PYTHON = process.env["MOTO_PYTHON"] ?? "python3";
  * Starts moto's EC2/Auto Scaling server on a free loopback port. A missing moto is an error that
  * says how to install it: the integration tests never silently skip.
  */
-export async function startMoto(): Promise<Moto> {
+export async function startMoto(launcher = fileURLToPath(new URL("moto_server.py", import.meta.url))): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   // moto's own server plus the lifecycle actions it lacks (see moto_server.py).
-  const launcher = fileURLToPath(new URL("moto_server.py", import.meta.url));
   const child = spawn(PYTHON, [launcher, "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
