@@ -1,5 +1,5 @@
 // Bundles the Lambda entry into one ESM file: what is deployed and what the integration tests run.
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { resolve } from "node:path";
 import { build } from "esbuild";
@@ -79,6 +79,7 @@ const result = await build(options);
 // The operator tools (the CLI, npm start) run from this checkout: its node_modules stay outside.
 await build({
   entryPoints: { "cli/pod-routes": "scripts/cli/pod-routes.ts", start: "scripts/start.ts" },
+  banner: { js: "#!/usr/bin/env node" },
   outdir: "dist",
   outExtension: { ".js": ".mjs" },
   bundle: true,
@@ -88,6 +89,7 @@ await build({
   format: "esm",
   logLevel: "warning",
 });
+await chmod("dist/cli/pod-routes.mjs", 0o755);
 
 // What each input contributes, for anyone asking where the bytes went; kept outside the deployed folder.
 await writeFile("dist/pod-routes.meta.json", JSON.stringify(result.metafile));

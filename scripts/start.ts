@@ -3,7 +3,7 @@ import { CreateRouteCommand, DeleteRouteCommand, EC2Client, TerminateInstancesCo
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { createHandler as CreateHandler } from "../functions/pod-routes/index.js";
-import { lifecycleAction, scheduled, stateChange } from "../test/support/events.js";
+import { lifecycleAction, scheduled, stateChange } from "./cli/sample-events.js";
 import { startMoto } from "../test/support/moto.js";
 import { buildSeed, launchWorker } from "../test/support/seed.js";
 import { buildWorkerGroup } from "../test/support/worker-group.js";

@@ -1,26 +1,16 @@
-import { Logger } from "@aws-lambda-powertools/logger";
-import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
-import { EC2Client } from "@aws-sdk/client-ec2";
 import type { Context } from "aws-lambda";
-import { parseConfig } from "./config.js";
-import { autoScalingAdapter } from "./autoscaling.js";
-import { run } from "./run.js";
-import type { Dependencies, Summary } from "./summary.js";
-import { ec2Adapter } from "./ec2.js";
 import { ReconcileFailedError } from "./errors.js";
 import { decodeEvent } from "./event.js";
-
-/** Retries ride out throttling: the EC2 mutating bucket refills at only 5 calls per second. */
-const MAX_ATTEMPTS = 5;
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { run } from "./run.js";
+import type { Summary } from "./summary.js";
+import { wire, type Env } from "./wire.js";
 
 /**
  * Builds a handler bound to an environment. Settings are parsed and clients built on the first
  * invocation, once; the event is decoded before any AWS call so bad input changes nothing.
  */
 export function createHandler(env: Env = process.env): (event: unknown, context?: Context) => Promise<Summary> {
-  let wired: { deps: Dependencies; logger: Logger } | undefined;
+  let wired: ReturnType<typeof wire> | undefined;
   return async (event, context) => {
     wired ??= wire(env);
     const { deps, logger } = wired;
@@ -42,14 +32,6 @@ export function createHandler(env: Env = process.env): (event: unknown, context?
       throw error;
     }
   };
-}
-
-function wire(env: Env): { deps: Dependencies; logger: Logger } {
-  const config = parseConfig(env);
-  const logger = new Logger({ serviceName: "pod-routes" });
-  const ec2 = ec2Adapter(new EC2Client({ maxAttempts: MAX_ATTEMPTS }));
-  const autoScaling = autoScalingAdapter(new AutoScalingClient({ maxAttempts: MAX_ATTEMPTS }));
-  return { deps: { config, ec2, autoScaling, log: logger, now: Date.now }, logger };
 }
 
 export const handler = createHandler();

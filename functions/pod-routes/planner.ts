@@ -18,6 +18,8 @@ export interface Decision {
   readonly target?: string;
   /** Where a replaced route pointed before. */
   readonly previousTarget?: string;
+  /** Set when the route replaced or deleted was a blackhole (its target gone). */
+  readonly blackhole?: true;
   readonly reason: string;
 }
 
@@ -152,7 +154,7 @@ function planEnsure(input: TablePlanInput, routeTableId: string, cidr: string, r
     const holder = route.instanceId !== undefined ? `live instance ${current}` : `network interface ${current}, which belongs to no instance pod-routes knows`;
     return conflict(`${cidr} routes to ${holder}; ${instanceId} claims it too: fix the pod-CIDR tag of one of them`);
   }
-  return { action: "replace", ...about, target: worker.routeTarget.id, previousTarget: current, reason: `${because}; ${gone}` };
+  return { action: "replace", ...about, target: worker.routeTarget.id, previousTarget: current, ...(route.blackhole ? { blackhole: true as const } : {}), reason: `${because}; ${gone}` };
 }
 
 /** Why the route's current target may lose it, or undefined when it is a live instance entitled to it. */
@@ -181,7 +183,15 @@ function staleBecause(owner: Claim, destination: string): string {
 }
 
 function deleteRoute(routeTableId: string, route: ObservedRoute, instanceId: string | undefined, reason: string): Decision {
-  return { action: "delete", routeTableId, cidr: route.destination, ...(instanceId ? { instanceId } : {}), target: describeTarget(route), reason };
+  return {
+    action: "delete",
+    routeTableId,
+    cidr: route.destination,
+    ...(instanceId ? { instanceId } : {}),
+    target: describeTarget(route),
+    ...(route.blackhole ? { blackhole: true as const } : {}),
+    reason,
+  };
 }
 
 function describeTarget(route: ObservedRoute): string {

@@ -1,1 +1,138 @@
-console.log("cli placeholder")
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { Command, CommanderError, Option } from "commander";
+import { readFile } from "node:fs/promises";
+import { ConfigError, UnsupportedEventError } from "../../functions/pod-routes/errors.js";
+import { decodeEvent } from "../../functions/pod-routes/event.js";
+import { createHandler } from "../../functions/pod-routes/index.js";
+import { run } from "../../functions/pod-routes/run.js";
+import type { Summary } from "../../functions/pod-routes/summary.js";
+import { wire } from "../../functions/pod-routes/wire.js";
+import { classifyInstance, WORKER_STATES } from "../../functions/pod-routes/worker.js";
+import { formatSummary } from "../lib/summary.mjs";
+import { driftOf } from "./drift.js";
+import { columns, readRouteTable, renderRouteTable } from "./render.js";
+import { lifecycleAction, scheduled, stateChange } from "./sample-events.js";
+
+/**
+ * pod-routes from a terminal: the same decoding, planning and adapters as the Lambda function, run
+ * locally against the configured AWS account or any endpoint. Settings come from the same
+ * environment variables as the function's (ROUTE_TABLE_IDS, CLUSTER_CIDR, ...).
+ *
+ * Exit codes: 0 done; 1 drift found (status) or the run failed; 2 bad usage.
+ */
+const EXIT = { ok: 0, drift: 1, failed: 1, usage: 2 } as const;
+
+const program = new Command("pod-routes")
+  .description("Keep each Kubernetes worker's pod CIDR routed to it: inspect, sync and reconcile from a terminal.")
+  .option("--endpoint <url>", "send AWS calls to this endpoint (an emulator)")
+  .option("--region <region>", "AWS region")
+  .option("--profile <profile>", "AWS profile")
+  .option("--route-tables <ids>", "comma-separated route tables (sets ROUTE_TABLE_IDS)")
+  .option("--json", "print JSON")
+  .showHelpAfterError()
+  .exitOverride()
+  .hook("preAction", () => {
+    // The SDK's standard variables: the clients, here and in the handler, read them.
+    const { endpoint, region, profile, routeTables } = program.opts<{ endpoint?: string; region?: string; profile?: string; routeTables?: string }>();
+    if (endpoint) process.env["AWS_ENDPOINT_URL"] = endpoint;
+    if (region) process.env["AWS_REGION"] = region;
+    if (profile) process.env["AWS_PROFILE"] = profile;
+    if (routeTables !== undefined) process.env["ROUTE_TABLE_IDS"] = routeTables;
+    process.env["POWERTOOLS_LOG_LEVEL"] ??= "SILENT";
+  });
+
+const json = () => program.opts<{ json?: boolean }>().json === true;
+const print = (value: unknown, text: () => string) => console.log(json() ? JSON.stringify(value, null, 2) : text());
+
+program
+  .command("status")
+  .description("workers, routes per table, and drift; exits 1 when anything drifted")
+  .action(async () => {
+    const { deps } = wire(process.env);
+    const instances = await deps.ec2.describeInstances({ tagKey: deps.config.podCidrTag, states: WORKER_STATES });
+    const workers = instances.flatMap((instance) => {
+      const classified = classifyInstance(instance, deps.config);
+      return "worker" in classified ? [classified.worker] : [];
+    });
+    const plan = await run({ kind: "sync", trigger: "manual", dryRun: true }, deps);
+    const ec2 = new EC2Client({});
+    const tables = await Promise.all(plan.tables.map(async ({ routeTableId }) => ({ routeTableId, routes: await readRouteTable(ec2, routeTableId) })));
+    const drift = driftOf(plan);
+    print({ workers, tables, drift }, () =>
+      [
+        "WORKERS",
+        columns(
+          ["NAME", "INSTANCE", "STATE", "POD CIDR", "SOURCE/DEST CHECK"],
+          workers.map((w) => [w.name ?? "", w.instanceId, w.state, w.podCidrTag, w.sourceDestCheck === false ? "off" : "on"]),
+        ),
+        ...tables.flatMap((table) => ["", `ROUTES ${table.routeTableId}`, renderRouteTable(table.routes)]),
+        "",
+        drift.length === 0
+          ? "no drift"
+          : `DRIFT\n${columns(["KIND", "TABLE", "CIDR", "TARGET", "DETAIL"], drift.map((d) => [d.kind, d.routeTableId ?? "", d.cidr ?? "", d.target ?? "", d.detail]))}`,
+      ].join("\n"),
+    );
+    process.exitCode = drift.length === 0 ? EXIT.ok : EXIT.drift;
+  });
+
+program
+  .command("sync")
+  .description("converge every worker and table, as the scheduled sync does")
+  .option("--dry-run", "plan and report, change nothing")
+  .action(async (options: { dryRun?: boolean }) => report(await run({ kind: "sync", trigger: "manual", dryRun: options.dryRun === true }, wire(process.env).deps)));
+
+program
+  .command("reconcile")
+  .description("do what one instance's current state calls for")
+  .argument("<instance-id>", "the instance, i-…")
+  .option("--dry-run", "plan and report, change nothing")
+  .action(async (instanceId: string, options: { dryRun?: boolean }) => {
+    const request = decodeEvent({ action: "reconcile", instanceId, ...(options.dryRun ? { dryRun: true } : {}) });
+    report(await run(request, wire(process.env).deps));
+  });
+
+program
+  .command("invoke")
+  .description("run the handler on an event file (e.g. one from events/ or the events command)")
+  .argument("<event-file>", "a JSON event")
+  .action(async (file: string) => report(await createHandler(process.env)(JSON.parse(await readFile(file, "utf8")))));
+
+program
+  .command("events")
+  .description("print a real-shaped sample event")
+  .addArgument(new Command().createArgument("<kind>", "the event").choices(["state-change", "replayed", "launch", "terminate", "scheduled"]))
+  .argument("[instance-id]", "the instance, i-… (not for scheduled)")
+  .addOption(new Option("--state <state>", "instance state, for state-change and replayed").choices(["pending", "running", "stopping", "stopped", "shutting-down", "terminated"]).default("running"))
+  .option("--group <name>", "Auto Scaling group, for launch and terminate", "hard-k8s-workers")
+  .option("--hook <name>", "lifecycle hook, for launch and terminate")
+  .option("--warm-pool", "terminate into a warm pool (Destination: WarmPool)")
+  .action((kind: string, instanceId: string | undefined, options: { state: string; group: string; hook?: string; warmPool?: boolean }) => {
+    if (kind === "scheduled") return console.log(JSON.stringify(scheduled(), null, 2));
+    if (!instanceId || !/^i-[0-9a-f]{8,17}$/.test(instanceId)) throw new CommanderError(EXIT.usage, "pod-routes.usage", `error: ${kind} needs an instance id (i-…)`);
+    const event =
+      kind === "launch" || kind === "terminate"
+        ? lifecycleAction(kind, instanceId, { group: options.group, hook: options.hook ?? `pod-routes-${kind}`, destination: options.warmPool ? "WarmPool" : undefined })
+        : stateChange(instanceId, options.state, kind === "replayed" ? { replayName: "pod-routes-replay", time: new Date(Date.now() - 3_600_000).toISOString() } : {});
+    console.log(JSON.stringify(event, null, 2));
+  });
+
+function report(summary: Summary): void {
+  print(summary, () => formatSummary(summary));
+  process.exitCode = summary.failures.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof CommanderError) {
+    if (error.code.startsWith("pod-routes.")) console.error(error.message);
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else if (error instanceof UnsupportedEventError || error instanceof ConfigError) {
+    console.error(`${error.name}: ${error.message}`);
+    process.exitCode = EXIT.usage;
+  } else {
+    const named = error as Error;
+    console.error(`${named.name}: ${named.message}`);
+    process.exitCode = EXIT.failed;
+  }
+}

@@ -1,7 +1,7 @@
 import { CreateTagsCommand, DeleteRouteCommand, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { afterAll, it } from "vitest";
 import { bundledHandler, type Handler } from "../support/bundle.js";
-import { lifecycleAction, scheduled, stateChange } from "../support/events.js";
+import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { buildSeed } from "../support/seed.js";
 import { buildWorkerGroup } from "../support/worker-group.js";
 import { autoScaling, ec2, handlerCalls } from "../integration/harness.js";

@@ -1,7 +1,7 @@
 import { CreateRouteCommand, CreateTagsCommand, DescribeInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
-import { lifecycleAction, stateChange } from "../support/events.js";
+import { lifecycleAction, stateChange } from "../../scripts/cli/sample-events.js";
 import { buildSeed, routesOf } from "../support/seed.js";
 import { buildWorkerGroup, type WorkerGroup } from "../support/worker-group.js";
 import { autoScaling, ec2, handlerCalls, handlerRequests } from "./harness.js";

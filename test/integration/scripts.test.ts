@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
-import { scheduled } from "../support/events.js";
+import { scheduled } from "../../scripts/cli/sample-events.js";
 import { buildSeed, routesOf } from "../support/seed.js";
 import { ec2, handlerCalls, handlerRequests, proxyEndpoint } from "./harness.js";
 

@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
-import { stateChange } from "../support/events.js";
+import { stateChange } from "../../scripts/cli/sample-events.js";
 import { buildSeed, routesOf } from "../support/seed.js";
 import { ec2, handlerCalls } from "./harness.js";
 

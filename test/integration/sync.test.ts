@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
-import { scheduled, stateChange } from "../support/events.js";
+import { scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { buildSeed, launch, launchWorker, routesOf } from "../support/seed.js";
 import { ec2, handlerCalls } from "./harness.js";
 

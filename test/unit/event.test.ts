@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UnsupportedEventError } from "../../functions/pod-routes/errors.js";
 import { decodeEvent } from "../../functions/pod-routes/event.js";
-import { lifecycleAction, scheduled, stateChange } from "../support/events.js";
+import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 
 const ID = "i-0123456789abcdef0";
 const launchAction = () => lifecycleAction("launch", ID, { group: "workers", hook: "pod-routes-launch", token: "tok-1" });

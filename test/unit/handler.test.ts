@@ -14,7 +14,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../functions/pod-routes/index.js";
-import { stateChange } from "../support/events.js";
+import { stateChange } from "../../scripts/cli/sample-events.js";
 
 const ec2 = mockClient(EC2Client);
 const WORKER = "i-0aaaaaaaaaaaaaaa1";

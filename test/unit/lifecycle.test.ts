@@ -13,7 +13,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/pod-routes/index.js";
-import { lifecycleAction } from "../support/events.js";
+import { lifecycleAction } from "../../scripts/cli/sample-events.js";
 
 const ec2 = mockClient(EC2Client);
 const autoScaling = mockClient(AutoScalingClient);

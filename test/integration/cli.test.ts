@@ -1,0 +1,123 @@
+import { CreateRouteCommand, DeleteRouteCommand, ReplaceRouteCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { bundledHandler } from "../support/bundle.js";
+import { stateChange } from "../../scripts/cli/sample-events.js";
+import { buildSeed, launchWorker, routesOf } from "../support/seed.js";
+import { ec2, proxyEndpoint } from "./harness.js";
+
+const cli = resolve(import.meta.dirname, "../../dist/cli/pod-routes.mjs");
+
+/** Runs the built CLI against the emulator; resolves with exit code and output. */
+function podRoutes(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [cli, ...args, "--endpoint", proxyEndpoint, "--region", "us-east-1"], { env: { ...process.env, ...env } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+async function routedSeed() {
+  const seed = await buildSeed(ec2);
+  const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
+  for (const worker of seed.workers) await handler(stateChange(worker.instanceId, "running"));
+  return { seed, tables: ["--route-tables", seed.routeTableId], ids: seed.workers.map((w) => w.instanceId) as [string, string, string] };
+}
+
+describe("pod-routes CLI", () => {
+  it.each(["status", "sync", "reconcile", "invoke", "events"])("explains %s with --help", async (command) => {
+    const { code, stdout } = await podRoutes([command, "--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Usage: pod-routes ${command}`);
+  });
+
+  it("exits 2 on bad usage", async () => {
+    expect((await podRoutes(["reconcile"])).code).toBe(2);
+    expect((await podRoutes(["reconcile", "not-an-instance"])).stderr).toContain("UnsupportedEventError");
+    expect((await podRoutes(["events", "launch"])).code).toBe(2);
+    expect((await podRoutes(["status"], { ON_STOP: "never" })).stderr).toContain('ON_STOP="never" is invalid');
+  });
+
+  it("status shows workers and routes, and no drift on a converged cluster (exit 0)", async () => {
+    const { seed, tables, ids } = await routedSeed();
+    const { code, stdout } = await podRoutes(["status", ...tables]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`worker-1\\s+${ids[1]}\\s+running\\s+10\\.200\\.1\\.0/24\\s+off`));
+    expect(stdout).toMatch(new RegExp(`10\\.200\\.2\\.0/24\\s+${ids[2]}\\s+worker-2`));
+    expect(stdout).toContain(`ROUTES ${seed.routeTableId}`);
+    expect(stdout).toContain("no drift");
+  });
+
+  it("status finds each kind of drift and exits 1", async () => {
+    const { seed, tables, ids } = await routedSeed();
+    const rtb = seed.routeTableId;
+    await ec2.send(new DeleteRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.0.0/24" }));
+    await ec2.send(new ReplaceRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.1.0/24", InstanceId: ids[2] }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.9.0/24", InstanceId: seed.controllerId }));
+    const rival = await launchWorker(ec2, seed.subnetId, "worker-2b", "10.200.2.0/24");
+    await launchWorker(ec2, seed.subnetId, "worker-bad", "10.200.5.5/24");
+
+    const { code, stdout } = await podRoutes(["status", "--json", ...tables]);
+
+    expect(code).toBe(1);
+    const { drift } = JSON.parse(stdout) as { drift: Array<{ kind: string; cidr?: string; target?: string }> };
+    expect(drift).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: "missing", cidr: "10.200.0.0/24" }),
+        expect.objectContaining({ kind: "wrong-target", cidr: "10.200.1.0/24", target: ids[2] }),
+        expect.objectContaining({ kind: "orphan", cidr: "10.200.9.0/24", target: seed.controllerId }),
+        expect.objectContaining({ kind: "conflict", cidr: "10.200.2.0/24" }),
+        expect.objectContaining({ kind: "invalid-tag" }),
+      ]),
+    );
+    expect(JSON.stringify(drift)).toContain(rival);
+  });
+
+  it("sync --dry-run changes nothing; sync repairs; reconcile follows one instance", async () => {
+    const { seed, tables, ids } = await routedSeed();
+    const converged = await routesOf(ec2, seed.routeTableId);
+    await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.0.0/24" }));
+
+    const dry = await podRoutes(["sync", "--dry-run", ...tables]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/create\s+10\.200\.0\.0\/24\s+→ i-\w+\s+not applied/);
+    expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).not.toContain("10.200.0.0/24");
+
+    expect((await podRoutes(["sync", ...tables])).code).toBe(0);
+    expect(await routesOf(ec2, seed.routeTableId)).toEqual(converged);
+
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [ids[1]] }));
+    const reconcile = await podRoutes(["reconcile", ids[1], "--json", ...tables]);
+    expect(reconcile.code).toBe(0);
+    expect(JSON.parse(reconcile.stdout).tables[0].decisions).toEqual([expect.objectContaining({ action: "delete", cidr: "10.200.1.0/24", applied: true })]);
+  });
+
+  it("events prints a sample the handler takes, and invoke runs the handler on it", async () => {
+    const { seed, tables } = await routedSeed();
+    const newcomer = await launchWorker(ec2, seed.subnetId, "worker-7", "10.200.7.0/24");
+    const event = await podRoutes(["events", "state-change", newcomer, "--state", "running"]);
+    const file = join(await mkdtemp(join(tmpdir(), "pod-routes-cli-")), "event.json");
+    await writeFile(file, event.stdout);
+
+    const { code, stdout } = await podRoutes(["invoke", file, ...tables]);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`create\\s+10\\.200\\.7\\.0/24\\s+→ ${newcomer}\\s+applied`));
+    expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.7.0/24", newcomer]);
+  });
+
+  it("invoke reports the handler's named error and exits 1", async () => {
+    const seed = await buildSeed(ec2, 0);
+    const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "banana");
+    const file = join(await mkdtemp(join(tmpdir(), "pod-routes-cli-")), "event.json");
+    await writeFile(file, JSON.stringify(stateChange(bad, "running")));
+
+    const { code, stderr } = await podRoutes(["invoke", file, "--route-tables", seed.routeTableId]);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain(`InvalidPodCidrError: instance ${bad}: tag pod-cidr="banana"`);
+  });
+});

@@ -1,0 +1,32 @@
+import { readdir, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { decodeEvent } from "../../functions/pod-routes/event.js";
+
+const folder = resolve(import.meta.dirname, "../../events");
+const expected: Record<string, object> = {
+  "state-change-running.json": { kind: "instance", trigger: "ec2-state-change", reportedState: "running" },
+  "state-change-stopped.json": { kind: "instance", trigger: "ec2-state-change", reportedState: "stopped" },
+  "state-change-terminated.json": { kind: "instance", trigger: "ec2-state-change", reportedState: "terminated" },
+  "state-change-replayed.json": { kind: "instance", trigger: "ec2-state-change", replayName: "pod-routes-replay" },
+  "lifecycle-launch.json": { kind: "lifecycle", transition: "launch", groupName: "hard-k8s-workers", hookName: "pod-routes-launch" },
+  "lifecycle-terminate.json": { kind: "lifecycle", transition: "terminate", destination: "EC2" },
+  "lifecycle-terminate-warm-pool.json": { kind: "lifecycle", transition: "terminate", destination: "WarmPool" },
+  "lifecycle-test-notification.json": { kind: "ignored", reason: "Auto Scaling test notification" },
+  "scheduled.json": { kind: "sync", trigger: "schedule" },
+  "manual-add.json": { kind: "instance", trigger: "manual", intent: "add" },
+  "manual-remove.json": { kind: "instance", trigger: "manual", intent: "remove" },
+  "manual-reconcile-dry-run.json": { kind: "instance", trigger: "manual", intent: "reconcile", dryRun: true },
+  "manual-sync.json": { kind: "sync", trigger: "manual", dryRun: false },
+  "manual-sync-dry-run.json": { kind: "sync", trigger: "manual", dryRun: true },
+};
+
+describe("events/ (samples for every trigger, also for sam local invoke -e)", () => {
+  it("holds a sample for every trigger and nothing unexplained", async () => {
+    expect((await readdir(folder)).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it.each(Object.entries(expected))("%s decodes as its trigger", async (file, request) => {
+    expect(decodeEvent(JSON.parse(await readFile(resolve(folder, file), "utf8")))).toMatchObject(request);
+  });
+});
