@@ -16,7 +16,7 @@ export interface AutoScalingPort {
   completeLifecycleAction(action: LifecycleAction, result: LifecycleResult): Promise<Completion>;
 }
 
-export function autoScalingAdapter(client: AutoScalingClient): AutoScalingPort {
+export function autoScalingAdapter(client: AutoScalingClient, abortSignal?: AbortSignal): AutoScalingPort {
   return {
     async completeLifecycleAction(action, result) {
       try {
@@ -28,6 +28,7 @@ export function autoScalingAdapter(client: AutoScalingClient): AutoScalingPort {
             // The token names this very action; the instance id is the fallback AWS accepts.
             ...(action.token ? { LifecycleActionToken: action.token } : { InstanceId: action.instanceId }),
           }),
+          abortSignal ? { abortSignal } : {},
         );
         return "completed";
       } catch (error) {

@@ -5,8 +5,8 @@ import {
   ModifyInstanceAttributeCommand,
   ModifyNetworkInterfaceAttributeCommand,
   ReplaceRouteCommand,
-  paginateDescribeInstances,
-  paginateDescribeRouteTables,
+  DescribeInstancesCommand,
+  DescribeRouteTablesCommand,
   type EC2Client,
   type Filter,
   type Instance,
@@ -44,14 +44,21 @@ export interface Ec2Port {
 
 const INSTANCE_PAGE_SIZE = 1000;
 
-export function ec2Adapter(client: EC2Client): Ec2Port {
+/**
+ * The adapter for one invocation: every call carries `abortSignal`, so none outlives the invocation's
+ * deadline. (The SDK's paginators take no per-call options, hence the explicit page loops.)
+ */
+export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Port {
+  const options = abortSignal ? { abortSignal } : {};
   return {
     async describeInstances(query) {
       const instances: Instance[] = [];
-      const pages = paginateDescribeInstances({ client, pageSize: INSTANCE_PAGE_SIZE }, { Filters: instanceFilters(query) });
-      for await (const page of pages) {
+      let NextToken: string | undefined;
+      do {
+        const page = await client.send(new DescribeInstancesCommand({ Filters: instanceFilters(query), MaxResults: INSTANCE_PAGE_SIZE, NextToken }), options);
         for (const reservation of page.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
-      }
+        NextToken = page.NextToken;
+      } while (NextToken);
       return instances;
     },
 
@@ -59,9 +66,12 @@ export function ec2Adapter(client: EC2Client): Ec2Port {
       const tables: ObservedTable[] = [];
       const input = query.routeTableIds ? { RouteTableIds: [...query.routeTableIds] } : { Filters: tableFilters(query) };
       try {
-        for await (const page of paginateDescribeRouteTables({ client }, input)) {
+        let NextToken: string | undefined;
+        do {
+          const page = await client.send(new DescribeRouteTablesCommand({ ...input, NextToken }), options);
           for (const table of page.RouteTables ?? []) tables.push(toObservedTable(table));
-        }
+          NextToken = page.NextToken;
+        } while (NextToken);
       } catch (error) {
         if (/^InvalidRouteTableI[Dd]\.NotFound$/.test(awsErrorCode(error) ?? "")) {
           throw new RouteTableNotFoundError(
@@ -76,26 +86,26 @@ export function ec2Adapter(client: EC2Client): Ec2Port {
     },
 
     async createRoute(routeTableId, cidr, target) {
-      await client.send(new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }));
+      await client.send(new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }), options);
     },
 
     async replaceRoute(routeTableId, cidr, target) {
-      await client.send(new ReplaceRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }));
+      await client.send(new ReplaceRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }), options);
     },
 
     async deleteRoute(routeTableId, cidr) {
-      await client.send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }));
+      await client.send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }), options);
     },
 
     async tagInstance(instanceId, key, value) {
-      await client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value }] }));
+      await client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value }] }), options);
     },
 
     async disableSourceDestCheck(target) {
       if (target.kind === "instance") {
-        await client.send(new ModifyInstanceAttributeCommand({ InstanceId: target.id, SourceDestCheck: { Value: false } }));
+        await client.send(new ModifyInstanceAttributeCommand({ InstanceId: target.id, SourceDestCheck: { Value: false } }), options);
       } else {
-        await client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: target.id, SourceDestCheck: { Value: false } }));
+        await client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: target.id, SourceDestCheck: { Value: false } }), options);
       }
     },
   };

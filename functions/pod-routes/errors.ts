@@ -50,6 +50,11 @@ export class InstanceNotVisibleError extends PodRoutesError {
   override readonly name = "InstanceNotVisibleError";
 }
 
+/** The invocation stopped its AWS calls short of the Lambda timeout; the retry or the next sync converges. */
+export class DeadlineExceededError extends PodRoutesError {
+  override readonly name = "DeadlineExceededError";
+}
+
 /** A configured route table does not exist. */
 export class RouteTableNotFoundError extends PodRoutesError {
   override readonly name = "RouteTableNotFoundError";

@@ -1,9 +1,14 @@
 import type { Context } from "aws-lambda";
-import { ReconcileFailedError } from "./errors.js";
+import { DeadlineExceededError, ReconcileFailedError } from "./errors.js";
 import { decodeEvent } from "./event.js";
 import { run } from "./run.js";
 import type { Summary } from "./summary.js";
-import { wire, type Env } from "./wire.js";
+import { wire, type Deadlines, type Env } from "./wire.js";
+
+/** Work stops this long before the Lambda timeout, leaving time to complete a lifecycle action and report. */
+const WORK_MARGIN_MS = 3_000;
+/** A lifecycle completion stops this long before it. */
+const COMPLETION_MARGIN_MS = 500;
 
 /**
  * Builds a handler bound to an environment. Settings are parsed and clients built on the first
@@ -13,7 +18,9 @@ export function createHandler(env: Env = process.env): (event: unknown, context?
   let wired: ReturnType<typeof wire> | undefined;
   return async (event, context) => {
     wired ??= wire(env);
-    const { deps, logger } = wired;
+    const { logger } = wired;
+    const deadlines = deadlinesOf(context);
+    const deps = wired.dependencies(deadlines);
     logger.resetKeys();
     if (context) logger.addContext(context);
     try {
@@ -25,13 +32,32 @@ export function createHandler(env: Env = process.env): (event: unknown, context?
       });
       const summary = await run(request, deps);
       logger.info("summary", { summary });
+      if (deadlines.work?.aborted) throw deadlineExceeded(context, summary.failures.map((failure) => failure.message));
       if (summary.failures.length > 0) throw new ReconcileFailedError(summary.failures.map((failure) => failure.message));
       return summary;
     } catch (error) {
-      logger.error("invocation failed", error as Error);
-      throw error;
+      const reported = deadlines.work?.aborted && !(error instanceof DeadlineExceededError) ? deadlineExceeded(context, [String(error)], error) : error;
+      logger.error("invocation failed", reported as Error);
+      throw reported;
     }
   };
+}
+
+function deadlinesOf(context: Context | undefined): Deadlines {
+  if (!context) return {};
+  const remaining = context.getRemainingTimeInMillis();
+  return {
+    work: AbortSignal.timeout(Math.max(0, remaining - WORK_MARGIN_MS)),
+    completion: AbortSignal.timeout(Math.max(0, remaining - COMPLETION_MARGIN_MS)),
+  };
+}
+
+function deadlineExceeded(context: Context | undefined, unfinished: string[], cause?: unknown): DeadlineExceededError {
+  return new DeadlineExceededError(
+    `stopped ${WORK_MARGIN_MS / 1000} s before the Lambda timeout (${context?.functionName ?? "function"}): ` +
+      `raise its Timeout if this recurs; the retry or the next sync converges what is unfinished:\n- ${unfinished.join("\n- ")}`,
+    { cause },
+  );
 }
 
 export const handler = createHandler();

@@ -6,20 +6,45 @@ import { parseConfig } from "./config.js";
 import { ec2Adapter } from "./ec2.js";
 import type { Dependencies } from "./summary.js";
 
-/** Retries ride out throttling: the EC2 mutating bucket refills at only 5 calls per second. */
-const MAX_ATTEMPTS = 5;
+/**
+ * Standard retries (exponential backoff with jitter), 5 attempts: enough to ride out the EC2
+ * throttling buckets (mutations refill at 5/s) within an invocation. Adaptive mode's client-side rate
+ * limiting would only see this one container's calls; reserved concurrency bounds the rest.
+ */
+const RETRY = { retryMode: "standard", maxAttempts: 5 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** How long one invocation's work may run, and its completion (which must outlast a work timeout). */
+export interface Deadlines {
+  readonly work?: AbortSignal;
+  readonly completion?: AbortSignal;
+}
+
+export interface Wired {
+  readonly logger: Logger;
+  /** The jobs' dependencies for one invocation, every AWS call bounded by its deadlines. */
+  dependencies(deadlines?: Deadlines): Dependencies;
+}
+
 /**
- * Settings, clients and logger for the jobs, from an environment: the Lambda's, or the CLI's. Region,
- * endpoint and credentials come from the SDK's standard variables.
+ * Settings, clients and logger, from an environment: the Lambda's, or the CLI's. Region, endpoint and
+ * credentials come from the SDK's standard variables. Built once; adapters are per invocation.
  */
-export function wire(env: Env): { deps: Dependencies; logger: Logger } {
+export function wire(env: Env): Wired {
   const config = parseConfig(env);
   const logLevel = env["POWERTOOLS_LOG_LEVEL"];
   const logger = new Logger({ serviceName: "pod-routes", ...(logLevel ? { logLevel: logLevel as "INFO" } : {}) });
-  const ec2 = ec2Adapter(new EC2Client({ maxAttempts: MAX_ATTEMPTS }));
-  const autoScaling = autoScalingAdapter(new AutoScalingClient({ maxAttempts: MAX_ATTEMPTS }));
-  return { deps: { config, ec2, autoScaling, log: logger, now: Date.now }, logger };
+  const ec2 = new EC2Client(RETRY);
+  const autoScaling = new AutoScalingClient(RETRY);
+  return {
+    logger,
+    dependencies: (deadlines = {}) => ({
+      config,
+      ec2: ec2Adapter(ec2, deadlines.work),
+      autoScaling: autoScalingAdapter(autoScaling, deadlines.completion),
+      log: logger,
+      now: Date.now,
+    }),
+  };
 }

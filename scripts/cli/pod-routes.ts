@@ -48,7 +48,7 @@ program
   .command("status")
   .description("workers, routes per table, and drift; exits 1 when anything drifted")
   .action(async () => {
-    const { deps } = wire(process.env);
+    const deps = wire(process.env).dependencies();
     const instances = await deps.ec2.describeInstances({ tagKey: deps.config.podCidrTag, states: WORKER_STATES });
     const workers = instances.flatMap((instance) => {
       const classified = classifyInstance(instance, deps.config);
@@ -79,7 +79,7 @@ program
   .command("sync")
   .description("converge every worker and table, as the scheduled sync does")
   .option("--dry-run", "plan and report, change nothing")
-  .action(async (options: { dryRun?: boolean }) => report(await run({ kind: "sync", trigger: "manual", dryRun: options.dryRun === true }, wire(process.env).deps)));
+  .action(async (options: { dryRun?: boolean }) => report(await run({ kind: "sync", trigger: "manual", dryRun: options.dryRun === true }, wire(process.env).dependencies())));
 
 program
   .command("reconcile")
@@ -88,7 +88,7 @@ program
   .option("--dry-run", "plan and report, change nothing")
   .action(async (instanceId: string, options: { dryRun?: boolean }) => {
     const request = decodeEvent({ action: "reconcile", instanceId, ...(options.dryRun ? { dryRun: true } : {}) });
-    report(await run(request, wire(process.env).deps));
+    report(await run(request, wire(process.env).dependencies()));
   });
 
 program
