@@ -47,7 +47,16 @@ export async function allocatePodCidr(untagged: Worker, tables: readonly Observe
         allocation = { cidr, routeTableId: home.routeTableId, how: "claimed" };
         break;
       } catch (error) {
-        if (awsErrorCode(error) === "RouteAlreadyExists") continue;
+        if (awsErrorCode(error) === "RouteAlreadyExists") {
+          // Taken, perhaps by this very claim: a retry after a lost success answers RouteAlreadyExists too.
+          const [fresh] = await ec2.describeRouteTables({ routeTableIds: [home.routeTableId] });
+          const holder = fresh?.routes.find((route) => route.destination === cidr);
+          if (holder && pointsAt(holder, untagged)) {
+            allocation = { cidr, routeTableId: home.routeTableId, how: "claimed" };
+            break;
+          }
+          continue;
+        }
         if (awsErrorCode(error) === "RouteLimitExceeded") throw new RouteLimitError(home.routeTableId, error);
         throw error;
       }

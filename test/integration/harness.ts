@@ -2,7 +2,7 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { afterAll, beforeEach, inject } from "vitest";
 import { resetMoto } from "../support/moto.js";
-import { startRecordingProxy, type RecordedCall } from "../support/recording-proxy.js";
+import { startRecordingProxy, type FaultPlan, type RecordedCall } from "../support/recording-proxy.js";
 
 /**
  * Integration test harness: the bundled handler talks to moto through a recording proxy (so tests
@@ -36,8 +36,19 @@ export function handlerRequests(): RecordedCall[] {
   return proxy.take();
 }
 
+/** Faults on the handler's calls from now on (the tests' own calls go to moto directly); undefined heals. */
+export function injectFaults(plan: FaultPlan | undefined): void {
+  proxy.inject(plan);
+}
+
+/** How many faults were injected since the last look, by kind. */
+export function injectedFaults() {
+  return proxy.injected();
+}
+
 beforeEach(async () => {
   await resetMoto(motoEndpoint);
+  proxy.inject(undefined);
   proxy.take();
 });
 

@@ -1,0 +1,139 @@
+import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
+import { CreateRouteCommand, DeleteRouteCommand, DescribeInstancesCommand, DescribeRouteTablesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { describe, expect, it } from "vitest";
+import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
+import { bundledHandler, type Handler } from "../support/bundle.js";
+import { buildSeed, routesOf } from "../support/seed.js";
+import { buildWorkerGroup } from "../support/worker-group.js";
+import { autoScaling, ec2, injectedFaults, injectFaults } from "./harness.js";
+
+const CLUSTER = /^10\.200\./;
+const SEEDS = [1, 7, 42];
+
+/**
+ * No route in the cluster CIDR points at a live instance whose pod-CIDR tag names another block:
+ * whatever failed, traffic for a CIDR never goes to the wrong worker.
+ */
+async function expectNoWrongWorker(routeTableId: string): Promise<void> {
+  const routes = (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }))).RouteTables![0]!.Routes ?? [];
+  const reservations = (await ec2.send(new DescribeInstancesCommand({}))).Reservations ?? [];
+  const instances = new Map(reservations.flatMap((r) => r.Instances ?? []).map((i) => [i.InstanceId!, i]));
+  for (const route of routes.filter((r) => CLUSTER.test(r.DestinationCidrBlock ?? "") && r.InstanceId)) {
+    const instance = instances.get(route.InstanceId!);
+    if (instance?.State?.Name !== "running" && instance?.State?.Name !== "pending") continue;
+    expect(instance.Tags?.find((tag) => tag.Key === "pod-cidr")?.Value, `${route.DestinationCidrBlock} → ${route.InstanceId}`).toBe(route.DestinationCidrBlock);
+  }
+}
+
+/** Lambda's way: the invocation, then up to two retries while it fails. Checks the table after each. */
+async function withRetries(handler: Handler, event: unknown, routeTableId: string): Promise<number> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const outcome = await handler(event).then(
+      () => "ok",
+      (error: Error) => error,
+    );
+    await expectNoWrongWorker(routeTableId);
+    if (outcome === "ok") return attempt;
+  }
+  throw new Error(`still failing after three invocations: ${JSON.stringify(event).slice(0, 200)}`);
+}
+
+describe.each(SEEDS)("with 30%% of AWS calls failing (seed %i)", (seed) => {
+  const plan = { seed, rate: 0.3, faults: ["throttle", "internal-before", "internal-after"] as const };
+
+  it("launches, replays, a terminate and a drifted full sync each end with the correct table within three invocations", async () => {
+    const cluster = await buildSeed(ec2);
+    const rtb = cluster.routeTableId;
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: rtb });
+    const [worker0, worker1, worker2] = cluster.workers.map((w) => w.instanceId) as [string, string, string];
+    injectFaults(plan);
+
+    for (const id of [worker0, worker1, worker2]) await withRetries(handler, stateChange(id, "running"), rtb);
+    const routed = await routesOf(ec2, rtb);
+    expect(routed.filter(([cidr]) => CLUSTER.test(cidr))).toEqual([["10.200.0.0/24", worker0], ["10.200.1.0/24", worker1], ["10.200.2.0/24", worker2]]);
+
+    for (const id of [worker0, worker1, worker2]) await withRetries(handler, stateChange(id, "running", { replayName: "faults" }), rtb);
+    expect(await routesOf(ec2, rtb)).toEqual(routed);
+
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [worker1] }));
+    await withRetries(handler, stateChange(worker1, "terminated"), rtb);
+    expect((await routesOf(ec2, rtb)).map(([cidr]) => cidr)).not.toContain("10.200.1.0/24");
+
+    await ec2.send(new DeleteRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.0.0/24" }));
+    await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.9.0/24", InstanceId: cluster.controllerId }));
+    await withRetries(handler, scheduled(), rtb);
+    expect((await routesOf(ec2, rtb)).filter(([cidr]) => CLUSTER.test(cidr))).toEqual([["10.200.0.0/24", worker0], ["10.200.2.0/24", worker2]]);
+
+    const faults = injectedFaults();
+    expect(faults.throttle + faults["internal-before"] + faults["internal-after"]).toBeGreaterThan(5);
+  });
+
+  it("lifecycle launches with allocation and terminations end routed, tagged and completed within three invocations", async () => {
+    const cluster = await buildSeed(ec2, 0);
+    const rtb = cluster.routeTableId;
+    const group = await buildWorkerGroup(ec2, autoScaling, cluster.subnetId, 3);
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: rtb, ALLOCATE_POD_CIDR: "true" });
+    const actions = group.instanceIds.map((id) => lifecycleAction("launch", id, { group: group.name, hook: group.launchHook }));
+    injectFaults(plan);
+
+    for (const action of actions) await withRetries(handler, action, rtb);
+
+    const routes = await routesOf(ec2, rtb);
+    const instances = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [...group.instanceIds] }))).Reservations!.flatMap((r) => r.Instances!);
+    for (const instance of instances) {
+      const tag = instance.Tags?.find((t) => t.Key === "pod-cidr")?.Value;
+      expect(routes.filter(([, target]) => target === instance.InstanceId)).toEqual([[tag, instance.InstanceId]]);
+    }
+    expect(new Set(instances.map((i) => i.Tags?.find((t) => t.Key === "pod-cidr")?.Value)).size).toBe(3);
+    // Each action is done: completing it again is refused as no longer active.
+    for (const action of actions) {
+      const again = autoScaling.send(
+        new CompleteLifecycleActionCommand({ AutoScalingGroupName: group.name, LifecycleHookName: group.launchHook, LifecycleActionResult: "CONTINUE", LifecycleActionToken: action.detail.LifecycleActionToken }),
+      );
+      await expect(again).rejects.toThrow(/No active Lifecycle Action/);
+    }
+
+    const leaving = group.instanceIds[0]!;
+    await withRetries(handler, lifecycleAction("terminate", leaving, { group: group.name, hook: group.terminateHook }), rtb);
+    expect((await routesOf(ec2, rtb)).some(([, target]) => target === leaving)).toBe(false);
+  });
+});
+
+describe("lost successes: every change made, every answer an error", () => {
+  it.each([["launch events", false], ["lifecycle launches with allocation", true]])("%s still leave exactly one route per worker", async (_case, allocate) => {
+    const cluster = await buildSeed(ec2, allocate ? 0 : 3);
+    const rtb = cluster.routeTableId;
+    const group = allocate ? await buildWorkerGroup(ec2, autoScaling, cluster.subnetId, 3) : undefined;
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: rtb, ALLOCATE_POD_CIDR: String(allocate) });
+    const ids = group ? group.instanceIds : cluster.workers.map((w) => w.instanceId);
+    injectFaults({ seed: 5, rate: 1, faults: ["internal-after"], actions: ["CreateRoute", "CreateTags", "ModifyInstanceAttribute", "CompleteLifecycleAction"] });
+
+    for (const id of ids) {
+      await withRetries(handler, group ? lifecycleAction("launch", id, { group: group.name, hook: group.launchHook }) : stateChange(id, "running"), rtb);
+    }
+
+    const routes = (await routesOf(ec2, rtb)).filter(([cidr]) => CLUSTER.test(cidr));
+    expect(routes.map(([, target]) => target).sort()).toEqual([...ids].sort());
+    expect(injectedFaults()["internal-after"]).toBeGreaterThanOrEqual(ids.length);
+  });
+});
+
+describe("the invocation's deadline", () => {
+  it("stops AWS calls before the Lambda timeout with a clear error, and the next invocation converges", async () => {
+    const cluster = await buildSeed(ec2, 1);
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: cluster.routeTableId });
+    const worker = cluster.workers[0]!.instanceId;
+    injectFaults({ seed: 3, rate: 1, faults: ["slow"], slowMs: 1500 });
+    const context = { functionName: "pod-routes", getRemainingTimeInMillis: () => 4000 } as Parameters<Handler>[1];
+
+    const started = Date.now();
+    const failure = await handler(stateChange(worker, "running"), context).catch((error: Error) => error);
+    const took = Date.now() - started;
+
+    expect(failure).toMatchObject({ name: "DeadlineExceededError", message: expect.stringContaining("stopped 3 s before the Lambda timeout (pod-routes)") });
+    expect(took).toBeLessThan(4000);
+    injectFaults(undefined);
+    await handler(stateChange(worker, "running"));
+    expect(await routesOf(ec2, cluster.routeTableId)).toContainEqual(["10.200.0.0/24", worker]);
+  });
+});
