@@ -1,7 +1,7 @@
 import type { Instance } from "@aws-sdk/client-ec2";
 import { allocatePodCidr } from "./allocation.js";
 import type { Config } from "./config.js";
-import { converge, resolveTargets } from "./converge.js";
+import { converge, resolveTargets, type Converged } from "./converge.js";
 import { InstanceNotVisibleError, InvalidPodCidrError, NotAWorkerError } from "./errors.js";
 import type { Request, SyncRequest } from "./event.js";
 import type { ObservedTable, TargetFacts, Worker } from "./model.js";
@@ -59,7 +59,43 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
   }
   const targets = await resolveTargets(plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)), new Map(), deps);
   const outcome = await converge(plans.map((plan) => ({ ...plan, targets })), dryRun, deps);
-  return { request, dryRun, ...(allocation ? { allocation } : {}), ...outcome, tables: [...outcome.tables, ...skipped] };
+  const handedOver = await handOver(outcome.tables, worker, deps);
+  return {
+    request,
+    dryRun,
+    ...(allocation ? { allocation } : {}),
+    tables: [...outcome.tables, ...handedOver.tables, ...skipped],
+    instanceChanges: [...outcome.instanceChanges, ...handedOver.instanceChanges],
+    failures: [...outcome.failures, ...handedOver.failures],
+  };
+}
+
+/**
+ * EC2 has no conditional delete: between reading a route and deleting it, a replacement worker's
+ * event may have pointed it at the replacement, and the delete then takes the replacement's route.
+ * So after deleting a route, the CIDR goes to the live worker tagged with it, if there is one: the
+ * window in which it is unrouted is the few milliseconds between the two calls.
+ */
+async function handOver(reports: readonly TableReport[], removed: Worker, deps: Dependencies): Promise<Converged> {
+  const deleted = reports.flatMap((report) => report.decisions.filter((d) => d.action === "delete" && d.applied && d.cidr !== undefined).map((d) => ({ routeTableId: d.routeTableId, cidr: d.cidr! })));
+  const outcomes: Converged[] = [];
+  for (const { routeTableId, cidr } of deleted) {
+    const { config, ec2 } = deps;
+    const instances = await ec2.describeInstances({ tag: { key: config.podCidrTag, value: cidr }, ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}), states: ["pending", "running"] });
+    const heirs = instances.flatMap((instance) => {
+      const classified = classifyInstance(instance, config);
+      return "worker" in classified && classified.worker.instanceId !== removed.instanceId ? [classified.worker] : [];
+    });
+    if (heirs.length === 0) continue;
+    const [table] = await ec2.describeRouteTables({ routeTableIds: [routeTableId] });
+    if (!table) continue;
+    const claims = heirs.flatMap((heir) => {
+      const claim = claimFor(heir, "ensure", `${heir.instanceId} is ${heir.state} and tagged ${cidr}, whose route was just removed`, table, config);
+      return "invalid" in claim ? [] : [claim];
+    });
+    outcomes.push(await converge([{ table, clusterCidr: config.clusterCidr, claims, scope: "claims", held: new Set(), targets: new Map() }], false, deps));
+  }
+  return { tables: outcomes.flatMap((o) => o.tables), instanceChanges: outcomes.flatMap((o) => o.instanceChanges), failures: outcomes.flatMap((o) => o.failures) };
 }
 
 export async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summary> {

@@ -13,6 +13,8 @@ const RACE_CODES: Partial<Record<Action, readonly string[]>> = {
   replace: ["InvalidRoute.NotFound", "InvalidParameterValue"],
   delete: ["InvalidRoute.NotFound"],
 };
+/** How many times one decision is re-planned after such an error before it is reported as failed. */
+const RACE_ROUNDS = 3;
 
 export interface Converged {
   readonly tables: TableReport[];
@@ -71,26 +73,32 @@ export async function resolveTargets(ids: readonly string[], known: ReadonlyMap<
 
 /**
  * Applies one decision. When EC2 says the table changed under us, the table is read again and the
- * same planner decides once more for that CIDR; that second decision is applied as it stands.
+ * same planner decides once more for that CIDR, a few rounds at most: concurrent invocations for the
+ * same CIDR settle on what the current state calls for.
  */
 async function applyDecision(plan: TablePlanInput, decision: Decision, deps: Dependencies): Promise<ReportedDecision> {
-  try {
-    await mutate(decision, plan, deps);
-    return { ...decision, applied: true };
-  } catch (error) {
-    if (!RACE_CODES[decision.action]?.includes(awsErrorCode(error) ?? "")) return failed(decision, error);
+  let current = decision;
+  let note = "";
+  for (let round = 0; ; round++) {
     try {
-      const [fresh] = await deps.ec2.describeRouteTables({ routeTableIds: [plan.table.routeTableId] });
-      const again = fresh && planTable({ ...plan, table: fresh }).find((d) => d.cidr === decision.cidr);
-      if (!again || !isMutation(again.action)) {
-        const settled = again ?? { ...decision, action: "skip" as const };
-        return { ...settled, reason: `${settled.reason} (table changed concurrently: ${awsErrorCode(error)})`, applied: false };
+      await mutate(current, plan, deps);
+      return { ...current, reason: current.reason + note, applied: true };
+    } catch (error) {
+      const code = awsErrorCode(error);
+      if (!RACE_CODES[current.action]?.includes(code ?? "") || round === RACE_ROUNDS) return failed(current, error);
+      try {
+        const [fresh] = await deps.ec2.describeRouteTables({ routeTableIds: [plan.table.routeTableId] });
+        const again = fresh && planTable({ ...plan, table: fresh }).find((d) => d.cidr === current.cidr);
+        note = ` (table changed concurrently: ${code})`;
+        if (!again || !isMutation(again.action)) {
+          const settled = again ?? { ...current, action: "skip" as const };
+          return { ...settled, reason: settled.reason + note, applied: false };
+        }
+        if (again.action === current.action && again.target === current.target) return failed(current, error);
+        current = again;
+      } catch (rereadError) {
+        return failed(current, rereadError);
       }
-      if (again.action === decision.action && again.target === decision.target) return failed(decision, error);
-      await mutate(again, plan, deps);
-      return { ...again, reason: `${again.reason} (after ${awsErrorCode(error)})`, applied: true };
-    } catch (retryError) {
-      return failed(decision, retryError);
     }
   }
 }

@@ -20,6 +20,8 @@ import type { ObservedRoute, ObservedTable, RouteTarget } from "./model.js";
 export interface InstanceQuery {
   readonly instanceIds?: readonly string[];
   readonly tagKey?: string;
+  /** Instances whose tag KEY has exactly this value. */
+  readonly tag?: { readonly key: string; readonly value: string };
   readonly clusterTag?: ClusterTag;
   readonly states?: readonly string[];
 }
@@ -157,6 +159,7 @@ function instanceFilters(query: InstanceQuery): Filter[] {
   const filters: Filter[] = [];
   if (query.instanceIds) filters.push({ Name: "instance-id", Values: [...query.instanceIds] });
   if (query.tagKey) filters.push({ Name: "tag-key", Values: [query.tagKey] });
+  if (query.tag) filters.push({ Name: `tag:${query.tag.key}`, Values: [query.tag.value] });
   if (query.clusterTag) {
     filters.push(
       query.clusterTag.value === undefined

@@ -66,7 +66,8 @@ describe("Auto Scaling lifecycle actions", () => {
     const summary = await handler(terminate(group, leaving));
 
     expect(summary.lifecycle).toEqual({ result: "CONTINUE", completion: "completed" });
-    expect(handlerCalls()).toEqual(["DescribeInstances", "DescribeRouteTables", "DeleteRoute", "CompleteLifecycleAction"]);
+    // The second DescribeInstances looks for a live worker now tagged with the removed CIDR (see handOver).
+    expect(handlerCalls()).toEqual(["DescribeInstances", "DescribeRouteTables", "DeleteRoute", "DescribeInstances", "CompleteLifecycleAction"]);
     const routes = await routesOf(ec2, seed.routeTableId);
     expect(routes.map(([cidr]) => cidr)).not.toContain("10.200.4.0/24");
     expect(routes).toContainEqual(["10.200.5.0/24", staying]);

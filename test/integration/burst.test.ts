@@ -1,0 +1,75 @@
+import { CreateTagsCommand, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { describe, expect, it } from "vitest";
+import { lifecycleAction, stateChange } from "../../scripts/cli/sample-events.js";
+import { bundledHandler } from "../support/bundle.js";
+import { buildSeed, routesOf } from "../support/seed.js";
+import { buildWorkerGroup } from "../support/worker-group.js";
+import { autoScaling, ec2 } from "./harness.js";
+
+const N = 100;
+const CLUSTER = /^10\.200\./;
+
+async function taggedWorkers(subnetId: string, count: number, block: (n: number) => string): Promise<string[]> {
+  const launched = await ec2.send(new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: count, MaxCount: count, SubnetId: subnetId }));
+  const ids = launched.Instances!.map((instance) => instance.InstanceId!);
+  await Promise.all(ids.map((id, n) => ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: block(n) }] }))));
+  return ids;
+}
+
+/** Each invocation in its own handler, as concurrent Lambda environments would run them. */
+const all = (rtb: string, events: unknown[], settings: Record<string, string> = {}) =>
+  Promise.all(events.map((event) => bundledHandler({ ROUTE_TABLE_IDS: rtb, ...settings })(event)));
+
+const podRoutes = async (rtb: string) => (await routesOf(ec2, rtb)).filter(([cidr]) => CLUSTER.test(cidr));
+
+describe(`bursts of ${N} concurrent invocations`, () => {
+  it(`${N} launches, then ${N} terminations: the exact table each time`, async () => {
+    const seed = await buildSeed(ec2, 0);
+    const rtb = seed.routeTableId;
+    const ids = await taggedWorkers(seed.subnetId, N, (n) => `10.200.${n}.0/24`);
+
+    await all(rtb, ids.map((id) => stateChange(id, "running")));
+    expect(await podRoutes(rtb)).toEqual(ids.map((id, n) => [`10.200.${n}.0/24`, id]));
+
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+    await all(rtb, ids.map((id) => stateChange(id, "terminated")));
+    expect(await routesOf(ec2, rtb)).toEqual([["0.0.0.0/0", seed.internetGatewayId], ["10.240.0.0/16", "local"]]);
+  });
+
+  it("replacements reusing CIDRs win, whatever order their launch and the old workers' late terminations arrive in", async () => {
+    const seed = await buildSeed(ec2, 0);
+    const rtb = seed.routeTableId;
+    const old = await taggedWorkers(seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
+    await all(rtb, old.map((id) => stateChange(id, "running")));
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: old }));
+    const replacements = await taggedWorkers(seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
+
+    const events = [...replacements.map((id) => stateChange(id, "running")), ...old.map((id) => stateChange(id, "terminated"))];
+    await all(rtb, events.sort(() => 0.5 - pseudoRandom()));
+
+    expect(await podRoutes(rtb)).toEqual(replacements.map((id, n) => [`10.200.${n}.0/24`, id]));
+  });
+
+  it("20 concurrent lifecycle launches with allocation get 20 distinct blocks, routed to the tagged worker", async () => {
+    const seed = await buildSeed(ec2, 0);
+    const rtb = seed.routeTableId;
+    const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 20);
+
+    const summaries = await all(
+      rtb,
+      group.instanceIds.map((id) => lifecycleAction("launch", id, { group: group.name, hook: group.launchHook })),
+      { ALLOCATE_POD_CIDR: "true" },
+    );
+
+    const blocks = summaries.map((summary) => summary.allocation?.cidr);
+    expect(new Set(blocks).size).toBe(20);
+    expect((await podRoutes(rtb)).sort()).toEqual(group.instanceIds.map((id, n) => [blocks[n], id]).sort());
+  });
+});
+
+let state = 12345;
+/** A fixed shuffle: the same order on every run. */
+function pseudoRandom(): number {
+  state = (state * 1103515245 + 12345) % 2 ** 31;
+  return state / 2 ** 31;
+}
