@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     env: {
       POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
       // The SDK warns that its Node 20 support ends in 2027; the Lambda itself runs nodejs22.x.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },

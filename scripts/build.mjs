@@ -41,6 +41,20 @@ const packageVersionOnly = {
 };
 
 /**
+ * The SDK's pure-JavaScript SHA-256 is its fallback for a runtime without a native one; Node's crypto
+ * always has SHA-256, so the fallback can never run here. It is left out (3 KB) with a stub that says so.
+ */
+const nativeSha256Only = {
+  name: "native-sha256-only",
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Js\.js$/ }, () => ({
+      contents: 'export class Sha256Js { constructor() { throw new Error("pod-routes bundles no pure-JavaScript SHA-256: Node\'s crypto provides it"); } }',
+      loader: "js",
+    }));
+  },
+};
+
+/**
  * Node built-ins through `require`, not `import`. Importing a built-in as an ES module builds a facade
  * that reads every export, which runs lazy getters: `node:crypto` loads WebCrypto, `node:process`
  * opens stdin and stdout. That alone is ~13 ms of a cold start here; `require` reads nothing up front.
@@ -66,7 +80,7 @@ export const options = {
   mainFields: ["module", "main"],
   minify: true,
   metafile: true,
-  plugins: [inlineSchemaKeys, environmentCredentialsOnly, packageVersionOnly, builtinsViaRequire],
+  plugins: [inlineSchemaKeys, environmentCredentialsOnly, packageVersionOnly, nativeSha256Only, builtinsViaRequire],
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const __nodeRequire = __createRequire(import.meta.url);' },
   // Loaded by the SDK only for operations with event streams, which EC2 and Auto Scaling do not have.
   external: ["@smithy/core/event-streams"],

@@ -37,14 +37,16 @@ export async function allocatePodCidr(untagged: Worker, tables: readonly Observe
       .flatMap((cidr) => parseIpv4Block(cidr) ?? [])
       .filter((block) => contains(pool.clusterCidr, block))
       .concat(home.vpcCidrs.flatMap((cidr) => parseIpv4Block(cidr) ?? []));
+    // Counted before the claim, so this worker's block is the one added.
+    const usage = { inUse: blocksInUse(pool, taken) + 1, capacity: poolCapacity(pool) };
     for (const cidr of freeBlocks(pool, taken)) {
       if (dryRun) {
-        allocation = { cidr, routeTableId: home.routeTableId, how: "planned" };
+        allocation = { cidr, routeTableId: home.routeTableId, how: "planned", pool: usage };
         break;
       }
       try {
         await ec2.createRoute(home.routeTableId, cidr, untagged.routeTarget);
-        allocation = { cidr, routeTableId: home.routeTableId, how: "claimed" };
+        allocation = { cidr, routeTableId: home.routeTableId, how: "claimed", pool: usage };
         break;
       } catch (error) {
         if (awsErrorCode(error) === "RouteAlreadyExists") {
@@ -52,7 +54,7 @@ export async function allocatePodCidr(untagged: Worker, tables: readonly Observe
           const [fresh] = await ec2.describeRouteTables({ routeTableIds: [home.routeTableId] });
           const holder = fresh?.routes.find((route) => route.destination === cidr);
           if (holder && pointsAt(holder, untagged)) {
-            allocation = { cidr, routeTableId: home.routeTableId, how: "claimed" };
+            allocation = { cidr, routeTableId: home.routeTableId, how: "claimed", pool: usage };
             break;
           }
           continue;
@@ -64,7 +66,7 @@ export async function allocatePodCidr(untagged: Worker, tables: readonly Observe
     if (!allocation) {
       throw new PodCidrPoolExhaustedError(
         `no free /${pool.prefixLength} block in CLUSTER_CIDR ${pool.clusterCidr.text} for ${untagged.instanceId}: ` +
-          `${blocksInUse(pool, taken)} of ${poolCapacity(pool)} in use; widen CLUSTER_CIDR or lengthen POD_CIDR_PREFIX_LENGTH`,
+          `${usage.inUse - 1} of ${usage.capacity} in use; widen CLUSTER_CIDR or lengthen POD_CIDR_PREFIX_LENGTH`,
       );
     }
   }

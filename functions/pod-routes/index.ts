@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import { DeadlineExceededError, ReconcileFailedError } from "./errors.js";
 import { decodeEvent } from "./event.js";
+import { measurementsOf } from "./metrics.js";
 import { run } from "./run.js";
 import type { Summary } from "./summary.js";
 import { wire, type Deadlines, type Env } from "./wire.js";
@@ -18,7 +19,7 @@ export function createHandler(env: Env = process.env): (event: unknown, context?
   let wired: ReturnType<typeof wire> | undefined;
   return async (event, context) => {
     wired ??= wire(env);
-    const { logger } = wired;
+    const { logger, metrics } = wired;
     const deadlines = deadlinesOf(context);
     const deps = wired.dependencies(deadlines);
     logger.resetKeys();
@@ -32,12 +33,18 @@ export function createHandler(env: Env = process.env): (event: unknown, context?
       });
       const summary = await run(request, deps);
       logger.info("summary", { summary });
+      const measurements = measurementsOf(summary);
+      for (const { name, unit, value } of measurements) metrics.addMetric(name, unit, value);
+      if (measurements.length > 0) metrics.publishStoredMetrics();
       if (deadlines.work?.aborted) throw deadlineExceeded(context, summary.failures.map((failure) => failure.message));
       if (summary.failures.length > 0) throw new ReconcileFailedError(summary.failures.map((failure) => failure.message));
       return summary;
     } catch (error) {
       const reported = deadlines.work?.aborted && !(error instanceof DeadlineExceededError) ? deadlineExceeded(context, [String(error)], error) : error;
       logger.error("invocation failed", reported as Error);
+      const errors = metrics.singleMetric();
+      errors.addDimension("ErrorKind", (reported as Error).name ?? "Error");
+      errors.addMetric("Errors", "Count", 1);
       throw reported;
     }
   };

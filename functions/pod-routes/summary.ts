@@ -42,6 +42,8 @@ export interface Allocation {
   readonly routeTableId: string;
   /** How the block became the worker's: claimed now, found already routed to it, or only planned (dry run). */
   readonly how: "claimed" | "adopted" | "planned";
+  /** The pool after this allocation: blocks in use of how many (absent when adopted). */
+  readonly pool?: { readonly inUse: number; readonly capacity: number };
 }
 
 export interface LifecycleOutcome {

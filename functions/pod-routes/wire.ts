@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { autoScalingAdapter } from "./autoscaling.js";
@@ -23,6 +24,8 @@ export interface Deadlines {
 
 export interface Wired {
   readonly logger: Logger;
+  /** CloudWatch metrics in embedded metric format (namespace PodRoutes; POWERTOOLS_METRICS_NAMESPACE overrides). */
+  readonly metrics: Metrics;
   /** The jobs' dependencies for one invocation, every AWS call bounded by its deadlines. */
   dependencies(deadlines?: Deadlines): Dependencies;
 }
@@ -37,8 +40,10 @@ export function wire(env: Env): Wired {
   const logger = new Logger({ serviceName: "pod-routes", ...(logLevel ? { logLevel: logLevel as "INFO" } : {}) });
   const ec2 = new EC2Client(RETRY);
   const autoScaling = new AutoScalingClient(RETRY);
+  const metrics = new Metrics({ namespace: env["POWERTOOLS_METRICS_NAMESPACE"] ?? "PodRoutes", serviceName: "pod-routes" });
   return {
     logger,
+    metrics,
     dependencies: (deadlines = {}) => ({
       config,
       ec2: ec2Adapter(ec2, deadlines.work),

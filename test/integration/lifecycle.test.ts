@@ -167,7 +167,7 @@ describe("pod CIDR allocation", () => {
     const summary = await handler(launch(group, newcomer));
 
     expect(freed).toBe("10.200.1.0/24");
-    expect(summary.allocation).toEqual({ cidr: "10.200.1.0/24", routeTableId: seed.routeTableId, how: "claimed" });
+    expect(summary.allocation).toEqual({ cidr: "10.200.1.0/24", routeTableId: seed.routeTableId, how: "claimed", pool: { inUse: 3, capacity: 256 } });
   });
 
   it("abandons a launch when every block is taken, saying how many are in use", async () => {

@@ -214,11 +214,12 @@ describe("source/dest check", () => {
   });
 });
 
-describe("logs", () => {
+describe("logs and metrics", () => {
   const written: string[] = [];
   beforeEach(() => {
     written.length = 0;
     vi.stubEnv("POWERTOOLS_LOG_LEVEL", "INFO");
+    vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
     vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
   });
   afterEach(() => {
@@ -246,5 +247,18 @@ describe("logs", () => {
       reason: `${WORKER} is running and has no route`,
       applied: true,
     });
+  });
+
+  it("publish what an invocation did as CloudWatch metrics (EMF), and failures by kind", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+    ec2.on(CreateRouteCommand).resolves({});
+    await handler()(stateChange(WORKER, "running"));
+    await expect(handler()({ source: "aws.s3" })).rejects.toThrow();
+
+    const entries = written.flatMap((line) => line.split("\n")).filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+    const emf = entries.filter((entry) => entry["_aws"]);
+    expect(emf[0]).toMatchObject({ service: "pod-routes", RoutesCreated: 1, _aws: { CloudWatchMetrics: [{ Namespace: "PodRoutes" }] } });
+    expect(emf[1]).toMatchObject({ ErrorKind: "UnsupportedEventError", Errors: 1 });
   });
 });

@@ -1,0 +1,34 @@
+import type { Summary } from "./summary.js";
+
+export interface Measurement {
+  readonly name: string;
+  readonly unit: "Count" | "Percent";
+  readonly value: number;
+}
+
+/**
+ * What an invocation did, as CloudWatch metrics: route changes applied, conflicts and bad tags seen,
+ * lifecycle results, allocations and pool use, failed changes. Zeros are left out.
+ */
+export function measurementsOf(summary: Summary): Measurement[] {
+  const decisions = summary.tables.flatMap((table) => table.decisions);
+  const applied = (action: string) => decisions.filter((d) => d.action === action && d.applied).length;
+  const failures = (kind: string) => summary.failures.filter((f) => f.kind === kind).length;
+  const counts: Array<[string, number]> = [
+    ["RoutesCreated", applied("create")],
+    ["RoutesReplaced", applied("replace")],
+    ["RoutesDeleted", applied("delete")],
+    ["Conflicts", decisions.filter((d) => d.action === "conflict").length],
+    ["InvalidPodCidrTags", failures("invalid-pod-cidr")],
+    ["RouteTableFull", failures("route-limit")],
+    ["FailedAwsCalls", failures("aws-error")],
+    ["LifecycleContinue", summary.lifecycle?.result === "CONTINUE" ? 1 : 0],
+    ["LifecycleAbandon", summary.lifecycle?.result === "ABANDON" ? 1 : 0],
+    ["PodCidrsAllocated", summary.allocation?.how === "claimed" ? 1 : 0],
+    ["PodCidrPoolInUse", summary.allocation?.pool?.inUse ?? 0],
+  ];
+  const measurements: Measurement[] = counts.filter(([, value]) => value > 0).map(([name, value]) => ({ name, unit: "Count", value }));
+  const pool = summary.allocation?.pool;
+  if (pool) measurements.push({ name: "PodCidrPoolUtilization", unit: "Percent", value: Math.round((pool.inUse / pool.capacity) * 1000) / 10 });
+  return measurements;
+}
