@@ -1,2 +1,0 @@
-import { AutoScalingClient, CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
-export const h = () => [AutoScalingClient, CompleteLifecycleActionCommand];
