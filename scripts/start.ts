@@ -87,7 +87,7 @@ async function story(): Promise<void> {
   await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.0.0/24" }));
   await ec2.send(new CreateRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.9.0/24", InstanceId: seed.controllerId }));
   const drifted = await table();
-  const sync = await handler(scheduled()).catch((error: Error & { summary?: unknown }) => error);
+  const sync = await handler(scheduled()).catch((error: Error) => error);
   const repaired = await table();
   console.log(`\ndrift by hand: 10.200.0.0/24 deleted, 10.200.9.0/24 → controller-0 added\n${renderRouteTable(drifted)}`);
   // The badly tagged worker keeps the sync failing loudly, as it should; everything else converges.
