@@ -9,7 +9,7 @@ import { checkPodCidr } from "./pod-cidr.js";
 import { contestedTargets, desireFor, type Claim, type Desire, type TablePlanInput } from "./planner.js";
 import type { Allocation, Dependencies, Failure, Summary, TableReport } from "./summary.js";
 import { tableForSubnet } from "./tables.js";
-import { classifyInstance, targetFactsOf, WORKER_STATES } from "./worker.js";
+import { classifyInstance, targetFactsOf, WORKER_STATES, workersOf } from "./worker.js";
 
 /**
  * What to do with one instance. `reconcile` follows its current state; `add` and `launch` need a live
@@ -78,14 +78,11 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
  */
 async function handOver(reports: readonly TableReport[], removed: Worker, deps: Dependencies): Promise<Converged> {
   const deleted = reports.flatMap((report) => report.decisions.filter((d) => d.action === "delete" && d.applied && d.cidr !== undefined).map((d) => ({ routeTableId: d.routeTableId, cidr: d.cidr! })));
+  const { config, ec2 } = deps;
   const outcomes: Converged[] = [];
   for (const { routeTableId, cidr } of deleted) {
-    const { config, ec2 } = deps;
     const instances = await ec2.describeInstances({ tag: { key: config.podCidrTag, value: cidr }, ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}), states: ["pending", "running"] });
-    const heirs = instances.flatMap((instance) => {
-      const classified = classifyInstance(instance, config);
-      return "worker" in classified && classified.worker.instanceId !== removed.instanceId ? [classified.worker] : [];
-    });
+    const heirs = workersOf(instances, config).filter((heir) => heir.instanceId !== removed.instanceId);
     if (heirs.length === 0) continue;
     const [table] = await ec2.describeRouteTables({ routeTableIds: [routeTableId] });
     if (!table) continue;
@@ -102,10 +99,7 @@ export async function syncAll(request: SyncRequest, deps: Dependencies): Promise
   const { config, ec2 } = deps;
   const dryRun = config.dryRun || request.dryRun;
   const instances = await ec2.describeInstances({ tagKey: config.podCidrTag, ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}), states: WORKER_STATES });
-  const workers = instances.flatMap((instance) => {
-    const classified = classifyInstance(instance, config);
-    return "worker" in classified ? [classified.worker] : [];
-  });
+  const workers = workersOf(instances, config);
   const known = new Map<string, TargetFacts>(instances.flatMap((instance) => targetFactsOf(instance, config.podCidrTag)));
   const tables = await tablesForSync(workers, deps);
   const invalid = new Map<string, Failure>();

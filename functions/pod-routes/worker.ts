@@ -64,6 +64,14 @@ export function classifyInstance(instance: Instance, selector: WorkerSelector): 
   };
 }
 
+/** The workers among instances; the others (bastions, other clusters) left out. */
+export function workersOf(instances: readonly Instance[], selector: WorkerSelector): Worker[] {
+  return instances.flatMap((instance) => {
+    const classified = classifyInstance(instance, selector);
+    return "worker" in classified ? [classified.worker] : [];
+  });
+}
+
 /** Facts about an instance some route points at, keyed by the instance's id and each of its ENIs. */
 export function targetFactsOf(instance: Instance, podCidrTag: string): Array<[string, TargetFacts]> {
   const tag = instance.Tags?.find((t) => t.Key === podCidrTag)?.Value;

@@ -7,7 +7,7 @@ import { createHandler } from "../../functions/pod-routes/index.js";
 import { run } from "../../functions/pod-routes/run.js";
 import type { Summary } from "../../functions/pod-routes/summary.js";
 import { wire } from "../../functions/pod-routes/wire.js";
-import { classifyInstance, WORKER_STATES } from "../../functions/pod-routes/worker.js";
+import { WORKER_STATES, workersOf } from "../../functions/pod-routes/worker.js";
 import { formatSummary } from "../lib/summary.mjs";
 import { driftOf } from "./drift.js";
 import { columns, readRouteTable, renderRouteTable } from "./render.js";
@@ -50,10 +50,7 @@ program
   .action(async () => {
     const deps = wire(process.env).dependencies();
     const instances = await deps.ec2.describeInstances({ tagKey: deps.config.podCidrTag, states: WORKER_STATES });
-    const workers = instances.flatMap((instance) => {
-      const classified = classifyInstance(instance, deps.config);
-      return "worker" in classified ? [classified.worker] : [];
-    });
+    const workers = workersOf(instances, deps.config);
     const plan = await run({ kind: "sync", trigger: "manual", dryRun: true }, deps);
     const ec2 = new EC2Client({});
     const tables = await Promise.all(plan.tables.map(async ({ routeTableId }) => ({ routeTableId, routes: await readRouteTable(ec2, routeTableId) })));

@@ -221,6 +221,8 @@ describe("logs and metrics", () => {
     vi.stubEnv("POWERTOOLS_LOG_LEVEL", "INFO");
     vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
     vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
+    // Error lines go to stderr: kept out of the test output.
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   });
   afterEach(() => {
     vi.unstubAllEnvs();
