@@ -1,9 +1,9 @@
-import type { Instance } from "@aws-sdk/client-ec2";
 import { allocatePodCidr } from "./allocation.js";
 import type { Config } from "./config.js";
 import { converge, resolveTargets, type Converged } from "./converge.js";
 import { InstanceNotVisibleError, InvalidPodCidrError, NotAWorkerError } from "./errors.js";
 import type { Request, SyncRequest } from "./event.js";
+import type { InstanceView } from "./instance-fields.js";
 import type { ObservedTable, TargetFacts, Worker } from "./model.js";
 import { checkPodCidr } from "./pod-cidr.js";
 import { contestedTargets, desireFor, type Claim, type Desire, type TablePlanInput } from "./planner.js";
@@ -129,7 +129,7 @@ export async function syncAll(request: SyncRequest, deps: Dependencies): Promise
 type Found = { readonly worker: Worker; readonly needsAllocation?: boolean } | { readonly ignored: string };
 
 /** Our worker, a launching worker still to be given a pod CIDR, or a reason to leave the instance alone. */
-function recognise(instance: Instance, job: InstanceJob, config: Config): Found {
+function recognise(instance: InstanceView, job: InstanceJob, config: Config): Found {
   const classified = classifyInstance(instance, config);
   if ("worker" in classified) return classified;
   if (job.intent === "launch" && config.allocatePodCidr) {

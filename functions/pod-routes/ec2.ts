@@ -9,12 +9,12 @@ import {
   DescribeRouteTablesCommand,
   type EC2Client,
   type Filter,
-  type Instance,
   type Route,
   type RouteTable,
 } from "@aws-sdk/client-ec2";
 import type { ClusterTag } from "./config.js";
 import { awsErrorCode, RouteTableNotFoundError } from "./errors.js";
+import type { InstanceView } from "./instance-fields.js";
 import type { ObservedRoute, ObservedTable, RouteTarget } from "./model.js";
 
 export interface InstanceQuery {
@@ -35,7 +35,7 @@ export interface TableQuery {
 
 /** The EC2 calls pod-routes makes, and nothing else. */
 export interface Ec2Port {
-  describeInstances(query: InstanceQuery): Promise<Instance[]>;
+  describeInstances(query: InstanceQuery): Promise<InstanceView[]>;
   describeRouteTables(query: TableQuery): Promise<ObservedTable[]>;
   createRoute(routeTableId: string, cidr: string, target: RouteTarget): Promise<void>;
   replaceRoute(routeTableId: string, cidr: string, target: RouteTarget): Promise<void>;
@@ -54,7 +54,7 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
   const options = abortSignal ? { abortSignal } : {};
   return {
     async describeInstances(query) {
-      const instances: Instance[] = [];
+      const instances: InstanceView[] = [];
       let NextToken: string | undefined;
       do {
         const page = await client.send(new DescribeInstancesCommand({ Filters: instanceFilters(query), MaxResults: INSTANCE_PAGE_SIZE, NextToken }), options);

@@ -1,4 +1,4 @@
-import type { Instance } from "@aws-sdk/client-ec2";
+import type { InstanceView } from "./instance-fields.js";
 import type { ClusterTag } from "./config.js";
 import type { Lifecycle, TargetFacts, Worker } from "./model.js";
 
@@ -27,7 +27,7 @@ export function lifecycleOf(state: string | undefined): Lifecycle {
 }
 
 /** Decides whether an instance is one of our workers and, if so, how to route to it. */
-export function classifyInstance(instance: Instance, selector: WorkerSelector): Classified {
+export function classifyInstance(instance: InstanceView, selector: WorkerSelector): Classified {
   const instanceId = instance.InstanceId ?? "(unknown)";
   const tags = new Map((instance.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
   const podCidrTag = tags.get(selector.podCidrTag);
@@ -65,7 +65,7 @@ export function classifyInstance(instance: Instance, selector: WorkerSelector): 
 }
 
 /** The workers among instances; the others (bastions, other clusters) left out. */
-export function workersOf(instances: readonly Instance[], selector: WorkerSelector): Worker[] {
+export function workersOf(instances: readonly InstanceView[], selector: WorkerSelector): Worker[] {
   return instances.flatMap((instance) => {
     const classified = classifyInstance(instance, selector);
     return "worker" in classified ? [classified.worker] : [];
@@ -73,7 +73,7 @@ export function workersOf(instances: readonly Instance[], selector: WorkerSelect
 }
 
 /** Facts about an instance some route points at, keyed by the instance's id and each of its ENIs. */
-export function targetFactsOf(instance: Instance, podCidrTag: string): Array<[string, TargetFacts]> {
+export function targetFactsOf(instance: InstanceView, podCidrTag: string): Array<[string, TargetFacts]> {
   const tag = instance.Tags?.find((t) => t.Key === podCidrTag)?.Value;
   const facts: TargetFacts = { lifecycle: lifecycleOf(instance.State?.Name), ...(tag !== undefined ? { podCidrTag: tag } : {}) };
   const ids = [instance.InstanceId, ...(instance.NetworkInterfaces ?? []).map((eni) => eni.NetworkInterfaceId)];
