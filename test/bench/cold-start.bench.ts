@@ -13,6 +13,10 @@ import { it } from "vitest";
  * take turns, so a slow patch of a noisy machine falls on all three alike.
  */
 const PROCESSES = 31;
+/** Issue 6's goals. */
+const MAX_BUNDLE_KB = 250;
+const MAX_OVERHEAD_PERCENT = 10;
+const verdict = (met: boolean) => (met ? "met" : "MISSED");
 const root = resolve(import.meta.dirname, "../..");
 const run = promisify(execFile);
 
@@ -65,6 +69,9 @@ it("bundle size and init time", async () => {
       `${"build".padEnd(width)}  ${"size".padStart(9)}  ${"import".padStart(10)}  ${"overhead".padStart(10)}`,
       ...lines,
       `pod-routes' init overhead is ${ratio.toFixed(1)}% of the SAM-default build's; its bundle is ${((ours.bytes / sam.bytes) * 100).toFixed(1)}% of the size.`,
+      "Goals:",
+      `  bundle at most ${MAX_BUNDLE_KB} KB: ${verdict(ours.bytes / 1000 <= MAX_BUNDLE_KB)} (${(ours.bytes / 1000).toFixed(0)} KB)`,
+      `  init overhead at most ${MAX_OVERHEAD_PERCENT}% of the SAM-default build's: ${verdict(ratio <= MAX_OVERHEAD_PERCENT)} (${ratio.toFixed(1)}%)`,
     ].join("\n"),
   );
 });

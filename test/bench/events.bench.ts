@@ -51,9 +51,21 @@ afterAll(() => {
         const reads = row.actions.filter((action) => action.startsWith("Describe")).length;
         return `${row.scenario.padEnd(width)}  ${String(row.actions.length).padStart(5)}  ${String(reads).padStart(5)}  ${median(row.ms).toFixed(1).padStart(9)}  ${summarise(row.actions)}`;
       }),
+      "Goals:",
+      ...GOALS.map(({ scenario, goal, met }) => {
+        const row = rows.find((candidate) => candidate.scenario === scenario);
+        return `  ${scenario}: ${goal}: ${row ? (met(row.actions) ? "met" : `MISSED (${summarise(row.actions)})`) : "not measured"}`;
+      }),
     ].join("\n"),
   );
 });
+
+/** The API-economy goals (issue 6). Both syncs fit one page of each read here. */
+const GOALS: Array<{ scenario: string; goal: string; met: (actions: string[]) => boolean }> = [
+  { scenario: "launch (running event)", goal: "at most 4 calls", met: (actions) => actions.length <= 4 },
+  { scenario: "replay of an applied event", goal: "at most 2 calls, reads only", met: (actions) => actions.length <= 2 && actions.every((action) => action.startsWith("Describe")) },
+  { scenario: "converged sync, 100 workers", goal: "2 calls (one page of each read)", met: (actions) => actions.length === 2 },
+];
 
 it("state-change events", async () => {
   const seed = await buildSeed(ec2, RUNS);
