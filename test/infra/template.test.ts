@@ -25,6 +25,22 @@ function statements(cfn: Json): Json[] {
 
 const actionsOf = (statement: Json): string[] => [statement["Action"]].flat();
 
+/**
+ * What CloudFormation makes of the intrinsic functions in a policy's Resource, for given parameters and
+ * conditions: enough of Ref, Fn::If, Fn::Join and Fn::Split to read the ARNs IAM will see.
+ */
+function evaluate(value: unknown, parameters: Record<string, string | string[]>, conditions: Record<string, boolean>): any {
+  const again = (inner: unknown) => evaluate(inner, parameters, conditions);
+  if (Array.isArray(value)) return value.map(again);
+  if (typeof value !== "object" || value === null) return value;
+  const [[fn, args]] = Object.entries(value) as [[string, any]];
+  if (fn === "Ref" && args in parameters) return parameters[args];
+  if (fn === "Fn::If" && args[0] in conditions) return again(args[conditions[args[0]] ? 1 : 2]);
+  if (fn === "Fn::Join") return (again(args[1]) as string[]).join(args[0]);
+  if (fn === "Fn::Split") return (again(args[1]) as string).split(args[0]);
+  throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
+}
+
 describe("infra/template.yaml", () => {
   let cfn: Json;
   let resources: Json;
@@ -128,8 +144,11 @@ describe("infra/template.yaml", () => {
       if (statement["Resource"] === "*") expect(actionsOf(statement).every((action) => action.startsWith("ec2:Describe"))).toBe(true);
     }
     const routeTables = byAction("ec2:DeleteRoute")[0]!;
-    expect(JSON.stringify(routeTables["Resource"])).toContain("route-table/");
-    expect(JSON.stringify(routeTables["Resource"])).toContain('{"Ref":"RouteTableIds"}');
+    const parameters = { RouteTableIds: "rtb-0a1b2c3d,rtb-4e5f6a7b", WorkerGroupNames: ["workers-a", "workers-b"] };
+    expect(evaluate(routeTables["Resource"], parameters, { HasRouteTableIds: true })).toEqual([
+      "arn:*:ec2:*:*:route-table/rtb-0a1b2c3d",
+      "arn:*:ec2:*:*:route-table/rtb-4e5f6a7b",
+    ]);
     expect(routeTables["Condition"]["StringEquals"]).toEqual({ "aws:ResourceAccount": { Ref: "AWS::AccountId" }, "aws:RequestedRegion": { Ref: "AWS::Region" } });
     const tagging = byAction("ec2:CreateTags")[0]!;
     expect(tagging["Condition"]).toEqual({
@@ -137,7 +156,12 @@ describe("infra/template.yaml", () => {
       "ForAllValues:StringEquals": { "aws:TagKeys": [{ Ref: "PodCidrTag" }] },
     });
     expect(byAction("ec2:ModifyInstanceAttribute")[0]!["Condition"]["Fn::If"][1]).toEqual({ StringLike: { "ec2:ResourceTag/pod-cidr": "*" } });
-    expect(JSON.stringify(byAction("autoscaling:CompleteLifecycleAction")[0]!["Resource"])).toContain("autoScalingGroupName/");
+    const lifecycle = byAction("autoscaling:CompleteLifecycleAction")[0]!;
+    expect(evaluate(lifecycle["Resource"], parameters, {})).toEqual([
+      "arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/workers-a",
+      "arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/workers-b",
+    ]);
+    expect(lifecycle["Condition"]["StringEquals"]).toEqual({ "aws:ResourceAccount": { Ref: "AWS::AccountId" }, "aws:RequestedRegion": { Ref: "AWS::Region" } });
   });
 
   it("outputs the function, the archive and the queues", () => {
