@@ -2,9 +2,10 @@ import type { Instance, InstanceNetworkInterface, InstanceNetworkInterfaceAttach
 
 /**
  * The fields of a DescribeInstances answer pod-routes reads, by SDK shape. The Lambda bundle
- * deserializes only these (scripts/build.mjs drops the other members from the SDK's schemas: an EC2
- * instance has over 60, nested ones included, and they were the largest part of the bundle). Reading a
- * field means adding it here first: `InstanceView` below lets the compiler hold the code to the list.
+ * deserializes only these (scripts/lib/bundle-plugins.mjs drops the other members from the SDK's
+ * schemas: an EC2 instance has over 60, nested ones included, and they were the largest part of the
+ * bundle). Reading a field means adding it here first: `InstanceView` lets the compiler hold the code to
+ * the list.
  */
 export const INSTANCE_FIELDS = {
   Reservation: ["Instances"],

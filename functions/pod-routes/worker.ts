@@ -1,5 +1,5 @@
-import type { InstanceView } from "./instance-fields.js";
 import type { ClusterTag } from "./config.js";
+import type { InstanceView } from "./instance-fields.js";
 import type { Lifecycle, TargetFacts, Worker } from "./model.js";
 
 export interface WorkerSelector {
