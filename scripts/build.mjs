@@ -16,7 +16,6 @@ const options = {
   minify: true,
   metafile: true,
   plugins: [sdkSchemas, environmentCredentialsOnly, packageVersionOnly, nativeSha256Only, builtinsViaRequire],
-  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const __nodeRequire = __createRequire(import.meta.url);' },
   // Loaded by the SDK only for operations with event streams, which EC2 and Auto Scaling do not have.
   external: ["@smithy/core/event-streams"],
   legalComments: "none",

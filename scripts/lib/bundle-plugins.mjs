@@ -111,8 +111,11 @@ export const nativeSha256Only = {
 export const builtinsViaRequire = {
   name: "builtins-via-require",
   setup(builder) {
-    const names = builtinModules.map((name) => name.replace(/[/]/g, "\\/")).join("|");
-    builder.onResolve({ filter: new RegExp(`^(node:)?(${names})$`) }, ({ path }) => ({ path: path.replace(/^node:/, ""), namespace: "node-builtin" }));
+    const { banner } = builder.initialOptions;
+    const requireFunction = 'import { createRequire as __createRequire } from "node:module"; const __nodeRequire = __createRequire(import.meta.url);';
+    builder.initialOptions.banner = { ...banner, js: [requireFunction, banner?.js].filter(Boolean).join("\n") };
+    const builtins = builtinModules.map((name) => name.replace(/[/]/g, "\\/")).join("|");
+    builder.onResolve({ filter: new RegExp(`^(node:)?(${builtins})$`) }, ({ path }) => ({ path: path.replace(/^node:/, ""), namespace: "node-builtin" }));
     builder.onLoad({ filter: /.*/, namespace: "node-builtin" }, ({ path }) => {
       const names = Object.getOwnPropertyNames(require(`node:${path}`)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== "default");
       const exports = names.map((name) => `export const ${name} = /* @__PURE__ */ __read("${name}");`);

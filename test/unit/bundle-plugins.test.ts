@@ -1,5 +1,13 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { keepMembers } from "../../scripts/lib/bundle-plugins.mjs";
+import { builtinsViaRequire, keepMembers } from "../../scripts/lib/bundle-plugins.mjs";
 
 // The layout of @aws-sdk/client-ec2's generated schemas, in miniature.
 const schemas = `const _IIn = "InstanceId";
@@ -40,5 +48,22 @@ describe("keepMembers: the bundle's EC2 instance schema", () => {
 
   it("fails the build naming a shape the SDK does not define", () => {
     expect(() => keepMembers(schemas, { Reservation: ["Instances"] })).toThrow("no structure schema Reservation in @aws-sdk/client-ec2");
+  });
+});
+
+describe("builtinsViaRequire: Node built-ins in the bundle", () => {
+  it("imports a built-in without running its lazy getters (node:crypto's WebCrypto), and it still works", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pod-routes-builtins-"));
+    const [entry, bundle] = [join(dir, "entry.mjs"), join(dir, "bundle.mjs")];
+    await writeFile(entry, 'import { createHash } from "node:crypto";\nexport const digest = (text) => createHash("sha256").update(text).digest("hex");\n');
+    await build({ entryPoints: [entry], outfile: bundle, bundle: true, format: "esm", platform: "node", plugins: [builtinsViaRequire], logLevel: "silent" });
+    const script =
+      `const before = new Set(process.moduleLoadList); const { digest } = await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
+      `console.log(JSON.stringify({ digest: digest("pod"), loaded: process.moduleLoadList.filter((name) => !before.has(name)) }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
+    const { digest, loaded } = JSON.parse(stdout) as { digest: string; loaded: string[] };
+    expect(digest).toBe(createHash("sha256").update("pod").digest("hex"));
+    expect(loaded).toContain("NativeModule crypto");
+    expect(loaded).not.toContain("NativeModule internal/crypto/webcrypto");
   });
 });
