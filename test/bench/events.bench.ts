@@ -60,7 +60,7 @@ afterAll(() => {
   );
 });
 
-/** The API-economy goals (issue 6). Both syncs fit one page of each read here. */
+/** The API-economy goals (issue 6). The converged sync fits one page of each read here. */
 const GOALS: Array<{ scenario: string; goal: string; met: (actions: string[]) => boolean }> = [
   { scenario: "launch (running event)", goal: "at most 4 calls", met: (actions) => actions.length <= 4 },
   { scenario: "replay of an applied event", goal: "at most 2 calls, reads only", met: (actions) => actions.length <= 2 && actions.every((action) => action.startsWith("Describe")) },

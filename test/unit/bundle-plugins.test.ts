@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { builtinsViaRequire, keepMembers } from "../../scripts/lib/bundle-plugins.mjs";
 
 // The layout of @aws-sdk/client-ec2's generated schemas, in miniature.
@@ -54,6 +54,7 @@ describe("keepMembers: the bundle's EC2 instance schema", () => {
 describe("builtinsViaRequire: Node built-ins in the bundle", () => {
   it("imports a built-in without running its lazy getters (node:crypto's WebCrypto), and it still works", async () => {
     const dir = await mkdtemp(join(tmpdir(), "pod-routes-builtins-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const [entry, bundle] = [join(dir, "entry.mjs"), join(dir, "bundle.mjs")];
     await writeFile(entry, 'import { createHash } from "node:crypto";\nexport const digest = (text) => createHash("sha256").update(text).digest("hex");\n');
     await build({ entryPoints: [entry], outfile: bundle, bundle: true, format: "esm", platform: "node", plugins: [builtinsViaRequire], logLevel: "silent" });
