@@ -12,9 +12,9 @@ const root = resolve(import.meta.dirname, "../..");
 const exec = promisify(execFile);
 const REGION = "us-east-1";
 
-/** Runs scripts/NAME with the emulator as its AWS; resolves with exit code and output, never rejects. */
+/** Runs scripts/NAME.mjs with the emulator as its AWS; resolves with exit code and output, never rejects. */
 async function script(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return exec(resolve(root, "scripts", name), args, { cwd: root }).then(
+  return exec(resolve(root, "scripts", `${name}.mjs`), args, { cwd: root }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
@@ -27,7 +27,7 @@ describe("operator scripts", () => {
   it.each(["deploy", "invoke", "replay", "migrate"])("%s --help explains itself", async (name) => {
     const { code, stdout } = await script(name, ["--help"]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^Usage: scripts/${name} `));
+    expect(stdout).toMatch(new RegExp(`^Usage: scripts/${name}\\.mjs `));
   });
 
   it.each([

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { awsCli, connectionHelp, connectionOptions, stackOutputs } from "./lib/aws.mjs";
 import { main, parse, required, stackName, UsageError } from "./lib/cli.mjs";
 
-const usage = `Usage: scripts/deploy --stack-name NAME [options]
+const usage = `Usage: scripts/deploy.mjs --stack-name NAME [options]
 
 Builds pod-routes (npm run build), packages infra/template.yaml to S3 and deploys it. With no
 parameters it plugs into "Kubernetes the hard way on AWS": the route table exported as hard-k8s-rtb,
@@ -24,7 +24,7 @@ ${connectionHelp}
 const root = resolve(import.meta.dirname, "..");
 const PARAMETER = /^[A-Za-z0-9]+=.*$/s;
 
-await main("scripts/deploy", async () => {
+await main("scripts/deploy.mjs", async () => {
   const { values } = parse(process.argv.slice(2), {
     usage,
     options: { "stack-name": { type: "string" }, parameter: { type: "string", multiple: true }, bucket: { type: "string" }, "package-only": { type: "boolean" }, ...connectionOptions },

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { awsCli, connectionHelp, connectionOptions, stackOutputs } from "./lib/aws.mjs";
 import { main, parse, stackName, UsageError } from "./lib/cli.mjs";
 
-const usage = `Usage: scripts/replay (--stack-name NAME | --archive-arn ARN) --from TIME --to TIME [options]
+const usage = `Usage: scripts/replay.mjs (--stack-name NAME | --archive-arn ARN) --from TIME --to TIME [options]
 
 Starts an EventBridge replay of the archived events between two times (ISO 8601, e.g.
 2026-11-29T10:00:00Z) to pod-routes' rules only, waits for it to finish and reports the result.
@@ -23,7 +23,7 @@ ${connectionHelp}
 
 const FINISHED = ["COMPLETED", "FAILED", "CANCELLED"];
 
-await main("scripts/replay", async () => {
+await main("scripts/replay.mjs", async () => {
   const { values } = parse(process.argv.slice(2), {
     usage,
     options: {

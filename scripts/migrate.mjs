@@ -9,23 +9,23 @@ import { awsCli, connectionHelp, connectionOptions, invokeFunction, stackOutputs
 import { main, parse, stackName, UsageError } from "./lib/cli.mjs";
 import { formatSummary } from "./lib/summary.mjs";
 
-const usage = `Usage: scripts/migrate --stack-name POD_ROUTES_STACK [--static-stack NAME] [options]
+const usage = `Usage: scripts/migrate.mjs --stack-name POD_ROUTES_STACK [--static-stack NAME] [options]
 
 Moves the routes of a static stack of AWS::EC2::Route resources (the seed's hard-k8s-pod-routes) to
 pod-routes without a moment unrouted:
   1. updates the static stack so that every route has DeletionPolicy: Retain,
   2. deletes the static stack (the routes stay in the table),
   3. invokes a pod-routes sync, which finds the routes already right and keeps them.
-Deploy pod-routes (scripts/deploy) first.
+Deploy pod-routes (scripts/deploy.mjs) first.
 
 Options:
   --stack-name NAME      the pod-routes stack, whose function runs the sync
   --static-stack NAME    the stack to retire (default: hard-k8s-pod-routes)
-  --skip-sync            stop after step 2 (run scripts/invoke ... sync yourself)
+  --skip-sync            stop after step 2 (run scripts/invoke.mjs ... sync yourself)
 ${connectionHelp}
   -h, --help             this help`;
 
-await main("scripts/migrate", async () => {
+await main("scripts/migrate.mjs", async () => {
   const { values } = parse(process.argv.slice(2), {
     usage,
     options: { "stack-name": { type: "string" }, "static-stack": { type: "string", default: "hard-k8s-pod-routes" }, "skip-sync": { type: "boolean" }, ...connectionOptions },
@@ -35,7 +35,7 @@ await main("scripts/migrate", async () => {
   const retired = stackName(values["static-stack"], "static-stack");
   const aws = awsCli(values);
   const functionName = podRoutes && (await stackOutputs(aws, podRoutes)).FunctionName;
-  if (podRoutes && !functionName) throw new Error(`stack ${podRoutes} has no FunctionName output: deploy pod-routes first (scripts/deploy)`);
+  if (podRoutes && !functionName) throw new Error(`stack ${podRoutes} has no FunctionName output: deploy pod-routes first (scripts/deploy.mjs)`);
 
   const { TemplateBody: body } = await aws("cloudformation", "get-template", ["--stack-name", retired, "--template-stage", "Original"]);
   const template = parseDocument(typeof body === "string" ? body : JSON.stringify(body));
@@ -62,7 +62,7 @@ await main("scripts/migrate", async () => {
   await aws("cloudformation", "wait", ["stack-delete-complete", "--stack-name", retired], { json: false });
 
   if (values["skip-sync"]) {
-    console.log(`${retired} retired. Now run: scripts/invoke --stack-name <pod-routes stack> sync`);
+    console.log(`${retired} retired. Now run: scripts/invoke.mjs --stack-name <pod-routes stack> sync`);
     return 0;
   }
   const { response, failed } = await invokeFunction(aws, functionName, { action: "sync" });

@@ -4,7 +4,7 @@ import { awsCli, connectionHelp, connectionOptions, invokeFunction, stackOutputs
 import { main, parse, stackName, UsageError } from "./lib/cli.mjs";
 import { formatSummary } from "./lib/summary.mjs";
 
-const usage = `Usage: scripts/invoke (--stack-name NAME | --function NAME) ACTION [INSTANCE_ID] [--dry-run] [--json]
+const usage = `Usage: scripts/invoke.mjs (--stack-name NAME | --function NAME) ACTION [INSTANCE_ID] [--dry-run] [--json]
 
 Invokes the deployed pod-routes function with a manual payload and prints its summary.
 
@@ -37,7 +37,7 @@ function payloadFor(positionals, dryRun) {
   return { action, instanceId, ...(dryRun ? { dryRun } : {}) };
 }
 
-await main("scripts/invoke", async () => {
+await main("scripts/invoke.mjs", async () => {
   const { values, positionals } = parse(process.argv.slice(2), {
     usage,
     positionals: true,
