@@ -1,7 +1,13 @@
 // Bundles the Lambda entry into one ESM file: what is deployed and what the integration tests run.
 import { chmod, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
-import { builtinsViaRequire, environmentCredentialsOnly, nativeSha256Only, packageVersionOnly, sdkSchemas } from "./lib/bundle-plugins.mjs";
+import {
+  builtinsViaRequire,
+  environmentCredentialsOnly,
+  nativeSha256Only,
+  packageVersionOnly,
+  sdkSchemas,
+} from "./lib/bundle-plugins.mjs";
 
 const options = {
   entryPoints: { "pod-routes/index": "functions/pod-routes/index.ts" },
@@ -42,7 +48,7 @@ await chmod("dist/cli/pod-routes.mjs", 0o755);
 // What each input contributes, for anyone asking where the bytes went; kept outside the deployed folder.
 await writeFile("dist/pod-routes.meta.json", JSON.stringify(result.metafile));
 // `sam build` (BuildMethod: makefile) copies this very bundle: npm run build is the one builder.
-await writeFile("dist/pod-routes/Makefile", "build-PodRoutesFunction:\n\tcp index.mjs \"$(ARTIFACTS_DIR)/\"\n");
+await writeFile("dist/pod-routes/Makefile", 'build-PodRoutesFunction:\n\tcp index.mjs "$(ARTIFACTS_DIR)/"\n');
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith(".mjs")) console.log(`${file}: ${(bytes / 1000).toFixed(0)} KB`);
 }

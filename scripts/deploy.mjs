@@ -27,15 +27,26 @@ const PARAMETER = /^[A-Za-z0-9]+=.*$/s;
 await main("scripts/deploy.mjs", async () => {
   const { values } = parse(process.argv.slice(2), {
     usage,
-    options: { "stack-name": { type: "string" }, parameter: { type: "string", multiple: true }, bucket: { type: "string" }, "package-only": { type: "boolean" }, ...connectionOptions },
+    options: {
+      "stack-name": { type: "string" },
+      parameter: { type: "string", multiple: true },
+      bucket: { type: "string" },
+      "package-only": { type: "boolean" },
+      ...connectionOptions,
+    },
   });
   const stack = stackName(required(values, "stack-name"));
   const parameters = values.parameter ?? [];
-  const known = Object.keys((await import("yaml")).parse(await readFile(resolve(root, "infra/template.yaml"), "utf8"), { customTags: cfnTags() }).Parameters);
+  const known = Object.keys(
+    (await import("yaml")).parse(await readFile(resolve(root, "infra/template.yaml"), "utf8"), {
+      customTags: cfnTags(),
+    }).Parameters,
+  );
   for (const parameter of parameters) {
     if (!PARAMETER.test(parameter)) throw new UsageError(`--parameter ${JSON.stringify(parameter)} is not KEY=VALUE`);
     const key = parameter.slice(0, parameter.indexOf("="));
-    if (!known.includes(key)) throw new UsageError(`--parameter ${key}: the template has no such parameter (it has ${known.join(", ")})`);
+    if (!known.includes(key))
+      throw new UsageError(`--parameter ${key}: the template has no such parameter (it has ${known.join(", ")})`);
   }
   const aws = awsCli(values);
 
@@ -44,7 +55,21 @@ await main("scripts/deploy.mjs", async () => {
   const bucket = values.bucket ?? (await defaultBucket(aws, values.region));
   const packaged = resolve(root, "dist/packaged-template.yaml");
   console.log(`packaging to s3://${bucket}/pod-routes/…`);
-  await aws("cloudformation", "package", ["--template-file", resolve(root, "infra/template.yaml"), "--s3-bucket", bucket, "--s3-prefix", "pod-routes", "--output-template-file", packaged], { json: false });
+  await aws(
+    "cloudformation",
+    "package",
+    [
+      "--template-file",
+      resolve(root, "infra/template.yaml"),
+      "--s3-bucket",
+      bucket,
+      "--s3-prefix",
+      "pod-routes",
+      "--output-template-file",
+      packaged,
+    ],
+    { json: false },
+  );
   if (values["package-only"]) {
     console.log(`packaged template: ${packaged}`);
     return 0;
@@ -53,7 +78,17 @@ await main("scripts/deploy.mjs", async () => {
   await aws(
     "cloudformation",
     "deploy",
-    ["--template-file", packaged, "--stack-name", stack, "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND", "--no-fail-on-empty-changeset", ...(parameters.length ? ["--parameter-overrides", ...parameters] : [])],
+    [
+      "--template-file",
+      packaged,
+      "--stack-name",
+      stack,
+      "--capabilities",
+      "CAPABILITY_IAM",
+      "CAPABILITY_AUTO_EXPAND",
+      "--no-fail-on-empty-changeset",
+      ...(parameters.length ? ["--parameter-overrides", ...parameters] : []),
+    ],
     { json: false },
   );
   const outputs = await stackOutputs(aws, stack);
@@ -64,21 +99,55 @@ await main("scripts/deploy.mjs", async () => {
 /** One bucket per account and region, created on first use. */
 async function defaultBucket(aws, region) {
   const { Account: account } = await aws("sts", "get-caller-identity");
-  const bucketRegion = region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (await aws("configure", "get", ["region"], { json: false })).trim();
+  const bucketRegion =
+    region ??
+    process.env.AWS_REGION ??
+    process.env.AWS_DEFAULT_REGION ??
+    (await aws("configure", "get", ["region"], { json: false })).trim();
   if (!bucketRegion) throw new UsageError("no region: pass --region or configure one for the AWS CLI");
   const bucket = `pod-routes-artifacts-${account}-${bucketRegion}`;
   try {
     await aws("s3api", "head-bucket", ["--bucket", bucket]);
   } catch {
     console.log(`creating bucket ${bucket}…`);
-    const location = bucketRegion === "us-east-1" ? [] : ["--create-bucket-configuration", `LocationConstraint=${bucketRegion}`];
-    await aws("s3api", "create-bucket", ["--bucket", bucket, ...location, ...(region ? [] : ["--region", bucketRegion])]);
+    const location =
+      bucketRegion === "us-east-1" ? [] : ["--create-bucket-configuration", `LocationConstraint=${bucketRegion}`];
+    await aws("s3api", "create-bucket", [
+      "--bucket",
+      bucket,
+      ...location,
+      ...(region ? [] : ["--region", bucketRegion]),
+    ]);
   }
   return bucket;
 }
 
 /** CloudFormation's short-form tags, read as plain values: only the Parameters section is needed. */
 function cfnTags() {
-  const names = ["Ref", "Sub", "GetAtt", "ImportValue", "If", "Not", "Equals", "Join", "Split", "Select", "FindInMap", "Base64", "GetAZs", "And", "Or", "Condition", "Cidr"];
-  return names.flatMap((name) => ["scalar", "seq", "map"].map((collection) => ({ tag: `!${name}`, collection: collection === "scalar" ? undefined : collection, resolve: (value) => value })));
+  const names = [
+    "Ref",
+    "Sub",
+    "GetAtt",
+    "ImportValue",
+    "If",
+    "Not",
+    "Equals",
+    "Join",
+    "Split",
+    "Select",
+    "FindInMap",
+    "Base64",
+    "GetAZs",
+    "And",
+    "Or",
+    "Condition",
+    "Cidr",
+  ];
+  return names.flatMap((name) =>
+    ["scalar", "seq", "map"].map((collection) => ({
+      tag: `!${name}`,
+      collection: collection === "scalar" ? undefined : collection,
+      resolve: (value) => value,
+    })),
+  );
 }

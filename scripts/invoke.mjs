@@ -32,8 +32,10 @@ function payloadFor(positionals, dryRun) {
     if (instanceId !== undefined) throw new UsageError("sync covers every worker: give no instance id");
     return { action, ...(dryRun ? { dryRun } : {}) };
   }
-  if (!["add", "remove", "reconcile"].includes(action)) throw new UsageError(`action ${JSON.stringify(action ?? "")}: expected add, remove, reconcile or sync`);
-  if (!instanceId || !INSTANCE_ID.test(instanceId)) throw new UsageError(`${action} needs an instance id (i-…), got ${JSON.stringify(instanceId ?? "")}`);
+  if (!["add", "remove", "reconcile"].includes(action))
+    throw new UsageError(`action ${JSON.stringify(action ?? "")}: expected add, remove, reconcile or sync`);
+  if (!instanceId || !INSTANCE_ID.test(instanceId))
+    throw new UsageError(`${action} needs an instance id (i-…), got ${JSON.stringify(instanceId ?? "")}`);
   return { action, instanceId, ...(dryRun ? { dryRun } : {}) };
 }
 
@@ -41,13 +43,21 @@ await main("scripts/invoke.mjs", async () => {
   const { values, positionals } = parse(process.argv.slice(2), {
     usage,
     positionals: true,
-    options: { "stack-name": { type: "string" }, function: { type: "string" }, "dry-run": { type: "boolean" }, json: { type: "boolean" }, ...connectionOptions },
+    options: {
+      "stack-name": { type: "string" },
+      function: { type: "string" },
+      "dry-run": { type: "boolean" },
+      json: { type: "boolean" },
+      ...connectionOptions,
+    },
   });
-  if (!values["stack-name"] === !values.function) throw new UsageError("give exactly one of --stack-name and --function");
+  if (!values["stack-name"] === !values.function)
+    throw new UsageError("give exactly one of --stack-name and --function");
   const payload = payloadFor(positionals, values["dry-run"] ?? false);
   const aws = awsCli(values);
   const functionName = values.function ?? (await stackOutputs(aws, stackName(values["stack-name"]))).FunctionName;
-  if (!functionName) throw new Error(`stack ${values["stack-name"]} has no FunctionName output: is it a pod-routes stack?`);
+  if (!functionName)
+    throw new Error(`stack ${values["stack-name"]} has no FunctionName output: is it a pod-routes stack?`);
 
   const { response, failed } = await invokeFunction(aws, functionName, payload);
   if (failed) {

@@ -28,18 +28,32 @@ ${connectionHelp}
 await main("scripts/migrate.mjs", async () => {
   const { values } = parse(process.argv.slice(2), {
     usage,
-    options: { "stack-name": { type: "string" }, "static-stack": { type: "string", default: "hard-k8s-pod-routes" }, "skip-sync": { type: "boolean" }, ...connectionOptions },
+    options: {
+      "stack-name": { type: "string" },
+      "static-stack": { type: "string", default: "hard-k8s-pod-routes" },
+      "skip-sync": { type: "boolean" },
+      ...connectionOptions,
+    },
   });
-  if (!values["stack-name"] && !values["skip-sync"]) throw new UsageError("--stack-name is required (or --skip-sync to leave the sync to you)");
+  if (!values["stack-name"] && !values["skip-sync"])
+    throw new UsageError("--stack-name is required (or --skip-sync to leave the sync to you)");
   const podRoutes = values["stack-name"] && stackName(values["stack-name"]);
   const retired = stackName(values["static-stack"], "static-stack");
   const aws = awsCli(values);
   const functionName = podRoutes && (await stackOutputs(aws, podRoutes)).FunctionName;
-  if (podRoutes && !functionName) throw new Error(`stack ${podRoutes} has no FunctionName output: deploy pod-routes first (scripts/deploy.mjs)`);
+  if (podRoutes && !functionName)
+    throw new Error(`stack ${podRoutes} has no FunctionName output: deploy pod-routes first (scripts/deploy.mjs)`);
 
-  const { TemplateBody: body } = await aws("cloudformation", "get-template", ["--stack-name", retired, "--template-stage", "Original"]);
+  const { TemplateBody: body } = await aws("cloudformation", "get-template", [
+    "--stack-name",
+    retired,
+    "--template-stage",
+    "Original",
+  ]);
   const template = parseDocument(typeof body === "string" ? body : JSON.stringify(body));
-  const routes = (template.get("Resources")?.items ?? []).filter((item) => item.value.get("Type") === "AWS::EC2::Route");
+  const routes = (template.get("Resources")?.items ?? []).filter(
+    (item) => item.value.get("Type") === "AWS::EC2::Route",
+  );
   if (routes.length === 0) throw new Error(`stack ${retired} has no AWS::EC2::Route resources: nothing to migrate`);
 
   const unretained = routes.filter((item) => item.value.get("DeletionPolicy") !== "Retain");
@@ -47,11 +61,19 @@ await main("scripts/migrate.mjs", async () => {
     for (const item of unretained) item.value.set("DeletionPolicy", "Retain");
     console.log(`${retired}: retaining ${unretained.map((item) => item.key.value ?? item.key).join(", ")}…`);
     const described = await aws("cloudformation", "describe-stacks", ["--stack-name", retired]);
-    const parameters = (described.Stacks[0].Parameters ?? []).map((p) => `ParameterKey=${p.ParameterKey},UsePreviousValue=true`);
+    const parameters = (described.Stacks[0].Parameters ?? []).map(
+      (p) => `ParameterKey=${p.ParameterKey},UsePreviousValue=true`,
+    );
     const scratch = await mkdtemp(join(tmpdir(), "pod-routes-migrate-"));
     try {
       await writeFile(join(scratch, "template.yaml"), template.toString());
-      await aws("cloudformation", "update-stack", ["--stack-name", retired, "--template-body", `file://${join(scratch, "template.yaml")}`, ...(parameters.length ? ["--parameters", ...parameters] : [])]);
+      await aws("cloudformation", "update-stack", [
+        "--stack-name",
+        retired,
+        "--template-body",
+        `file://${join(scratch, "template.yaml")}`,
+        ...(parameters.length ? ["--parameters", ...parameters] : []),
+      ]);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

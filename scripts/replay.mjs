@@ -37,7 +37,8 @@ await main("scripts/replay.mjs", async () => {
       ...connectionOptions,
     },
   });
-  if (!values["stack-name"] === !values["archive-arn"]) throw new UsageError("give exactly one of --stack-name and --archive-arn");
+  if (!values["stack-name"] === !values["archive-arn"])
+    throw new UsageError("give exactly one of --stack-name and --archive-arn");
   const from = time(values, "from");
   const to = time(values, "to");
   if (from >= to) throw new UsageError(`--from ${values.from} is not before --to ${values.to}`);
@@ -50,22 +51,34 @@ await main("scripts/replay.mjs", async () => {
   if (!archiveArn) throw new Error(`stack ${values["stack-name"]} has no ArchiveArn output: is it a pod-routes stack?`);
   const archive = await aws("events", "describe-archive", ["--archive-name", archiveArn.split("/").pop()]);
   const rules = values["rule-arn"] ?? (values["stack-name"] ? await stackRules(aws, values["stack-name"]) : []);
-  const name = `pod-routes-${new Date().toISOString().replace(/[^0-9]/g, "").slice(0, 14)}`;
+  const name = `pod-routes-${new Date()
+    .toISOString()
+    .replace(/[^0-9]/g, "")
+    .slice(0, 14)}`;
   const destination = JSON.stringify({ Arn: archive.EventSourceArn, ...(rules.length ? { FilterArns: rules } : {}) });
   await aws("events", "start-replay", [
-    "--replay-name", name,
-    "--event-source-arn", archiveArn,
-    "--event-start-time", from.toISOString(),
-    "--event-end-time", to.toISOString(),
-    "--destination", destination,
+    "--replay-name",
+    name,
+    "--event-source-arn",
+    archiveArn,
+    "--event-start-time",
+    from.toISOString(),
+    "--event-end-time",
+    to.toISOString(),
+    "--destination",
+    destination,
   ]);
-  console.log(`replay ${name}: ${from.toISOString()} → ${to.toISOString()} from ${archiveArn} to ${rules.length ? rules.join(", ") : archive.EventSourceArn}`);
+  console.log(
+    `replay ${name}: ${from.toISOString()} → ${to.toISOString()} from ${archiveArn} to ${rules.length ? rules.join(", ") : archive.EventSourceArn}`,
+  );
   if (values["no-wait"]) return 0;
 
   for (;;) {
     const replay = await aws("events", "describe-replay", ["--replay-name", name]);
     if (FINISHED.includes(replay.State)) {
-      const last = replay.EventLastReplayedTime ? `, last event replayed from ${new Date(replay.EventLastReplayedTime * 1000).toISOString()}` : "";
+      const last = replay.EventLastReplayedTime
+        ? `, last event replayed from ${new Date(replay.EventLastReplayedTime * 1000).toISOString()}`
+        : "";
       console.log(`replay ${name}: ${replay.State}${replay.StateReason ? ` (${replay.StateReason})` : ""}${last}`);
       return replay.State === "COMPLETED" ? 0 : 1;
     }
@@ -77,13 +90,21 @@ await main("scripts/replay.mjs", async () => {
 function time(values, key) {
   if (!values[key]) throw new UsageError(`--${key} is required`);
   const parsed = new Date(values[key]);
-  if (Number.isNaN(parsed.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(values[key])) throw new UsageError(`--${key} ${JSON.stringify(values[key])} is not an ISO 8601 time such as 2026-11-29T10:00:00Z`);
+  if (Number.isNaN(parsed.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(values[key]))
+    throw new UsageError(
+      `--${key} ${JSON.stringify(values[key])} is not an ISO 8601 time such as 2026-11-29T10:00:00Z`,
+    );
   return parsed;
 }
 
 /** The ARNs of the EventBridge rules the stack created (the SAM events of the function). */
 async function stackRules(aws, stack) {
-  const { StackResources: resources } = await aws("cloudformation", "describe-stack-resources", ["--stack-name", stack]);
-  const names = resources.filter((resource) => resource.ResourceType === "AWS::Events::Rule").map((resource) => resource.PhysicalResourceId);
+  const { StackResources: resources } = await aws("cloudformation", "describe-stack-resources", [
+    "--stack-name",
+    stack,
+  ]);
+  const names = resources
+    .filter((resource) => resource.ResourceType === "AWS::Events::Rule")
+    .map((resource) => resource.PhysicalResourceId);
   return Promise.all(names.map(async (rule) => (await aws("events", "describe-rule", ["--name", rule])).Arn));
 }

@@ -32,44 +32,81 @@ try {
   await moto.stop();
 }
 const failed = outcomes.filter((ok) => !ok).length;
-console.log(failed === 0 ? `\nAll ${outcomes.length} steps ended as stated.` : `\n${failed} of ${outcomes.length} steps did not end as stated.`);
+console.log(
+  failed === 0
+    ? `\nAll ${outcomes.length} steps ended as stated.`
+    : `\n${failed} of ${outcomes.length} steps did not end as stated.`,
+);
 process.exitCode = failed === 0 ? 0 : 1;
 
 async function story(): Promise<void> {
   const ec2 = new EC2Client({});
   const autoScaling = new AutoScalingClient({});
-  const { createHandler } = (await import(pathToFileURL(resolve(root, "dist/pod-routes/index.mjs")).href)) as { createHandler: typeof CreateHandler };
+  const { createHandler } = (await import(pathToFileURL(resolve(root, "dist/pod-routes/index.mjs")).href)) as {
+    createHandler: typeof CreateHandler;
+  };
   const seed = await buildSeed(ec2);
   const handler = createHandler({ ...process.env, ROUTE_TABLE_IDS: seed.routeTableId });
   const [worker0, worker1, worker2] = seed.workers.map((worker) => worker.instanceId) as [string, string, string];
   const table = () => readRouteTable(ec2, seed.routeTableId);
   const seedRows = (w1: string, extra: Array<[string, string]> = []) =>
-    [["0.0.0.0/0", seed.internetGatewayId], ["10.200.0.0/24", worker0], ["10.200.1.0/24", w1], ["10.200.2.0/24", worker2], ["10.240.0.0/16", "local"], ...extra].sort(([a], [b]) =>
-      a!.localeCompare(b!, "en", { numeric: true }),
-    );
-  console.log(`moto server on ${moto.endpoint}; the seed's network: ${seed.vpcId} (10.240.0.0/16), ${seed.subnetId}, ${seed.routeTableId} with a default route to ${seed.internetGatewayId}`);
-  console.log(`workers: ${seed.workers.map((w) => `${w.name} ${w.instanceId} ${w.podCidr}`).join(", ")}; controller-0 ${seed.controllerId}`);
+    [
+      ["0.0.0.0/0", seed.internetGatewayId],
+      ["10.200.0.0/24", worker0],
+      ["10.200.1.0/24", w1],
+      ["10.200.2.0/24", worker2],
+      ["10.240.0.0/16", "local"],
+      ...extra,
+    ].sort(([a], [b]) => a!.localeCompare(b!, "en", { numeric: true }));
+  console.log(
+    `moto server on ${moto.endpoint}; the seed's network: ${seed.vpcId} (10.240.0.0/16), ${seed.subnetId}, ${seed.routeTableId} with a default route to ${seed.internetGatewayId}`,
+  );
+  console.log(
+    `workers: ${seed.workers.map((w) => `${w.name} ${w.instanceId} ${w.podCidr}`).join(", ")}; controller-0 ${seed.controllerId}`,
+  );
 
   const events = seed.workers.map((worker) => stateChange(worker.instanceId, "running"));
   for (const event of events) await handler(event);
-  await step(1, "the workers' running events routed each pod CIDR to its worker: the seed's verification table", seedRows(worker1), await table());
+  await step(
+    1,
+    "the workers' running events routed each pod CIDR to its worker: the seed's verification table",
+    seedRows(worker1),
+    await table(),
+  );
 
   const replays = await Promise.all(events.map((event) => handler({ ...event, "replay-name": "npm-start-replay" })));
   const changed = replays.flatMap((summary) => summary.tables.flatMap((t) => t.decisions.filter((d) => d.applied)));
-  await step(2, `the same events replayed from an archive: ${changed.length} change(s), the table as it was`, seedRows(worker1), await table(), changed.length === 0);
+  await step(
+    2,
+    `the same events replayed from an archive: ${changed.length} change(s), the table as it was`,
+    seedRows(worker1),
+    await table(),
+    changed.length === 0,
+  );
 
   const replacement = await launchWorker(ec2, seed.subnetId, "worker-1", "10.200.1.0/24");
   await ec2.send(new TerminateInstancesCommand({ InstanceIds: [worker1] }));
   await handler(stateChange(replacement, "running"));
   await handler(stateChange(worker1, "terminated"));
-  await step(3, `worker-1 replaced by ${replacement} with the same pod CIDR; the old worker's late terminate event left its route alone`, seedRows(replacement), await table());
+  await step(
+    3,
+    `worker-1 replaced by ${replacement} with the same pod CIDR; the old worker's late terminate event left its route alone`,
+    seedRows(replacement),
+    await table(),
+  );
 
   const badlyTagged = await launchWorker(ec2, seed.subnetId, "worker-3", "10.200.3.7/24");
   const refusal = await handler(stateChange(badlyTagged, "running")).then(
     () => "accepted",
     (error: Error) => `${error.name}: ${error.message}`,
   );
-  await step(4, `a worker tagged 10.200.3.7/24 was refused, the table unchanged — ${refusal}`, seedRows(replacement), await table(), refusal.startsWith("InvalidPodCidrError"));
+  await step(
+    4,
+    `a worker tagged 10.200.3.7/24 was refused, the table unchanged — ${refusal}`,
+    seedRows(replacement),
+    await table(),
+    refusal.startsWith("InvalidPodCidrError"),
+  );
 
   const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1);
   const launched = group.instanceIds[0]!;
@@ -85,16 +122,36 @@ async function story(): Promise<void> {
   );
 
   await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.0.0/24" }));
-  await ec2.send(new CreateRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.9.0/24", InstanceId: seed.controllerId }));
+  await ec2.send(
+    new CreateRouteCommand({
+      RouteTableId: seed.routeTableId,
+      DestinationCidrBlock: "10.200.9.0/24",
+      InstanceId: seed.controllerId,
+    }),
+  );
   const drifted = await table();
   const sync = await handler(scheduled()).catch((error: Error) => error);
   const repaired = await table();
-  console.log(`\ndrift by hand: 10.200.0.0/24 deleted, 10.200.9.0/24 → controller-0 added\n${renderRouteTable(drifted)}`);
+  console.log(
+    `\ndrift by hand: 10.200.0.0/24 deleted, 10.200.9.0/24 → controller-0 added\n${renderRouteTable(drifted)}`,
+  );
   // The badly tagged worker keeps the sync failing loudly, as it should; everything else converges.
-  await step(6, "a full sync repaired the drift (the missing route is back, the orphan gone) and still reported worker-3's bad tag", seedRows(replacement, [[allocated, launched]]), repaired, sync instanceof Error && sync.message.includes("InvalidPodCidrError"));
+  await step(
+    6,
+    "a full sync repaired the drift (the missing route is back, the orphan gone) and still reported worker-3's bad tag",
+    seedRows(replacement, [[allocated, launched]]),
+    repaired,
+    sync instanceof Error && sync.message.includes("InvalidPodCidrError"),
+  );
 }
 
-async function step(number: number, what: string, expected: string[][], actual: RouteRow[], alsoTrue = true): Promise<void> {
+async function step(
+  number: number,
+  what: string,
+  expected: string[][],
+  actual: RouteRow[],
+  alsoTrue = true,
+): Promise<void> {
   const found = actual.map((row) => [row.destination, row.target]);
   const ok = alsoTrue && JSON.stringify(found) === JSON.stringify(expected);
   outcomes.push(ok);

@@ -17,14 +17,26 @@ export interface Allocated {
  * succeeds for exactly one caller: concurrent launches that lose the race move on to the next block.
  * Only then is the instance tagged, so a tag always names a block that is routed to its worker.
  */
-export async function allocatePodCidr(untagged: Worker, tables: readonly ObservedTable[], dryRun: boolean, deps: Dependencies): Promise<Allocated> {
+export async function allocatePodCidr(
+  untagged: Worker,
+  tables: readonly ObservedTable[],
+  dryRun: boolean,
+  deps: Dependencies,
+): Promise<Allocated> {
   const { config, ec2 } = deps;
   const home = tables.find((table) => table.vpcId === untagged.vpcId);
-  if (!home) throw new NotAWorkerError(`${untagged.instanceId} is in ${untagged.vpcId}: no route table there to allocate a pod CIDR in`);
+  if (!home)
+    throw new NotAWorkerError(
+      `${untagged.instanceId} is in ${untagged.vpcId}: no route table there to allocate a pod CIDR in`,
+    );
   const pool: Pool = { clusterCidr: config.clusterCidr, prefixLength: config.podCidrPrefixLength };
   // A retry after a claim whose tagging failed finds its block already routed to it.
   const adopted = home.routes.find((route) => pointsAt(route, untagged) && inPool(pool, route.destination));
-  let allocation: Allocation | undefined = adopted && { cidr: adopted.destination, routeTableId: home.routeTableId, how: "adopted" };
+  let allocation: Allocation | undefined = adopted && {
+    cidr: adopted.destination,
+    routeTableId: home.routeTableId,
+    how: "adopted",
+  };
 
   if (!allocation) {
     const workers = await ec2.describeInstances({ tagKey: config.podCidrTag, states: WORKER_STATES });
@@ -74,10 +86,17 @@ export async function allocatePodCidr(untagged: Worker, tables: readonly Observe
   if (!dryRun) await ec2.tagInstance(untagged.instanceId, config.podCidrTag, allocation.cidr);
   deps.log.info("pod CIDR allocated", { instanceId: untagged.instanceId, ...allocation, dryRun });
   const worker = { ...untagged, podCidrTag: allocation.cidr };
-  const claimedRoute = { destination: allocation.cidr, [worker.routeTarget.kind === "instance" ? "instanceId" : "networkInterfaceId"]: worker.routeTarget.id, blackhole: false };
+  const claimedRoute = {
+    destination: allocation.cidr,
+    [worker.routeTarget.kind === "instance" ? "instanceId" : "networkInterfaceId"]: worker.routeTarget.id,
+    blackhole: false,
+  };
   return {
     worker,
-    tables: allocation.how === "claimed" ? tables.map((table) => (table === home ? { ...table, routes: [...table.routes, claimedRoute] } : table)) : tables,
+    tables:
+      allocation.how === "claimed"
+        ? tables.map((table) => (table === home ? { ...table, routes: [...table.routes, claimedRoute] } : table))
+        : tables,
     allocation,
   };
 }

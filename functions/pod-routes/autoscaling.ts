@@ -32,7 +32,8 @@ export function autoScalingAdapter(client: AutoScalingClient, abortSignal?: Abor
         );
         return "completed";
       } catch (error) {
-        if (awsErrorCode(error) === "ValidationError" && /No active Lifecycle Action/i.test((error as Error).message)) return "no-longer-active";
+        if (awsErrorCode(error) === "ValidationError" && /No active Lifecycle Action/i.test((error as Error).message))
+          return "no-longer-active";
         throw error;
       }
     },

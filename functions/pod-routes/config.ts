@@ -43,10 +43,17 @@ export function parseConfig(env: Env): Config {
     podCidrTag: parseTagKey("POD_CIDR_TAG", read(env, "POD_CIDR_TAG", "pod-cidr")),
     ...(clusterTag ? { clusterTag } : {}),
     onStop: oneOf("ON_STOP", read(env, "ON_STOP", "keep"), ["keep", "remove"] as const),
-    sourceDestCheck: oneOf("SOURCE_DEST_CHECK", read(env, "SOURCE_DEST_CHECK", "disable"), ["disable", "leave"] as const),
+    sourceDestCheck: oneOf("SOURCE_DEST_CHECK", read(env, "SOURCE_DEST_CHECK", "disable"), [
+      "disable",
+      "leave",
+    ] as const),
     dryRun: oneOf("DRY_RUN", read(env, "DRY_RUN", "false"), ["true", "false"] as const) === "true",
-    launchFailureResult: oneOf("LAUNCH_FAILURE_RESULT", read(env, "LAUNCH_FAILURE_RESULT", "ABANDON"), ["ABANDON", "CONTINUE"] as const),
-    allocatePodCidr: oneOf("ALLOCATE_POD_CIDR", read(env, "ALLOCATE_POD_CIDR", "false"), ["true", "false"] as const) === "true",
+    launchFailureResult: oneOf("LAUNCH_FAILURE_RESULT", read(env, "LAUNCH_FAILURE_RESULT", "ABANDON"), [
+      "ABANDON",
+      "CONTINUE",
+    ] as const),
+    allocatePodCidr:
+      oneOf("ALLOCATE_POD_CIDR", read(env, "ALLOCATE_POD_CIDR", "false"), ["true", "false"] as const) === "true",
     podCidrPrefixLength: parsePrefixLength(read(env, "POD_CIDR_PREFIX_LENGTH", "24"), clusterCidr),
   };
 }
@@ -61,7 +68,11 @@ function parseRouteTableIds(value: string): string[] {
   const ids = value.split(",").map((id) => id.trim());
   for (const id of ids) {
     if (!ROUTE_TABLE_ID.test(id)) {
-      throw new ConfigError("ROUTE_TABLE_IDS", value, `${JSON.stringify(id)} is not a route table id (rtb-…); separate ids with commas`);
+      throw new ConfigError(
+        "ROUTE_TABLE_IDS",
+        value,
+        `${JSON.stringify(id)} is not a route table id (rtb-…); separate ids with commas`,
+      );
     }
   }
   return [...new Set(ids)];
@@ -73,7 +84,8 @@ function parseClusterCidr(value: string): Ipv4Block {
   if (!isNetworkAddress(block)) {
     throw new ConfigError("CLUSTER_CIDR", value, "host bits are set; use the block's network address");
   }
-  if (block.prefixLength === 0) throw new ConfigError("CLUSTER_CIDR", value, "0.0.0.0/0 would claim every route, the default route included");
+  if (block.prefixLength === 0)
+    throw new ConfigError("CLUSTER_CIDR", value, "0.0.0.0/0 would claim every route, the default route included");
   return block;
 }
 
@@ -105,7 +117,8 @@ function parseClusterTag(value: string): ClusterTag | undefined {
   const key = value.slice(0, separator).trim();
   const tagValue = value.slice(separator + 1).trim();
   if (key === "") throw new ConfigError("CLUSTER_TAG", value, "expected KEY or KEY=VALUE; the key is empty");
-  if (tagValue.length > TAG_VALUE_MAX) throw new ConfigError("CLUSTER_TAG", value, `tag values are at most ${TAG_VALUE_MAX} characters`);
+  if (tagValue.length > TAG_VALUE_MAX)
+    throw new ConfigError("CLUSTER_TAG", value, `tag values are at most ${TAG_VALUE_MAX} characters`);
   parseTagKey("CLUSTER_TAG", key);
   return { key, value: tagValue };
 }

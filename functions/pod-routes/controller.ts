@@ -36,7 +36,8 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
   const { dryRun } = job;
   const [instance] = await ec2.describeInstances({ instanceIds: [job.instanceId] });
   const found = instance ? recognise(instance, job, config) : unseen(job, deps.now());
-  if ("ignored" in found) return { request, dryRun, ignored: found.ignored, tables: [], instanceChanges: [], failures: [] };
+  if ("ignored" in found)
+    return { request, dryRun, ignored: found.ignored, tables: [], instanceChanges: [], failures: [] };
   let worker = found.worker;
   const { desire, because } = desireOf(job, worker, config);
   let tables: readonly ObservedTable[] = await tablesFor(worker, deps);
@@ -50,15 +51,35 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
   for (const table of tables) {
     if (worker.vpcId !== undefined && table.vpcId !== worker.vpcId) {
       const reason = `${worker.instanceId} is in ${worker.vpcId}, the table in ${table.vpcId}`;
-      skipped.push({ routeTableId: table.routeTableId, decisions: [{ action: "skip", routeTableId: table.routeTableId, instanceId: worker.instanceId, reason, applied: false }] });
+      skipped.push({
+        routeTableId: table.routeTableId,
+        decisions: [
+          { action: "skip", routeTableId: table.routeTableId, instanceId: worker.instanceId, reason, applied: false },
+        ],
+      });
       continue;
     }
     const claim = claimFor(worker, desire, because, table, config);
     if ("invalid" in claim) throw claim.invalid;
-    plans.push({ table, clusterCidr: config.clusterCidr, claims: [claim], scope: "claims", held: new Set(), targets: new Map() });
+    plans.push({
+      table,
+      clusterCidr: config.clusterCidr,
+      claims: [claim],
+      scope: "claims",
+      held: new Set(),
+      targets: new Map(),
+    });
   }
-  const targets = await resolveTargets(plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)), new Map(), deps);
-  const outcome = await converge(plans.map((plan) => ({ ...plan, targets })), dryRun, deps);
+  const targets = await resolveTargets(
+    plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)),
+    new Map(),
+    deps,
+  );
+  const outcome = await converge(
+    plans.map((plan) => ({ ...plan, targets })),
+    dryRun,
+    deps,
+  );
   const handedOver = await handOver(outcome.tables, worker, deps);
   return {
     request,
@@ -77,43 +98,77 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
  * window in which it is unrouted is the few milliseconds between the two calls.
  */
 async function handOver(reports: readonly TableReport[], removed: Worker, deps: Dependencies): Promise<Converged> {
-  const deleted = reports.flatMap((report) => report.decisions.filter((d) => d.action === "delete" && d.applied && d.cidr !== undefined).map((d) => ({ routeTableId: d.routeTableId, cidr: d.cidr! })));
+  const deleted = reports.flatMap((report) =>
+    report.decisions
+      .filter((d) => d.action === "delete" && d.applied && d.cidr !== undefined)
+      .map((d) => ({ routeTableId: d.routeTableId, cidr: d.cidr! })),
+  );
   const { config, ec2 } = deps;
   const outcomes: Converged[] = [];
   for (const { routeTableId, cidr } of deleted) {
-    const instances = await ec2.describeInstances({ tag: { key: config.podCidrTag, value: cidr }, ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}), states: ["pending", "running"] });
+    const instances = await ec2.describeInstances({
+      tag: { key: config.podCidrTag, value: cidr },
+      ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}),
+      states: ["pending", "running"],
+    });
     const heirs = workersOf(instances, config).filter((heir) => heir.instanceId !== removed.instanceId);
     if (heirs.length === 0) continue;
     const [table] = await ec2.describeRouteTables({ routeTableIds: [routeTableId] });
     if (!table) continue;
     const claims = heirs.flatMap((heir) => {
-      const claim = claimFor(heir, "ensure", `${heir.instanceId} is ${heir.state} and tagged ${cidr}, whose route was just removed`, table, config);
+      const claim = claimFor(
+        heir,
+        "ensure",
+        `${heir.instanceId} is ${heir.state} and tagged ${cidr}, whose route was just removed`,
+        table,
+        config,
+      );
       return "invalid" in claim ? [] : [claim];
     });
-    outcomes.push(await converge([{ table, clusterCidr: config.clusterCidr, claims, scope: "claims", held: new Set(), targets: new Map() }], false, deps));
+    outcomes.push(
+      await converge(
+        [{ table, clusterCidr: config.clusterCidr, claims, scope: "claims", held: new Set(), targets: new Map() }],
+        false,
+        deps,
+      ),
+    );
   }
-  return { tables: outcomes.flatMap((o) => o.tables), instanceChanges: outcomes.flatMap((o) => o.instanceChanges), failures: outcomes.flatMap((o) => o.failures) };
+  return {
+    tables: outcomes.flatMap((o) => o.tables),
+    instanceChanges: outcomes.flatMap((o) => o.instanceChanges),
+    failures: outcomes.flatMap((o) => o.failures),
+  };
 }
 
 export async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summary> {
   const { config, ec2 } = deps;
   const dryRun = config.dryRun || request.dryRun;
-  const instances = await ec2.describeInstances({ tagKey: config.podCidrTag, ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}), states: WORKER_STATES });
+  const instances = await ec2.describeInstances({
+    tagKey: config.podCidrTag,
+    ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}),
+    states: WORKER_STATES,
+  });
   const workers = workersOf(instances, config);
-  const known = new Map<string, TargetFacts>(instances.flatMap((instance) => targetFactsOf(instance, config.podCidrTag)));
+  const known = new Map<string, TargetFacts>(
+    instances.flatMap((instance) => targetFactsOf(instance, config.podCidrTag)),
+  );
   const tables = await tablesForSync(workers, deps);
   const invalid = new Map<string, Failure>();
   const plans: TablePlanInput[] = tables.map((table) => {
-    const members = config.routeTableIds.length > 0
-      ? workers.filter((worker) => worker.vpcId === table.vpcId)
-      : workers.filter((worker) => tableForSubnet(tables, worker.vpcId, worker.subnetId) === table);
+    const members =
+      config.routeTableIds.length > 0
+        ? workers.filter((worker) => worker.vpcId === table.vpcId)
+        : workers.filter((worker) => tableForSubnet(tables, worker.vpcId, worker.subnetId) === table);
     const claims: Claim[] = [];
     const held = new Set<string>();
     for (const worker of members) {
       const { desire, because } = desireFor(worker, config.onStop);
       const claim = claimFor(worker, desire, because, table, config);
       if ("invalid" in claim) {
-        invalid.set(claim.invalid.message, { kind: "invalid-pod-cidr", message: `${claim.invalid.name}: ${claim.invalid.message}` });
+        invalid.set(claim.invalid.message, {
+          kind: "invalid-pod-cidr",
+          message: `${claim.invalid.name}: ${claim.invalid.message}`,
+        });
         for (const id of [worker.instanceId, ...worker.interfaceIds]) held.add(id);
       } else {
         claims.push(claim);
@@ -121,8 +176,16 @@ export async function syncAll(request: SyncRequest, deps: Dependencies): Promise
     }
     return { table, clusterCidr: config.clusterCidr, claims, scope: "table", held, targets: known };
   });
-  const targets = await resolveTargets(plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)), known, deps);
-  const outcome = await converge(plans.map((plan) => ({ ...plan, targets })), dryRun, deps);
+  const targets = await resolveTargets(
+    plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)),
+    known,
+    deps,
+  );
+  const outcome = await converge(
+    plans.map((plan) => ({ ...plan, targets })),
+    dryRun,
+    deps,
+  );
   return { request, dryRun, ...outcome, failures: [...invalid.values(), ...outcome.failures] };
 }
 
@@ -134,42 +197,71 @@ function recognise(instance: InstanceView, job: InstanceJob, config: Config): Fo
   if ("worker" in classified) return classified;
   if (job.intent === "launch" && config.allocatePodCidr) {
     // Classify as if tagged: the cluster tag must still match before a block is given away.
-    const provisional = classifyInstance({ ...instance, Tags: [...(instance.Tags ?? []), { Key: config.podCidrTag, Value: "" }] }, config);
+    const provisional = classifyInstance(
+      { ...instance, Tags: [...(instance.Tags ?? []), { Key: config.podCidrTag, Value: "" }] },
+      config,
+    );
     if ("worker" in provisional) return { worker: provisional.worker, needsAllocation: true };
   }
   if (job.intent === "add" || job.intent === "launch") {
     const allocationHint = job.intent === "launch" ? " or set ALLOCATE_POD_CIDR=true" : "";
-    throw new NotAWorkerError(`${classified.notWorker}: ${job.intent} needs a worker tagged ${config.podCidrTag}=<pod CIDR>${allocationHint}`);
+    throw new NotAWorkerError(
+      `${classified.notWorker}: ${job.intent} needs a worker tagged ${config.podCidrTag}=<pod CIDR>${allocationHint}`,
+    );
   }
   return { ignored: classified.notWorker };
 }
 
 /** An instance EC2 does not show: too new to see yet (retry), or gone long enough to be forgotten. */
 function unseen(job: InstanceJob, now: number): Found {
-  if (job.intent === "add") throw new NotAWorkerError(`instance ${job.instanceId} not found: add needs a running worker`);
+  if (job.intent === "add")
+    throw new NotAWorkerError(`instance ${job.instanceId} not found: add needs a running worker`);
   if (job.intent === "launch" || mayStillBeLaunching(job, now)) {
-    throw new InstanceNotVisibleError(`instance ${job.instanceId} is launching but EC2 does not show it yet; the retry will find it`);
+    throw new InstanceNotVisibleError(
+      `instance ${job.instanceId} is launching but EC2 does not show it yet; the retry will find it`,
+    );
   }
   // Only routes pointing at this very instance id can be ours to remove.
-  return { worker: { instanceId: job.instanceId, state: "not-found", lifecycle: "gone", podCidrTag: "", routeTarget: { kind: "instance", id: job.instanceId }, interfaceIds: [] } };
+  return {
+    worker: {
+      instanceId: job.instanceId,
+      state: "not-found",
+      lifecycle: "gone",
+      podCidrTag: "",
+      routeTarget: { kind: "instance", id: job.instanceId },
+      interfaceIds: [],
+    },
+  };
 }
 
 function desireOf(job: InstanceJob, worker: Worker, config: Config): { desire: Desire; because: string } {
   switch (job.intent) {
     case "add":
     case "launch":
-      if (worker.lifecycle !== "live") throw new NotAWorkerError(`${worker.instanceId} is ${worker.state}: ${job.intent} needs a pending or running worker`);
+      if (worker.lifecycle !== "live")
+        throw new NotAWorkerError(
+          `${worker.instanceId} is ${worker.state}: ${job.intent} needs a pending or running worker`,
+        );
       return { desire: "ensure", because: `${worker.instanceId} is ${worker.state} (${job.source})` };
     case "remove":
       return { desire: "remove", because: `${worker.instanceId} is ${worker.state}; ${job.source}` };
     case "stop":
-      return { desire: config.onStop === "keep" ? "retain" : "remove", because: `${worker.instanceId} is stopping into a warm pool and ON_STOP=${config.onStop}` };
+      return {
+        desire: config.onStop === "keep" ? "retain" : "remove",
+        because: `${worker.instanceId} is stopping into a warm pool and ON_STOP=${config.onStop}`,
+      };
     case "reconcile":
       return desireFor(worker, config.onStop);
   }
 }
 
-function claimFor(worker: Worker, desire: Desire, because: string, table: ObservedTable, config: Config): Claim | { invalid: InvalidPodCidrError } {
+function claimFor(
+  worker: Worker,
+  desire: Desire,
+  because: string,
+  table: ObservedTable,
+  config: Config,
+): Claim | { invalid: InvalidPodCidrError } {
   const check = checkPodCidr(worker.podCidrTag, config.clusterCidr, table.vpcCidrs);
   if ("block" in check) return { worker, desire, because, podCidr: check.block };
   if (desire === "remove") return { worker, desire, because };
@@ -180,7 +272,11 @@ async function tablesFor(worker: Worker, deps: Dependencies): Promise<ObservedTa
   const { config, ec2 } = deps;
   if (config.routeTableIds.length > 0) return ec2.describeRouteTables({ routeTableIds: config.routeTableIds });
   if (worker.vpcId === undefined) return ec2.describeRouteTables({ routeToInstanceId: worker.instanceId });
-  const table = tableForSubnet(await ec2.describeRouteTables({ vpcIds: [worker.vpcId] }), worker.vpcId, worker.subnetId);
+  const table = tableForSubnet(
+    await ec2.describeRouteTables({ vpcIds: [worker.vpcId] }),
+    worker.vpcId,
+    worker.subnetId,
+  );
   return table ? [table] : [];
 }
 

@@ -23,20 +23,26 @@ export interface Converged {
 }
 
 /** Plans every table, applies the mutations with bounded concurrency, then the source/dest checks. */
-export async function converge(plans: readonly TablePlanInput[], dryRun: boolean, deps: Dependencies): Promise<Converged> {
+export async function converge(
+  plans: readonly TablePlanInput[],
+  dryRun: boolean,
+  deps: Dependencies,
+): Promise<Converged> {
   const limit = pLimit(MUTATION_CONCURRENCY);
   const failures: Failure[] = [];
   const tables = await Promise.all(
     plans.map(async (plan) => {
       const decisions = await Promise.all(
-        planTable(plan).map(
-          (decision): ReportedDecision | Promise<ReportedDecision> =>
-            isMutation(decision.action) && !dryRun ? limit(() => applyDecision(plan, decision, deps)) : { ...decision, applied: false },
+        planTable(plan).map((decision): ReportedDecision | Promise<ReportedDecision> =>
+          isMutation(decision.action) && !dryRun
+            ? limit(() => applyDecision(plan, decision, deps))
+            : { ...decision, applied: false },
         ),
       );
       for (const decision of decisions) {
         deps.log.info("route decision", { ...decision, dryRun });
-        if (decision.action === "conflict") failures.push({ kind: "conflict", message: `conflict in ${decision.routeTableId}: ${decision.reason}` });
+        if (decision.action === "conflict")
+          failures.push({ kind: "conflict", message: `conflict in ${decision.routeTableId}: ${decision.reason}` });
         if (decision.error) {
           failures.push({
             kind: decision.errorCode === "RouteLimitExceeded" ? "route-limit" : "aws-error",
@@ -47,9 +53,15 @@ export async function converge(plans: readonly TablePlanInput[], dryRun: boolean
       return { routeTableId: plan.table.routeTableId, decisions };
     }),
   );
-  const instanceChanges = await disableSourceDestChecks(plans, tables.flatMap((table) => table.decisions), dryRun, deps);
+  const instanceChanges = await disableSourceDestChecks(
+    plans,
+    tables.flatMap((table) => table.decisions),
+    dryRun,
+    deps,
+  );
   for (const change of instanceChanges) {
-    if (change.error) failures.push({ kind: "aws-error", message: `source/dest check of ${change.instanceId}: ${change.error}` });
+    if (change.error)
+      failures.push({ kind: "aws-error", message: `source/dest check of ${change.instanceId}: ${change.error}` });
   }
   return { tables, instanceChanges, failures };
 }
@@ -60,7 +72,11 @@ export async function converge(plans: readonly TablePlanInput[], dryRun: boolean
  * so a bare ENI id here belongs to something other than an instance: no facts, and the planner leaves
  * the route alone.
  */
-export async function resolveTargets(ids: readonly string[], known: ReadonlyMap<string, TargetFacts>, deps: Dependencies): Promise<ReadonlyMap<string, TargetFacts>> {
+export async function resolveTargets(
+  ids: readonly string[],
+  known: ReadonlyMap<string, TargetFacts>,
+  deps: Dependencies,
+): Promise<ReadonlyMap<string, TargetFacts>> {
   const instanceIds = [...new Set(ids)].filter((id) => !known.has(id) && id.startsWith("i-"));
   if (instanceIds.length === 0) return known;
   const facts = new Map(known);
@@ -108,7 +124,9 @@ async function mutate(decision: Decision, plan: TablePlanInput, deps: Dependenci
   const target = plan.claims.find((claim) => claim.worker.instanceId === decision.instanceId)?.worker.routeTarget;
   if (decision.action === "delete") return deps.ec2.deleteRoute(routeTableId, cidr!);
   if (!target) throw new Error(`no route target for ${decision.instanceId}`);
-  return decision.action === "create" ? deps.ec2.createRoute(routeTableId, cidr!, target) : deps.ec2.replaceRoute(routeTableId, cidr!, target);
+  return decision.action === "create"
+    ? deps.ec2.createRoute(routeTableId, cidr!, target)
+    : deps.ec2.replaceRoute(routeTableId, cidr!, target);
 }
 
 function failed(decision: Decision, error: unknown): ReportedDecision {
@@ -119,21 +137,33 @@ function failed(decision: Decision, error: unknown): ReportedDecision {
 }
 
 /** Turns off source/dest check on each worker whose route is now in place and still checks it. */
-async function disableSourceDestChecks(plans: readonly TablePlanInput[], decisions: readonly ReportedDecision[], dryRun: boolean, deps: Dependencies): Promise<InstanceChange[]> {
+async function disableSourceDestChecks(
+  plans: readonly TablePlanInput[],
+  decisions: readonly ReportedDecision[],
+  dryRun: boolean,
+  deps: Dependencies,
+): Promise<InstanceChange[]> {
   if (deps.config.sourceDestCheck === "leave") return [];
   const routed = new Set(
-    decisions.filter((d) => (d.action === "create" || d.action === "replace" || d.action === "keep") && !d.error).map((d) => d.instanceId),
+    decisions
+      .filter((d) => (d.action === "create" || d.action === "replace" || d.action === "keep") && !d.error)
+      .map((d) => d.instanceId),
   );
   const workers = new Map<string, Worker>();
   for (const claim of plans.flatMap((plan) => plan.claims)) {
     const worker = claim.worker;
-    if (claim.desire === "ensure" && routed.has(worker.instanceId) && worker.sourceDestCheck !== false) workers.set(worker.instanceId, worker);
+    if (claim.desire === "ensure" && routed.has(worker.instanceId) && worker.sourceDestCheck !== false)
+      workers.set(worker.instanceId, worker);
   }
   const limit = pLimit(MUTATION_CONCURRENCY);
   return Promise.all(
     [...workers.values()].map((worker) =>
       limit(async (): Promise<InstanceChange> => {
-        const change = { instanceId: worker.instanceId, change: "disable-source-dest-check" as const, target: worker.routeTarget.id };
+        const change = {
+          instanceId: worker.instanceId,
+          change: "disable-source-dest-check" as const,
+          target: worker.routeTarget.id,
+        };
         if (dryRun) return { ...change, applied: false };
         try {
           await deps.ec2.disableSourceDestCheck(worker.routeTarget);

@@ -57,7 +57,10 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
       const instances: InstanceView[] = [];
       let NextToken: string | undefined;
       do {
-        const page = await client.send(new DescribeInstancesCommand({ Filters: instanceFilters(query), MaxResults: INSTANCE_PAGE_SIZE, NextToken }), options);
+        const page = await client.send(
+          new DescribeInstancesCommand({ Filters: instanceFilters(query), MaxResults: INSTANCE_PAGE_SIZE, NextToken }),
+          options,
+        );
         for (const reservation of page.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
         NextToken = page.NextToken;
       } while (NextToken);
@@ -66,7 +69,9 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
 
     async describeRouteTables(query) {
       const tables: ObservedTable[] = [];
-      const input = query.routeTableIds ? { RouteTableIds: [...query.routeTableIds] } : { Filters: tableFilters(query) };
+      const input = query.routeTableIds
+        ? { RouteTableIds: [...query.routeTableIds] }
+        : { Filters: tableFilters(query) };
       try {
         let NextToken: string | undefined;
         do {
@@ -88,11 +93,17 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
     },
 
     async createRoute(routeTableId, cidr, target) {
-      await client.send(new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }), options);
+      await client.send(
+        new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }),
+        options,
+      );
     },
 
     async replaceRoute(routeTableId, cidr, target) {
-      await client.send(new ReplaceRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }), options);
+      await client.send(
+        new ReplaceRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }),
+        options,
+      );
     },
 
     async deleteRoute(routeTableId, cidr) {
@@ -100,14 +111,26 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
     },
 
     async tagInstance(instanceId, key, value) {
-      await client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value }] }), options);
+      await client.send(
+        new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value }] }),
+        options,
+      );
     },
 
     async disableSourceDestCheck(target) {
       if (target.kind === "instance") {
-        await client.send(new ModifyInstanceAttributeCommand({ InstanceId: target.id, SourceDestCheck: { Value: false } }), options);
+        await client.send(
+          new ModifyInstanceAttributeCommand({ InstanceId: target.id, SourceDestCheck: { Value: false } }),
+          options,
+        );
       } else {
-        await client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: target.id, SourceDestCheck: { Value: false } }), options);
+        await client.send(
+          new ModifyNetworkInterfaceAttributeCommand({
+            NetworkInterfaceId: target.id,
+            SourceDestCheck: { Value: false },
+          }),
+          options,
+        );
       }
     },
   };
@@ -122,7 +145,9 @@ export function toObservedTable(table: RouteTable): ObservedTable {
     vpcId: table.VpcId ?? "",
     main: associations.some((association) => association.Main === true),
     subnetIds: associations.flatMap((association) => (association.SubnetId ? [association.SubnetId] : [])),
-    vpcCidrs: routes.flatMap((route) => (route.GatewayId === "local" && route.DestinationCidrBlock ? [route.DestinationCidrBlock] : [])),
+    vpcCidrs: routes.flatMap((route) =>
+      route.GatewayId === "local" && route.DestinationCidrBlock ? [route.DestinationCidrBlock] : [],
+    ),
     routes: routes.flatMap((route) => {
       const observed = toObservedRoute(route);
       return observed ? [observed] : [];

@@ -67,7 +67,13 @@ const MANUAL_INSTANCE_ACTIONS: readonly string[] = ["add", "remove", "reconcile"
 export function decodeEvent(event: unknown): Request {
   if (!isRecord(event)) throw new UnsupportedEventError(`expected a JSON object, got ${describe(event)}`);
   if (isTestNotification(event)) {
-    return { kind: "ignored", trigger: "autoscaling-lifecycle", dryRun: false, reason: "Auto Scaling test notification", ...optionalString(event, "id", "eventId") };
+    return {
+      kind: "ignored",
+      trigger: "autoscaling-lifecycle",
+      dryRun: false,
+      reason: "Auto Scaling test notification",
+      ...optionalString(event, "id", "eventId"),
+    };
   }
   if ("source" in event || "detail-type" in event) return decodeEventBridge(event);
   if ("action" in event) return decodeManual(event);
@@ -89,7 +95,9 @@ function decodeEventBridge(event: Record<string, unknown>): Request {
     if (!isRecord(detail)) throw new UnsupportedEventError("EC2 state-change event without a detail object");
     const instanceId = detail["instance-id"];
     if (typeof instanceId !== "string" || !INSTANCE_ID.test(instanceId)) {
-      throw new UnsupportedEventError(`EC2 state-change event with detail.instance-id ${describe(instanceId)}: expected i-…`);
+      throw new UnsupportedEventError(
+        `EC2 state-change event with detail.instance-id ${describe(instanceId)}: expected i-…`,
+      );
     }
     return {
       kind: "instance",
@@ -104,7 +112,13 @@ function decodeEventBridge(event: Record<string, unknown>): Request {
   }
   const lifecycle = typeof detailType === "string" ? LIFECYCLE_TRANSITIONS[detailType] : undefined;
   if (source === "aws.autoscaling" && lifecycle) {
-    return { ...decodeLifecycleDetail(event["detail"], lifecycle), trigger: "autoscaling-lifecycle", dryRun: false, ...origin, ...optionalString(event, "time", "eventTime") };
+    return {
+      ...decodeLifecycleDetail(event["detail"], lifecycle),
+      trigger: "autoscaling-lifecycle",
+      dryRun: false,
+      ...origin,
+      ...optionalString(event, "time", "eventTime"),
+    };
   }
   if (source === "aws.events" && detailType === "Scheduled Event") {
     return { kind: "sync", trigger: "schedule", dryRun: false, ...origin };
@@ -119,17 +133,31 @@ function decodeEventBridge(event: Record<string, unknown>): Request {
 function decodeLifecycleDetail(
   detail: unknown,
   expected: { transition: LifecycleRequest["transition"]; value: string },
-): Pick<LifecycleRequest, "kind" | "transition" | "instanceId" | "groupName" | "hookName" | "token" | "destination" | "origin"> {
+): Pick<
+  LifecycleRequest,
+  "kind" | "transition" | "instanceId" | "groupName" | "hookName" | "token" | "destination" | "origin"
+> {
   if (!isRecord(detail)) throw new UnsupportedEventError("lifecycle action event without a detail object");
-  const { EC2InstanceId: instanceId, AutoScalingGroupName: groupName, LifecycleHookName: hookName, LifecycleTransition: transition } = detail;
+  const {
+    EC2InstanceId: instanceId,
+    AutoScalingGroupName: groupName,
+    LifecycleHookName: hookName,
+    LifecycleTransition: transition,
+  } = detail;
   if (typeof instanceId !== "string" || !INSTANCE_ID.test(instanceId)) {
     throw new UnsupportedEventError(`lifecycle action with detail.EC2InstanceId ${describe(instanceId)}: expected i-…`);
   }
-  for (const [key, value] of [["AutoScalingGroupName", groupName], ["LifecycleHookName", hookName]] as const) {
-    if (typeof value !== "string" || value === "") throw new UnsupportedEventError(`lifecycle action for ${instanceId} with detail.${key} ${describe(value)}`);
+  for (const [key, value] of [
+    ["AutoScalingGroupName", groupName],
+    ["LifecycleHookName", hookName],
+  ] as const) {
+    if (typeof value !== "string" || value === "")
+      throw new UnsupportedEventError(`lifecycle action for ${instanceId} with detail.${key} ${describe(value)}`);
   }
   if (transition !== undefined && transition !== expected.value) {
-    throw new UnsupportedEventError(`lifecycle action for ${instanceId}: detail.LifecycleTransition ${describe(transition)} does not match ${expected.value}`);
+    throw new UnsupportedEventError(
+      `lifecycle action for ${instanceId}: detail.LifecycleTransition ${describe(transition)} does not match ${expected.value}`,
+    );
   }
   return {
     kind: "lifecycle",
@@ -159,23 +187,35 @@ function isTestNotification(value: unknown, depth = 0): boolean {
   if (!isRecord(value) || depth > 4) return false;
   if (value["Event"] === TEST_NOTIFICATION || value["LifecycleTransition"] === TEST_NOTIFICATION) return true;
   const records = Array.isArray(value["Records"]) ? value["Records"] : [];
-  const nested = [value["detail"], value["Message"], value["body"], ...records, ...records.map((r) => (isRecord(r) ? r["Sns"] : undefined))];
+  const nested = [
+    value["detail"],
+    value["Message"],
+    value["body"],
+    ...records,
+    ...records.map((r) => (isRecord(r) ? r["Sns"] : undefined)),
+  ];
   return nested.some((inner) => inner !== undefined && isTestNotification(inner, depth + 1));
 }
 
 function decodeManual(payload: Record<string, unknown>): Request {
   const unknownKeys = Object.keys(payload).filter((key) => !MANUAL_KEYS.has(key));
   if (unknownKeys.length > 0) {
-    throw new UnsupportedEventError(`manual request has unknown key(s) ${unknownKeys.join(", ")}; allowed: action, instanceId, dryRun`);
+    throw new UnsupportedEventError(
+      `manual request has unknown key(s) ${unknownKeys.join(", ")}; allowed: action, instanceId, dryRun`,
+    );
   }
   const { action, instanceId, dryRun = false } = payload;
-  if (typeof dryRun !== "boolean") throw new UnsupportedEventError(`manual request dryRun must be true or false, got ${describe(dryRun)}`);
+  if (typeof dryRun !== "boolean")
+    throw new UnsupportedEventError(`manual request dryRun must be true or false, got ${describe(dryRun)}`);
   if (action === "sync") {
-    if (instanceId !== undefined) throw new UnsupportedEventError(`manual "sync" covers every worker; remove instanceId`);
+    if (instanceId !== undefined)
+      throw new UnsupportedEventError(`manual "sync" covers every worker; remove instanceId`);
     return { kind: "sync", trigger: "manual", dryRun };
   }
   if (typeof action !== "string" || !MANUAL_INSTANCE_ACTIONS.includes(action)) {
-    throw new UnsupportedEventError(`manual request action ${describe(action)}: expected add, remove, reconcile or sync`);
+    throw new UnsupportedEventError(
+      `manual request action ${describe(action)}: expected add, remove, reconcile or sync`,
+    );
   }
   if (typeof instanceId !== "string" || !INSTANCE_ID.test(instanceId)) {
     throw new UnsupportedEventError(`manual "${action}" needs instanceId "i-…", got ${describe(instanceId)}`);
@@ -183,7 +223,11 @@ function decodeManual(payload: Record<string, unknown>): Request {
   return { kind: "instance", trigger: "manual", intent: action as InstanceIntent, instanceId, dryRun };
 }
 
-function optionalString<K extends string>(record: Record<string, unknown>, key: string, as: K): Partial<Record<K, string>> {
+function optionalString<K extends string>(
+  record: Record<string, unknown>,
+  key: string,
+  as: K,
+): Partial<Record<K, string>> {
   const value = record[key];
   return typeof value === "string" ? ({ [as]: value } as Record<K, string>) : {};
 }

@@ -36,11 +36,19 @@ export function createHandler(env: Env = process.env): (event: unknown, context?
       const measurements = measurementsOf(summary);
       for (const { name, unit, value } of measurements) metrics.addMetric(name, unit, value);
       if (measurements.length > 0) metrics.publishStoredMetrics();
-      if (deadlines.work?.aborted) throw deadlineExceeded(context, summary.failures.map((failure) => failure.message));
-      if (summary.failures.length > 0) throw new ReconcileFailedError(summary.failures.map((failure) => failure.message));
+      if (deadlines.work?.aborted)
+        throw deadlineExceeded(
+          context,
+          summary.failures.map((failure) => failure.message),
+        );
+      if (summary.failures.length > 0)
+        throw new ReconcileFailedError(summary.failures.map((failure) => failure.message));
       return summary;
     } catch (error) {
-      const reported = deadlines.work?.aborted && !(error instanceof DeadlineExceededError) ? deadlineExceeded(context, [String(error)], error) : error;
+      const reported =
+        deadlines.work?.aborted && !(error instanceof DeadlineExceededError)
+          ? deadlineExceeded(context, [String(error)], error)
+          : error;
       logger.error("invocation failed", reported as Error);
       const errors = metrics.singleMetric();
       errors.addDimension("ErrorKind", (reported as Error).name ?? "Error");

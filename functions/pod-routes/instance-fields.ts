@@ -1,4 +1,10 @@
-import type { Instance, InstanceNetworkInterface, InstanceNetworkInterfaceAttachment, InstanceState, Reservation } from "@aws-sdk/client-ec2";
+import type {
+  Instance,
+  InstanceNetworkInterface,
+  InstanceNetworkInterfaceAttachment,
+  InstanceState,
+  Reservation,
+} from "@aws-sdk/client-ec2";
 
 /**
  * The fields of a DescribeInstances answer pod-routes reads, by SDK shape. The Lambda bundle

@@ -1,11 +1,24 @@
 import type { LifecycleResult } from "./config.js";
 import { reconcileInstance, type InstanceJob } from "./controller.js";
-import { InvalidPodCidrError, NotAWorkerError, PodCidrPoolExhaustedError, ReconcileFailedError, RouteLimitError, RouteTableNotFoundError } from "./errors.js";
+import {
+  InvalidPodCidrError,
+  NotAWorkerError,
+  PodCidrPoolExhaustedError,
+  ReconcileFailedError,
+  RouteLimitError,
+  RouteTableNotFoundError,
+} from "./errors.js";
 import type { LifecycleRequest } from "./event.js";
 import type { Dependencies, Summary } from "./summary.js";
 
 /** Errors no retry can fix: the launch is given up (LAUNCH_FAILURE_RESULT) instead of left waiting. */
-const PERMANENT_ERRORS = [InvalidPodCidrError, NotAWorkerError, PodCidrPoolExhaustedError, RouteLimitError, RouteTableNotFoundError];
+const PERMANENT_ERRORS = [
+  InvalidPodCidrError,
+  NotAWorkerError,
+  PodCidrPoolExhaustedError,
+  RouteLimitError,
+  RouteTableNotFoundError,
+];
 
 /**
  * Routes (or unroutes) the instance behind a lifecycle action, then completes the action.
@@ -30,14 +43,23 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
     thrown = error;
   }
   const failures = summary?.failures ?? [];
-  const permanent = thrown !== undefined ? PERMANENT_ERRORS.some((type) => thrown instanceof type) : failures.every((f) => f.kind !== "aws-error");
+  const permanent =
+    thrown !== undefined
+      ? PERMANENT_ERRORS.some((type) => thrown instanceof type)
+      : failures.every((f) => f.kind !== "aws-error");
   const failed = thrown !== undefined || failures.length > 0;
-  if (request.transition === "launch" && failed && !permanent) throw thrown ?? new ReconcileFailedError(failures.map((failure) => failure.message));
+  if (request.transition === "launch" && failed && !permanent)
+    throw thrown ?? new ReconcileFailedError(failures.map((failure) => failure.message));
 
   const result: LifecycleResult = request.transition === "launch" && failed ? config.launchFailureResult : "CONTINUE";
   const completion = dryRun ? ("planned" as const) : await deps.autoScaling.completeLifecycleAction(request, result);
-  deps.log.info("lifecycle action completed", { instanceId: request.instanceId, groupName: request.groupName, hookName: request.hookName, result, completion });
+  deps.log.info("lifecycle action completed", {
+    instanceId: request.instanceId,
+    groupName: request.groupName,
+    hookName: request.hookName,
+    result,
+    completion,
+  });
   if (thrown !== undefined) throw thrown;
   return { ...summary!, lifecycle: { result, completion } };
 }
-

@@ -27,8 +27,15 @@ export function measurementsOf(summary: Summary): Measurement[] {
     ["PodCidrsAllocated", summary.allocation?.how === "claimed" ? 1 : 0],
     ["PodCidrPoolInUse", summary.allocation?.pool?.inUse ?? 0],
   ];
-  const measurements: Measurement[] = counts.filter(([, value]) => value > 0).map(([name, value]) => ({ name, unit: "Count", value }));
+  const measurements: Measurement[] = counts
+    .filter(([, value]) => value > 0)
+    .map(([name, value]) => ({ name, unit: "Count", value }));
   const pool = summary.allocation?.pool;
-  if (pool) measurements.push({ name: "PodCidrPoolUtilization", unit: "Percent", value: Math.round((pool.inUse / pool.capacity) * 1000) / 10 });
+  if (pool)
+    measurements.push({
+      name: "PodCidrPoolUtilization",
+      unit: "Percent",
+      value: Math.round((pool.inUse / pool.capacity) * 1000) / 10,
+    });
   return measurements;
 }

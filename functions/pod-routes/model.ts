@@ -22,8 +22,7 @@ export interface ObservedTable {
 
 /** Where a route to a worker points: the instance, or its primary ENI when it has several. */
 export type RouteTarget =
-  | { readonly kind: "instance"; readonly id: string }
-  | { readonly kind: "interface"; readonly id: string };
+  { readonly kind: "instance"; readonly id: string } | { readonly kind: "interface"; readonly id: string };
 
 /** How an instance's state bears on its route. */
 export type Lifecycle = "live" | "stopped" | "gone";

@@ -1,6 +1,14 @@
 import { contains, parseIpv4Block, type Ipv4Block } from "./cidr.js";
 import type { OnStop } from "./config.js";
-import { pointsAt, routeTargetId, type Lifecycle, type ObservedRoute, type ObservedTable, type TargetFacts, type Worker } from "./model.js";
+import {
+  pointsAt,
+  routeTargetId,
+  type Lifecycle,
+  type ObservedRoute,
+  type ObservedTable,
+  type TargetFacts,
+  type Worker,
+} from "./model.js";
 
 /** What must become of a worker's route. */
 export type Desire = "ensure" | "retain" | "remove";
@@ -70,7 +78,10 @@ export function planTable(input: TablePlanInput): Decision[] {
   const settled = new Set<string>();
   const decisions: Decision[] = [];
 
-  for (const [cidr, rivals] of groupBy(claims.filter((c) => c.desire === "ensure" && c.podCidr), (c) => c.podCidr!.text)) {
+  for (const [cidr, rivals] of groupBy(
+    claims.filter((c) => c.desire === "ensure" && c.podCidr),
+    (c) => c.podCidr!.text,
+  )) {
     settled.add(cidr);
     decisions.push(planEnsure(input, routeTableId, cidr, rivals, routeAt.get(cidr)));
   }
@@ -80,11 +91,30 @@ export function planTable(input: TablePlanInput): Decision[] {
     const { instanceId } = claim.worker;
     const route = routeAt.get(cidr);
     if (settled.has(cidr)) {
-      decisions.push({ action: "skip", routeTableId, cidr, instanceId, reason: `${claim.because}; a live worker claims ${cidr}` });
+      decisions.push({
+        action: "skip",
+        routeTableId,
+        cidr,
+        instanceId,
+        reason: `${claim.because}; a live worker claims ${cidr}`,
+      });
     } else if (route && pointsAt(route, claim.worker)) {
-      decisions.push({ action: "keep", routeTableId, cidr, instanceId, target: describeTarget(route), reason: claim.because });
+      decisions.push({
+        action: "keep",
+        routeTableId,
+        cidr,
+        instanceId,
+        target: describeTarget(route),
+        reason: claim.because,
+      });
     } else {
-      decisions.push({ action: "skip", routeTableId, cidr, instanceId, reason: `${claim.because}; no route of its own to keep` });
+      decisions.push({
+        action: "skip",
+        routeTableId,
+        cidr,
+        instanceId,
+        reason: `${claim.because}; no route of its own to keep`,
+      });
     }
     settled.add(cidr);
   }
@@ -100,7 +130,13 @@ export function planTable(input: TablePlanInput): Decision[] {
     } else if (scope === "table") {
       decisions.push(
         held.has(targetId)
-          ? { action: "skip", routeTableId, cidr: route.destination, target: targetId, reason: `${targetId} has an invalid pod-CIDR tag; its routes are left alone` }
+          ? {
+              action: "skip",
+              routeTableId,
+              cidr: route.destination,
+              target: targetId,
+              reason: `${targetId} has an invalid pod-CIDR tag; its routes are left alone`,
+            }
           : deleteRoute(routeTableId, route, undefined, orphanBecause(route, input.targets)),
       );
     }
@@ -134,37 +170,67 @@ export function contestedTargets(table: ObservedTable, claims: readonly Claim[])
   return [...contested];
 }
 
-function planEnsure(input: TablePlanInput, routeTableId: string, cidr: string, rivals: Claim[], route: ObservedRoute | undefined): Decision {
+function planEnsure(
+  input: TablePlanInput,
+  routeTableId: string,
+  cidr: string,
+  rivals: Claim[],
+  route: ObservedRoute | undefined,
+): Decision {
   const { worker, because } = rivals[0]!;
   const instanceId = worker.instanceId;
   const about = { routeTableId, cidr, instanceId };
   const current = route && describeTarget(route);
-  const conflict = (reason: string): Decision => ({ action: "conflict", ...about, ...(current ? { target: current } : {}), reason });
+  const conflict = (reason: string): Decision => ({
+    action: "conflict",
+    ...about,
+    ...(current ? { target: current } : {}),
+    reason,
+  });
   if (rivals.length > 1) {
     const names = rivals.map((c) => c.worker.instanceId).join(" and ");
     return conflict(`live workers ${names} all claim ${cidr}; fix their pod-CIDR tags so each is unique`);
   }
-  if (!route) return { action: "create", ...about, target: worker.routeTarget.id, reason: `${because} and has no route` };
-  if (pointsAt(route, worker)) return { action: "keep", ...about, target: current, reason: `${because} and its route is in place` };
+  if (!route)
+    return { action: "create", ...about, target: worker.routeTarget.id, reason: `${because} and has no route` };
+  if (pointsAt(route, worker))
+    return { action: "keep", ...about, target: current, reason: `${because} and its route is in place` };
   if (route.foreignTarget !== undefined) {
-    return conflict(`${cidr} routes to ${current}, which pod-routes never changes; ${instanceId} claims it: remove that route or re-tag the worker`);
+    return conflict(
+      `${cidr} routes to ${current}, which pod-routes never changes; ${instanceId} claims it: remove that route or re-tag the worker`,
+    );
   }
   const gone = whyReplaceable(route, input.targets, cidr);
   if (gone === undefined) {
-    const holder = route.instanceId !== undefined ? `live instance ${current}` : `network interface ${current}, which belongs to no instance pod-routes knows`;
+    const holder =
+      route.instanceId !== undefined
+        ? `live instance ${current}`
+        : `network interface ${current}, which belongs to no instance pod-routes knows`;
     return conflict(`${cidr} routes to ${holder}; ${instanceId} claims it too: fix the pod-CIDR tag of one of them`);
   }
-  return { action: "replace", ...about, target: worker.routeTarget.id, previousTarget: current, ...(route.blackhole ? { blackhole: true as const } : {}), reason: `${because}; ${gone}` };
+  return {
+    action: "replace",
+    ...about,
+    target: worker.routeTarget.id,
+    previousTarget: current,
+    ...(route.blackhole ? { blackhole: true as const } : {}),
+    reason: `${because}; ${gone}`,
+  };
 }
 
 /** Why the route's current target may lose it, or undefined when it is a live instance entitled to it. */
-function whyReplaceable(route: ObservedRoute, targets: ReadonlyMap<string, TargetFacts>, cidr: string): string | undefined {
+function whyReplaceable(
+  route: ObservedRoute,
+  targets: ReadonlyMap<string, TargetFacts>,
+  cidr: string,
+): string | undefined {
   const targetId = routeTargetId(route)!;
   if (route.blackhole) return `the route to ${targetId} is a blackhole`;
   const facts = targets.get(targetId);
   if (!facts) return undefined;
   if (facts.lifecycle !== "live") return `${targetId} is ${facts.lifecycle === "gone" ? "gone" : "stopped"}`;
-  if (facts.podCidrTag !== undefined && facts.podCidrTag !== cidr) return `${targetId} is now tagged ${facts.podCidrTag}`;
+  if (facts.podCidrTag !== undefined && facts.podCidrTag !== cidr)
+    return `${targetId} is now tagged ${facts.podCidrTag}`;
   return undefined;
 }
 
@@ -182,7 +248,12 @@ function staleBecause(owner: Claim, destination: string): string {
   return `${owner.worker.instanceId}'s pod CIDR is now ${owner.podCidr?.text ?? owner.worker.podCidrTag}, not ${destination}`;
 }
 
-function deleteRoute(routeTableId: string, route: ObservedRoute, instanceId: string | undefined, reason: string): Decision {
+function deleteRoute(
+  routeTableId: string,
+  route: ObservedRoute,
+  instanceId: string | undefined,
+  reason: string,
+): Decision {
   return {
     action: "delete",
     routeTableId,

@@ -12,7 +12,14 @@ export function run(request: Request, deps: Dependencies): Promise<Summary> {
     case "lifecycle":
       return handleLifecycleAction(request, deps);
     case "ignored":
-      return Promise.resolve({ request, dryRun, ignored: request.reason, tables: [], instanceChanges: [], failures: [] });
+      return Promise.resolve({
+        request,
+        dryRun,
+        ignored: request.reason,
+        tables: [],
+        instanceChanges: [],
+        failures: [],
+      });
     case "instance":
       return reconcileInstance(
         request,
@@ -28,4 +35,3 @@ export function run(request: Request, deps: Dependencies): Promise<Summary> {
       );
   }
 }
-

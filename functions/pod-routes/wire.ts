@@ -40,7 +40,10 @@ export function wire(env: Env): Wired {
   const logger = new Logger({ serviceName: "pod-routes", ...(logLevel ? { logLevel: logLevel as "INFO" } : {}) });
   const ec2 = new EC2Client(RETRY);
   const autoScaling = new AutoScalingClient(RETRY);
-  const metrics = new Metrics({ namespace: env["POWERTOOLS_METRICS_NAMESPACE"] ?? "PodRoutes", serviceName: "pod-routes" });
+  const metrics = new Metrics({
+    namespace: env["POWERTOOLS_METRICS_NAMESPACE"] ?? "PodRoutes",
+    serviceName: "pod-routes",
+  });
   return {
     logger,
     metrics,

@@ -57,7 +57,9 @@ export function classifyInstance(instance: InstanceView, selector: WorkerSelecto
       ...(instance.VpcId !== undefined ? { vpcId: instance.VpcId } : {}),
       ...(instance.SubnetId !== undefined ? { subnetId: instance.SubnetId } : {}),
       podCidrTag,
-      routeTarget: multiHomed ? { kind: "interface", id: primary.NetworkInterfaceId! } : { kind: "instance", id: instanceId },
+      routeTarget: multiHomed
+        ? { kind: "interface", id: primary.NetworkInterfaceId! }
+        : { kind: "instance", id: instanceId },
       interfaceIds: interfaces.flatMap((eni) => (eni.NetworkInterfaceId ? [eni.NetworkInterfaceId] : [])),
       ...(sourceDestCheck !== undefined ? { sourceDestCheck } : {}),
     },
@@ -75,7 +77,10 @@ export function workersOf(instances: readonly InstanceView[], selector: WorkerSe
 /** Facts about an instance some route points at, keyed by the instance's id and each of its ENIs. */
 export function targetFactsOf(instance: InstanceView, podCidrTag: string): Array<[string, TargetFacts]> {
   const tag = instance.Tags?.find((t) => t.Key === podCidrTag)?.Value;
-  const facts: TargetFacts = { lifecycle: lifecycleOf(instance.State?.Name), ...(tag !== undefined ? { podCidrTag: tag } : {}) };
+  const facts: TargetFacts = {
+    lifecycle: lifecycleOf(instance.State?.Name),
+    ...(tag !== undefined ? { podCidrTag: tag } : {}),
+  };
   const ids = [instance.InstanceId, ...(instance.NetworkInterfaces ?? []).map((eni) => eni.NetworkInterfaceId)];
   return ids.flatMap((id) => (id ? [[id, facts] as [string, TargetFacts]] : []));
 }

@@ -15,14 +15,30 @@ export interface Drift {
 export function driftOf(summary: Summary): Drift[] {
   const drift: Drift[] = summary.tables.flatMap((table) =>
     table.decisions.flatMap((decision): Drift[] => {
-      const at = { routeTableId: decision.routeTableId, ...(decision.cidr ? { cidr: decision.cidr } : {}), detail: decision.reason };
+      const at = {
+        routeTableId: decision.routeTableId,
+        ...(decision.cidr ? { cidr: decision.cidr } : {}),
+        detail: decision.reason,
+      };
       switch (decision.action) {
         case "create":
           return [{ kind: "missing", ...at }];
         case "replace":
-          return [{ kind: decision.blackhole ? "blackhole" : "wrong-target", ...at, ...(decision.previousTarget ? { target: decision.previousTarget } : {}) }];
+          return [
+            {
+              kind: decision.blackhole ? "blackhole" : "wrong-target",
+              ...at,
+              ...(decision.previousTarget ? { target: decision.previousTarget } : {}),
+            },
+          ];
         case "delete":
-          return [{ kind: decision.blackhole ? "blackhole" : "orphan", ...at, ...(decision.target ? { target: decision.target } : {}) }];
+          return [
+            {
+              kind: decision.blackhole ? "blackhole" : "orphan",
+              ...at,
+              ...(decision.target ? { target: decision.target } : {}),
+            },
+          ];
         case "conflict":
           return [{ kind: "conflict", ...at, ...(decision.target ? { target: decision.target } : {}) }];
         default:
@@ -30,6 +46,7 @@ export function driftOf(summary: Summary): Drift[] {
       }
     }),
   );
-  for (const failure of summary.failures) if (failure.kind === "invalid-pod-cidr") drift.push({ kind: "invalid-tag", detail: failure.message });
+  for (const failure of summary.failures)
+    if (failure.kind === "invalid-pod-cidr") drift.push({ kind: "invalid-tag", detail: failure.message });
   return drift;
 }

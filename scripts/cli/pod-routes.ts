@@ -33,7 +33,12 @@ const program = new Command("pod-routes")
   .exitOverride()
   .hook("preAction", () => {
     // The SDK's standard variables: the clients, here and in the handler, read them.
-    const { endpoint, region, profile, routeTables } = program.opts<{ endpoint?: string; region?: string; profile?: string; routeTables?: string }>();
+    const { endpoint, region, profile, routeTables } = program.opts<{
+      endpoint?: string;
+      region?: string;
+      profile?: string;
+      routeTables?: string;
+    }>();
     if (endpoint) process.env["AWS_ENDPOINT_URL"] = endpoint;
     if (region) process.env["AWS_REGION"] = region;
     if (profile) process.env["AWS_PROFILE"] = profile;
@@ -53,20 +58,31 @@ program
     const workers = workersOf(instances, deps.config);
     const plan = await run({ kind: "sync", trigger: "manual", dryRun: true }, deps);
     const ec2 = new EC2Client({});
-    const tables = await Promise.all(plan.tables.map(async ({ routeTableId }) => ({ routeTableId, routes: await readRouteTable(ec2, routeTableId) })));
+    const tables = await Promise.all(
+      plan.tables.map(async ({ routeTableId }) => ({ routeTableId, routes: await readRouteTable(ec2, routeTableId) })),
+    );
     const drift = driftOf(plan);
     print({ workers, tables, drift }, () =>
       [
         "WORKERS",
         columns(
           ["NAME", "INSTANCE", "STATE", "POD CIDR", "SOURCE/DEST CHECK"],
-          workers.map((w) => [w.name ?? "", w.instanceId, w.state, w.podCidrTag, w.sourceDestCheck === false ? "off" : "on"]),
+          workers.map((w) => [
+            w.name ?? "",
+            w.instanceId,
+            w.state,
+            w.podCidrTag,
+            w.sourceDestCheck === false ? "off" : "on",
+          ]),
         ),
         ...tables.flatMap((table) => ["", `ROUTES ${table.routeTableId}`, renderRouteTable(table.routes)]),
         "",
         drift.length === 0
           ? "no drift"
-          : `DRIFT\n${columns(["KIND", "TABLE", "CIDR", "TARGET", "DETAIL"], drift.map((d) => [d.kind, d.routeTableId ?? "", d.cidr ?? "", d.target ?? "", d.detail]))}`,
+          : `DRIFT\n${columns(
+              ["KIND", "TABLE", "CIDR", "TARGET", "DETAIL"],
+              drift.map((d) => [d.kind, d.routeTableId ?? "", d.cidr ?? "", d.target ?? "", d.detail]),
+            )}`,
       ].join("\n"),
     );
     process.exitCode = drift.length === 0 ? EXIT.ok : EXIT.drift;
@@ -76,7 +92,11 @@ program
   .command("sync")
   .description("converge every worker and table, as the scheduled sync does")
   .option("--dry-run", "plan and report, change nothing")
-  .action(async (options: { dryRun?: boolean }) => report(await run({ kind: "sync", trigger: "manual", dryRun: options.dryRun === true }, wire(process.env).dependencies())));
+  .action(async (options: { dryRun?: boolean }) =>
+    report(
+      await run({ kind: "sync", trigger: "manual", dryRun: options.dryRun === true }, wire(process.env).dependencies()),
+    ),
+  );
 
 program
   .command("reconcile")
@@ -97,21 +117,46 @@ program
 program
   .command("events")
   .description("print a real-shaped sample event")
-  .addArgument(new Command().createArgument("<kind>", "the event").choices(["state-change", "replayed", "launch", "terminate", "scheduled"]))
+  .addArgument(
+    new Command()
+      .createArgument("<kind>", "the event")
+      .choices(["state-change", "replayed", "launch", "terminate", "scheduled"]),
+  )
   .argument("[instance-id]", "the instance, i-… (not for scheduled)")
-  .addOption(new Option("--state <state>", "instance state, for state-change and replayed").choices(["pending", "running", "stopping", "stopped", "shutting-down", "terminated"]).default("running"))
+  .addOption(
+    new Option("--state <state>", "instance state, for state-change and replayed")
+      .choices(["pending", "running", "stopping", "stopped", "shutting-down", "terminated"])
+      .default("running"),
+  )
   .option("--group <name>", "Auto Scaling group, for launch and terminate", "hard-k8s-workers")
   .option("--hook <name>", "lifecycle hook, for launch and terminate")
   .option("--warm-pool", "terminate into a warm pool (Destination: WarmPool)")
-  .action((kind: string, instanceId: string | undefined, options: { state: string; group: string; hook?: string; warmPool?: boolean }) => {
-    if (kind === "scheduled") return console.log(JSON.stringify(scheduled(), null, 2));
-    if (!instanceId || !/^i-[0-9a-f]{8,17}$/.test(instanceId)) throw new CommanderError(EXIT.usage, "pod-routes.usage", `error: ${kind} needs an instance id (i-…)`);
-    const event =
-      kind === "launch" || kind === "terminate"
-        ? lifecycleAction(kind, instanceId, { group: options.group, hook: options.hook ?? `pod-routes-${kind}`, destination: options.warmPool ? "WarmPool" : undefined })
-        : stateChange(instanceId, options.state, kind === "replayed" ? { replayName: "pod-routes-replay", time: new Date(Date.now() - 3_600_000).toISOString() } : {});
-    console.log(JSON.stringify(event, null, 2));
-  });
+  .action(
+    (
+      kind: string,
+      instanceId: string | undefined,
+      options: { state: string; group: string; hook?: string; warmPool?: boolean },
+    ) => {
+      if (kind === "scheduled") return console.log(JSON.stringify(scheduled(), null, 2));
+      if (!instanceId || !/^i-[0-9a-f]{8,17}$/.test(instanceId))
+        throw new CommanderError(EXIT.usage, "pod-routes.usage", `error: ${kind} needs an instance id (i-…)`);
+      const event =
+        kind === "launch" || kind === "terminate"
+          ? lifecycleAction(kind, instanceId, {
+              group: options.group,
+              hook: options.hook ?? `pod-routes-${kind}`,
+              destination: options.warmPool ? "WarmPool" : undefined,
+            })
+          : stateChange(
+              instanceId,
+              options.state,
+              kind === "replayed"
+                ? { replayName: "pod-routes-replay", time: new Date(Date.now() - 3_600_000).toISOString() }
+                : {},
+            );
+      console.log(JSON.stringify(event, null, 2));
+    },
+  );
 
 function report(summary: Summary): void {
   print(summary, () => formatSummary(summary));

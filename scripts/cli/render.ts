@@ -14,7 +14,9 @@ export async function readRouteTable(ec2: EC2Client, routeTableId: string): Prom
   const instanceIds = [...new Set(routes.flatMap((route) => (route.InstanceId ? [route.InstanceId] : [])))];
   const names = new Map<string, string>();
   if (instanceIds.length > 0) {
-    const described = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "instance-id", Values: instanceIds }] }));
+    const described = await ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: "instance-id", Values: instanceIds }] }),
+    );
     for (const instance of described.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
       names.set(instance.InstanceId!, instance.Tags?.find((tag) => tag.Key === "Name")?.Value ?? "");
     }
@@ -22,8 +24,19 @@ export async function readRouteTable(ec2: EC2Client, routeTableId: string): Prom
   return routes
     .filter((route) => route.DestinationCidrBlock)
     .map((route) => {
-      const target = route.GatewayId ?? route.InstanceId ?? route.NetworkInterfaceId ?? route.NatGatewayId ?? route.TransitGatewayId ?? "?";
-      return { destination: route.DestinationCidrBlock!, target, worker: route.InstanceId ? (names.get(route.InstanceId) ?? "") : "", state: route.State ?? "" };
+      const target =
+        route.GatewayId ??
+        route.InstanceId ??
+        route.NetworkInterfaceId ??
+        route.NatGatewayId ??
+        route.TransitGatewayId ??
+        "?";
+      return {
+        destination: route.DestinationCidrBlock!,
+        target,
+        worker: route.InstanceId ? (names.get(route.InstanceId) ?? "") : "",
+        state: route.State ?? "",
+      };
     })
     .sort((a, b) => a.destination.localeCompare(b.destination, "en", { numeric: true }));
 }
@@ -31,10 +44,17 @@ export async function readRouteTable(ec2: EC2Client, routeTableId: string): Prom
 /** Plain columns, no colour: readable in a terminal and in a log. */
 export function columns(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((cell, index) => cell.padEnd(widths[index]!)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, index) => cell.padEnd(widths[index]!))
+      .join("  ")
+      .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }
 
 export function renderRouteTable(rows: readonly RouteRow[]): string {
-  return columns(["DESTINATION", "TARGET", "WORKER"], rows.map((row) => [row.destination, row.target, row.worker]));
+  return columns(
+    ["DESTINATION", "TARGET", "WORKER"],
+    rows.map((row) => [row.destination, row.target, row.worker]),
+  );
 }

@@ -58,7 +58,9 @@ export function lifecycleAction(transition: "launch" | "terminate", instanceId: 
     account: ACCOUNT,
     time: options.time ?? new Date().toISOString(),
     region: REGION,
-    resources: [`arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${randomUUID()}:autoScalingGroupName/${options.group}`],
+    resources: [
+      `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${randomUUID()}:autoScalingGroupName/${options.group}`,
+    ],
     detail: {
       LifecycleActionToken: options.token ?? randomUUID(),
       AutoScalingGroupName: options.group,

@@ -28,7 +28,11 @@ export function awsCli({ region, profile, "endpoint-url": endpointUrl } = {}) {
   ];
   return async function aws(service, command, args = [], { json = true } = {}) {
     try {
-      const { stdout } = await run("aws", [service, command, ...args, ...common, ...(json ? ["--output", "json"] : [])], { maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await run(
+        "aws",
+        [service, command, ...args, ...common, ...(json ? ["--output", "json"] : [])],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
       return json && stdout.trim() ? JSON.parse(stdout) : stdout;
     } catch (error) {
       const detail = (error.stderr || error.message || "").trim();
@@ -40,7 +44,9 @@ export function awsCli({ region, profile, "endpoint-url": endpointUrl } = {}) {
 /** The stack's outputs as a plain object; fails with a clear message when the stack does not exist. */
 export async function stackOutputs(aws, stackName) {
   const described = await aws("cloudformation", "describe-stacks", ["--stack-name", stackName]);
-  return Object.fromEntries((described.Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
+  return Object.fromEntries(
+    (described.Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]),
+  );
 }
 
 /** Invokes a function synchronously with a JSON payload; returns its JSON response and whether it failed. */
@@ -48,8 +54,17 @@ export async function invokeFunction(aws, functionName, payload) {
   const scratch = await mkdtemp(join(tmpdir(), "pod-routes-invoke-"));
   try {
     await writeFile(join(scratch, "payload.json"), JSON.stringify(payload));
-    const result = await aws("lambda", "invoke", ["--function-name", functionName, "--payload", `fileb://${join(scratch, "payload.json")}`, join(scratch, "response.json")]);
-    return { response: JSON.parse(await readFile(join(scratch, "response.json"), "utf8")), failed: Boolean(result.FunctionError) };
+    const result = await aws("lambda", "invoke", [
+      "--function-name",
+      functionName,
+      "--payload",
+      `fileb://${join(scratch, "payload.json")}`,
+      join(scratch, "response.json"),
+    ]);
+    return {
+      response: JSON.parse(await readFile(join(scratch, "response.json"), "utf8")),
+      failed: Boolean(result.FunctionError),
+    };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -18,13 +18,18 @@ const require = createRequire(import.meta.url);
 export const sdkSchemas = {
   name: "sdk-schemas",
   setup(builder) {
-    builder.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async ({ path }) => {
-      const source = await readFile(path, "utf8");
-      const strings = stringConstants(source);
-      const inlined = source.replace(/\[(_\w+)\]:/g, (key, name) => (strings.has(name) ? `${strings.get(name)}:` : key));
-      const contents = /[\\/]client-ec2[\\/]/.test(path) ? keepMembers(inlined, await instanceFields()) : inlined;
-      return { contents, loader: "js" };
-    });
+    builder.onLoad(
+      { filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ },
+      async ({ path }) => {
+        const source = await readFile(path, "utf8");
+        const strings = stringConstants(source);
+        const inlined = source.replace(/\[(_\w+)\]:/g, (key, name) =>
+          strings.has(name) ? `${strings.get(name)}:` : key,
+        );
+        const contents = /[\\/]client-ec2[\\/]/.test(path) ? keepMembers(inlined, await instanceFields()) : inlined;
+        return { contents, loader: "js" };
+      },
+    );
   },
 };
 
@@ -35,7 +40,10 @@ function stringConstants(source) {
 
 /** INSTANCE_FIELDS, read from its TypeScript module. */
 async function instanceFields() {
-  const { code } = await transform(await readFile("functions/pod-routes/instance-fields.ts", "utf8"), { loader: "ts", format: "esm" });
+  const { code } = await transform(await readFile("functions/pod-routes/instance-fields.ts", "utf8"), {
+    loader: "ts",
+    format: "esm",
+  });
   return (await import(`data:text/javascript,${encodeURIComponent(code)}`)).INSTANCE_FIELDS;
 }
 
@@ -47,31 +55,50 @@ export function keepMembers(source, fieldsByShape) {
   const strings = stringConstants(source);
   const file = ts.createSourceFile("schemas.js", source, ts.ScriptTarget.Latest, true);
   const edits = new Map();
-  for (const declaration of file.statements.filter(ts.isVariableStatement).flatMap((statement) => statement.declarationList.declarations)) {
+  for (const declaration of file.statements
+    .filter(ts.isVariableStatement)
+    .flatMap((statement) => statement.declarationList.declarations)) {
     const shape = declaration.name.getText().match(/^(\w+)\$$/)?.[1];
     if (!shape || !Object.hasOwn(fieldsByShape, shape)) continue;
     const fields = fieldsByShape[shape];
     const [kind, namespace, name, traits, names, schemas, ...rest] = declaration.initializer?.elements ?? [];
-    if (kind?.getText() !== "3" || !ts.isArrayLiteralExpression(names) || !ts.isArrayLiteralExpression(schemas) || rest.length > 0) {
+    if (
+      kind?.getText() !== "3" ||
+      !ts.isArrayLiteralExpression(names) ||
+      !ts.isArrayLiteralExpression(schemas) ||
+      rest.length > 0
+    ) {
       throw new Error(`${shape}$ in @aws-sdk/client-ec2 is not a structure schema this build understands`);
     }
-    const memberNames = names.elements.map((element) => (ts.isStringLiteral(element) ? element.text : JSON.parse(strings.get(element.getText()) ?? "null")));
+    const memberNames = names.elements.map((element) =>
+      ts.isStringLiteral(element) ? element.text : JSON.parse(strings.get(element.getText()) ?? "null"),
+    );
     const missing = fields.filter((field) => !memberNames.includes(field));
     if (missing.length > 0) throw new Error(`${shape} has no member ${missing.join(", ")}: correct INSTANCE_FIELDS`);
-    const kept = (list) => list.elements.filter((_, index) => fields.includes(memberNames[index])).map((element) => element.getText());
+    const kept = (list) =>
+      list.elements.filter((_, index) => fields.includes(memberNames[index])).map((element) => element.getText());
     const head = [kind, namespace, name, traits].map((element) => element.getText());
-    edits.set(shape, { start: declaration.initializer.getStart(), end: declaration.initializer.end, schema: `[${head}, [${kept(names)}], [${kept(schemas)}]]` });
+    edits.set(shape, {
+      start: declaration.initializer.getStart(),
+      end: declaration.initializer.end,
+      schema: `[${head}, [${kept(names)}], [${kept(schemas)}]]`,
+    });
   }
   const unmatched = Object.keys(fieldsByShape).filter((shape) => !edits.has(shape));
-  if (unmatched.length > 0) throw new Error(`no structure schema ${unmatched.join(", ")} in @aws-sdk/client-ec2: correct INSTANCE_FIELDS`);
-  return [...edits.values()].sort((a, b) => b.start - a.start).reduce((text, { start, end, schema }) => text.slice(0, start) + schema + text.slice(end), source);
+  if (unmatched.length > 0)
+    throw new Error(`no structure schema ${unmatched.join(", ")} in @aws-sdk/client-ec2: correct INSTANCE_FIELDS`);
+  return [...edits.values()]
+    .sort((a, b) => b.start - a.start)
+    .reduce((text, { start, end, schema }) => text.slice(0, start) + schema + text.slice(end), source);
 }
 
 /** In Lambda, credentials come from the environment: see functions/pod-routes/lambda-credentials.ts. */
 export const environmentCredentialsOnly = {
   name: "environment-credentials-only",
   setup(builder) {
-    builder.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: resolve("functions/pod-routes/lambda-credentials.ts") }));
+    builder.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: resolve("functions/pod-routes/lambda-credentials.ts"),
+    }));
   },
 };
 
@@ -93,10 +120,14 @@ export const packageVersionOnly = {
 export const nativeSha256Only = {
   name: "native-sha256-only",
   setup(builder) {
-    builder.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Js\.js$/ }, () => ({
-      contents: 'export class Sha256Js { constructor() { throw new Error("pod-routes bundles no pure-JavaScript SHA-256: Node\'s crypto provides it"); } }',
-      loader: "js",
-    }));
+    builder.onLoad(
+      { filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Js\.js$/ },
+      () => ({
+        contents:
+          'export class Sha256Js { constructor() { throw new Error("pod-routes bundles no pure-JavaScript SHA-256: Node\'s crypto provides it"); } }',
+        loader: "js",
+      }),
+    );
   },
 };
 
@@ -112,14 +143,27 @@ export const builtinsViaRequire = {
   name: "builtins-via-require",
   setup(builder) {
     const { banner } = builder.initialOptions;
-    const requireFunction = 'import { createRequire as __createRequire } from "node:module"; const __nodeRequire = __createRequire(import.meta.url);';
+    const requireFunction =
+      'import { createRequire as __createRequire } from "node:module"; const __nodeRequire = __createRequire(import.meta.url);';
     builder.initialOptions.banner = { ...banner, js: [requireFunction, banner?.js].filter(Boolean).join("\n") };
     const builtins = builtinModules.map((name) => name.replace(/[/]/g, "\\/")).join("|");
-    builder.onResolve({ filter: new RegExp(`^(node:)?(${builtins})$`) }, ({ path }) => ({ path: path.replace(/^node:/, ""), namespace: "node-builtin" }));
+    builder.onResolve({ filter: new RegExp(`^(node:)?(${builtins})$`) }, ({ path }) => ({
+      path: path.replace(/^node:/, ""),
+      namespace: "node-builtin",
+    }));
     builder.onLoad({ filter: /.*/, namespace: "node-builtin" }, ({ path }) => {
-      const names = Object.getOwnPropertyNames(require(`node:${path}`)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== "default");
+      const names = Object.getOwnPropertyNames(require(`node:${path}`)).filter(
+        (name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== "default",
+      );
       const exports = names.map((name) => `export const ${name} = /* @__PURE__ */ __read("${name}");`);
-      return { contents: [`const __builtin = __nodeRequire("node:${path}"), __read = (name) => __builtin[name];`, "export default __builtin;", ...exports].join("\n"), loader: "js" };
+      return {
+        contents: [
+          `const __builtin = __nodeRequire("node:${path}"), __read = (name) => __builtin[name];`,
+          "export default __builtin;",
+          ...exports,
+        ].join("\n"),
+        loader: "js",
+      };
     });
   },
 };

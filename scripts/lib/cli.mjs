@@ -8,7 +8,12 @@ export class UsageError extends Error {}
 export function parse(argv, { options, usage, positionals = false }) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: positionals, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: positionals,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(error.message);
   }
@@ -42,6 +47,9 @@ export function required(values, key) {
 const STACK_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/;
 
 export function stackName(value, option = "stack-name") {
-  if (!STACK_NAME.test(value)) throw new UsageError(`--${option} ${JSON.stringify(value)} is not a CloudFormation stack name (a letter, then letters, digits or hyphens, at most 128)`);
+  if (!STACK_NAME.test(value))
+    throw new UsageError(
+      `--${option} ${JSON.stringify(value)} is not a CloudFormation stack name (a letter, then letters, digits or hyphens, at most 128)`,
+    );
   return value;
 }

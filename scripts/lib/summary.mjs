@@ -5,19 +5,31 @@ export function formatSummary(summary) {
   const lines = [];
   const request = summary.request ?? {};
   const subject = request.instanceId ? ` ${request.instanceId}` : "";
-  lines.push(`${request.kind ?? "request"}${subject} (${request.trigger ?? "?"})${summary.dryRun ? " — dry run, nothing changed" : ""}`);
+  lines.push(
+    `${request.kind ?? "request"}${subject} (${request.trigger ?? "?"})${summary.dryRun ? " — dry run, nothing changed" : ""}`,
+  );
   if (summary.ignored) lines.push(`ignored: ${summary.ignored}`);
-  if (summary.allocation) lines.push(`pod CIDR ${summary.allocation.cidr} ${summary.allocation.how} in ${summary.allocation.routeTableId}`);
+  if (summary.allocation)
+    lines.push(`pod CIDR ${summary.allocation.cidr} ${summary.allocation.how} in ${summary.allocation.routeTableId}`);
   for (const table of summary.tables ?? []) {
     lines.push(table.routeTableId);
     for (const decision of table.decisions) {
-      const state = decision.error ? "FAILED" : decision.applied ? "applied" : decision.action === "keep" || decision.action === "skip" ? "" : "not applied";
+      const state = decision.error
+        ? "FAILED"
+        : decision.applied
+          ? "applied"
+          : decision.action === "keep" || decision.action === "skip"
+            ? ""
+            : "not applied";
       const target = decision.target ? `→ ${decision.target}` : "";
-      lines.push(`  ${decision.action.padEnd(8)} ${(decision.cidr ?? "").padEnd(18)} ${target.padEnd(24)} ${state.padEnd(11)} ${decision.reason}`.trimEnd());
+      lines.push(
+        `  ${decision.action.padEnd(8)} ${(decision.cidr ?? "").padEnd(18)} ${target.padEnd(24)} ${state.padEnd(11)} ${decision.reason}`.trimEnd(),
+      );
       if (decision.error) lines.push(`           ${decision.error}`);
     }
   }
-  for (const change of summary.instanceChanges ?? []) lines.push(`${change.change} on ${change.target}: ${change.error ?? (change.applied ? "applied" : "not applied")}`);
+  for (const change of summary.instanceChanges ?? [])
+    lines.push(`${change.change} on ${change.target}: ${change.error ?? (change.applied ? "applied" : "not applied")}`);
   if (summary.lifecycle) lines.push(`lifecycle action: ${summary.lifecycle.result} (${summary.lifecycle.completion})`);
   for (const failure of summary.failures ?? []) lines.push(`FAILED: ${failure.message ?? failure}`);
   return lines.join("\n");

@@ -23,7 +23,17 @@ const run = promisify(execFile);
 async function samDefaultBuild(): Promise<string> {
   const outfile = resolve(root, "dist/bench/sam-default/index.cjs");
   // SAM's esbuild builder: --format=cjs --target=es2020 --minify, main fields main,module.
-  await build({ entryPoints: [resolve(root, "functions/pod-routes/index.ts")], outfile, bundle: true, platform: "node", format: "cjs", target: "es2020", minify: true, mainFields: ["main", "module"], logLevel: "error" });
+  await build({
+    entryPoints: [resolve(root, "functions/pod-routes/index.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "es2020",
+    minify: true,
+    mainFields: ["main", "module"],
+    logLevel: "error",
+  });
   return outfile;
 }
 
@@ -36,7 +46,9 @@ async function emptyHandler(): Promise<string> {
 
 async function importMilliseconds(file: string): Promise<number> {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
-  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, AWS_REGION: "us-east-1" } });
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    env: { ...process.env, AWS_REGION: "us-east-1" },
+  });
   return Number(stdout.trim());
 }
 
@@ -56,11 +68,18 @@ it("bundle size and init time", async () => {
     for (const [name, file] of Object.entries(variants)) times.get(name)!.push(await importMilliseconds(file));
   }
   const rows = await Promise.all(
-    Object.entries(variants).map(async ([name, file]) => ({ name, bytes: (await stat(file)).size, ms: median(times.get(name)!) })),
+    Object.entries(variants).map(async ([name, file]) => ({
+      name,
+      bytes: (await stat(file)).size,
+      ms: median(times.get(name)!),
+    })),
   );
   const [ours, sam, floor] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
   const width = Math.max(...rows.map((row) => row.name.length));
-  const lines = rows.map((row) => `${row.name.padEnd(width)}  ${(row.bytes / 1000).toFixed(0).padStart(6)} KB  ${row.ms.toFixed(1).padStart(7)} ms  ${(row.ms - floor.ms).toFixed(1).padStart(7)} ms`);
+  const lines = rows.map(
+    (row) =>
+      `${row.name.padEnd(width)}  ${(row.bytes / 1000).toFixed(0).padStart(6)} KB  ${row.ms.toFixed(1).padStart(7)} ms  ${(row.ms - floor.ms).toFixed(1).padStart(7)} ms`,
+  );
   const ratio = ((ours.ms - floor.ms) / (sam.ms - floor.ms)) * 100;
   console.log(
     [

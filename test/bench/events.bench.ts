@@ -1,4 +1,9 @@
-import { CreateTagsCommand, DeleteRouteCommand, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateTagsCommand,
+  DeleteRouteCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { afterAll, it } from "vitest";
 import { bundledHandler, type Handler } from "../support/bundle.js";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
@@ -14,7 +19,11 @@ const RUNS = 9;
 const rows: Array<{ scenario: string; actions: string[]; ms: number[] }> = [];
 
 /** Times `invoke` RUNS times (after `prepare`, untimed), recording the calls of the first run. */
-async function measure(scenario: string, invoke: (run: number) => Promise<unknown>, prepare: (run: number) => Promise<unknown> = async () => {}) {
+async function measure(
+  scenario: string,
+  invoke: (run: number) => Promise<unknown>,
+  prepare: (run: number) => Promise<unknown> = async () => {},
+) {
   const row = { scenario, actions: [] as string[], ms: [] as number[] };
   for (let run = 0; run < RUNS; run++) {
     await prepare(run);
@@ -63,8 +72,16 @@ afterAll(() => {
 /** The API-economy goals (issue 6). The converged sync fits one page of each read here. */
 const GOALS: Array<{ scenario: string; goal: string; met: (actions: string[]) => boolean }> = [
   { scenario: "launch (running event)", goal: "at most 4 calls", met: (actions) => actions.length <= 4 },
-  { scenario: "replay of an applied event", goal: "at most 2 calls, reads only", met: (actions) => actions.length <= 2 && actions.every((action) => action.startsWith("Describe")) },
-  { scenario: "converged sync, 100 workers", goal: "2 calls (one page of each read)", met: (actions) => actions.length === 2 },
+  {
+    scenario: "replay of an applied event",
+    goal: "at most 2 calls, reads only",
+    met: (actions) => actions.length <= 2 && actions.every((action) => action.startsWith("Describe")),
+  },
+  {
+    scenario: "converged sync, 100 workers",
+    goal: "2 calls (one page of each read)",
+    met: (actions) => actions.length === 2,
+  },
 ];
 
 it("state-change events", async () => {
@@ -73,13 +90,17 @@ it("state-change events", async () => {
   const workers = seed.workers.map((worker) => worker.instanceId);
 
   await measure("launch (running event)", (run) => handler(stateChange(workers[run]!, "running")));
-  await measure("replay of an applied event", () => handler(stateChange(workers[0]!, "running", { replayName: "bench" })));
+  await measure("replay of an applied event", () =>
+    handler(stateChange(workers[0]!, "running", { replayName: "bench" })),
+  );
   await measure(
     "terminate",
     (run) => handler(stateChange(workers[run]!, "terminated")),
     (run) => ec2.send(new TerminateInstancesCommand({ InstanceIds: [workers[run]!] })),
   );
-  await measure("unsupported event (refused)", () => handler({ source: "aws.s3", "detail-type": "Object Created", detail: {} }).catch(() => undefined));
+  await measure("unsupported event (refused)", () =>
+    handler({ source: "aws.s3", "detail-type": "Object Created", detail: {} }).catch(() => undefined),
+  );
 });
 
 it("lifecycle actions", async () => {
@@ -88,15 +109,25 @@ it("lifecycle actions", async () => {
   const handler = await warmHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" });
   const workers = group.instanceIds;
 
-  await measure("lifecycle launch with allocation", (run) => handler(lifecycleAction("launch", workers[run]!, { group: group.name, hook: group.launchHook })));
-  await measure("lifecycle terminate", (run) => handler(lifecycleAction("terminate", workers[run]!, { group: group.name, hook: group.terminateHook })));
+  await measure("lifecycle launch with allocation", (run) =>
+    handler(lifecycleAction("launch", workers[run]!, { group: group.name, hook: group.launchHook })),
+  );
+  await measure("lifecycle terminate", (run) =>
+    handler(lifecycleAction("terminate", workers[run]!, { group: group.name, hook: group.terminateHook })),
+  );
 });
 
 it("full sync of 100 workers", async () => {
   const seed = await buildSeed(ec2, 0);
-  const launched = await ec2.send(new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: 100, MaxCount: 100, SubnetId: seed.subnetId }));
+  const launched = await ec2.send(
+    new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: 100, MaxCount: 100, SubnetId: seed.subnetId }),
+  );
   const ids = launched.Instances!.map((instance) => instance.InstanceId!);
-  await Promise.all(ids.map((id, n) => ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: `10.200.${n}.0/24` }] }))));
+  await Promise.all(
+    ids.map((id, n) =>
+      ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: `10.200.${n}.0/24` }] })),
+    ),
+  );
   const handler = await warmHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
 
   await measure("first sync, 100 workers unrouted", () => handler(scheduled()));
@@ -105,6 +136,13 @@ it("full sync of 100 workers", async () => {
   await measure(
     "sync with 10% drift (10 routes missing)",
     () => handler(scheduled()),
-    () => Promise.all(Array.from({ length: 10 }, (_, n) => ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: `10.200.${n * 10}.0/24` })))),
+    () =>
+      Promise.all(
+        Array.from({ length: 10 }, (_, n) =>
+          ec2.send(
+            new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: `10.200.${n * 10}.0/24` }),
+          ),
+        ),
+      ),
   );
 });

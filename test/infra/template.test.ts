@@ -13,14 +13,20 @@ type Json = Record<string, any>;
 
 /** The template as the SAM transform turns it into plain CloudFormation. */
 async function transformed(parameters: Record<string, string> = {}): Promise<Json> {
-  const { stdout } = await run(python, [resolve(root, "test/support/sam_transform.py"), template, JSON.stringify(parameters)]);
+  const { stdout } = await run(python, [
+    resolve(root, "test/support/sam_transform.py"),
+    template,
+    JSON.stringify(parameters),
+  ]);
   return JSON.parse(stdout) as Json;
 }
 
 /** Every policy statement the function's role gets, with `Fn::If` branches for worker groups taken. */
 function statements(cfn: Json): Json[] {
   const policies = cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["Policies"] as Json[];
-  return policies.flatMap((policy) => policy["PolicyDocument"]["Statement"] as Json[]).map((s) => (s["Fn::If"] ? s["Fn::If"][1] : s));
+  return policies
+    .flatMap((policy) => policy["PolicyDocument"]["Statement"] as Json[])
+    .map((s) => (s["Fn::If"] ? s["Fn::If"][1] : s));
 }
 
 const actionsOf = (statement: Json): string[] => [statement["Action"]].flat();
@@ -29,7 +35,11 @@ const actionsOf = (statement: Json): string[] => [statement["Action"]].flat();
  * What CloudFormation makes of the intrinsic functions in a policy's Resource, for given parameters and
  * conditions: enough of Ref, Fn::If, Fn::Join and Fn::Split to read the ARNs IAM will see.
  */
-function evaluate(value: unknown, parameters: Record<string, string | string[]>, conditions: Record<string, boolean>): any {
+function evaluate(
+  value: unknown,
+  parameters: Record<string, string | string[]>,
+  conditions: Record<string, boolean>,
+): any {
   const again = (inner: unknown) => evaluate(inner, parameters, conditions);
   if (Array.isArray(value)) return value.map(again);
   if (typeof value !== "object" || value === null) return value;
@@ -50,7 +60,9 @@ describe("infra/template.yaml", () => {
   }, 60_000);
 
   it("and every example pass cfn-lint without an error or a warning", async () => {
-    const examples = (await readdir(resolve(root, "infra/examples"))).filter((file) => file.endsWith(".yaml")).map((file) => resolve(root, "infra/examples", file));
+    const examples = (await readdir(resolve(root, "infra/examples")))
+      .filter((file) => file.endsWith(".yaml"))
+      .map((file) => resolve(root, "infra/examples", file));
     expect(examples.length).toBeGreaterThanOrEqual(2);
     const lint = await run("cfn-lint", ["--format", "parseable", template, ...examples]).then(
       ({ stdout }) => stdout,
@@ -61,7 +73,9 @@ describe("infra/template.yaml", () => {
 
   it("transforms with its defaults too (no worker group, the hard-k8s-rtb export)", async () => {
     const plain = await transformed();
-    expect(plain["Resources"]["PodRoutesFunction"]["Properties"]["Environment"]["Variables"]["ROUTE_TABLE_IDS"]).toEqual({
+    expect(
+      plain["Resources"]["PodRoutesFunction"]["Properties"]["Environment"]["Variables"]["ROUTE_TABLE_IDS"],
+    ).toEqual({
       "Fn::If": ["HasRouteTableIds", { Ref: "RouteTableIds" }, { "Fn::ImportValue": { Ref: "RouteTableExportName" } }],
     });
     expect(plain["Parameters"]["RouteTableExportName"]["Default"]).toBe("hard-k8s-rtb");
@@ -69,10 +83,24 @@ describe("infra/template.yaml", () => {
 
   it("runs the project's own bundle on nodejs22.x, arm64, with bounded concurrency", () => {
     const fn = resources["PodRoutesFunction"];
-    expect(fn["Properties"]).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], Handler: "index.handler", ReservedConcurrentExecutions: 5 });
+    expect(fn["Properties"]).toMatchObject({
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      ReservedConcurrentExecutions: 5,
+    });
     expect(fn["Properties"]["Code"]).toEqual({ S3Bucket: "packaged-artifacts", S3Key: "PodRoutesFunction.zip" });
     expect(Object.keys(fn["Properties"]["Environment"]["Variables"])).toEqual(
-      expect.arrayContaining(["ROUTE_TABLE_IDS", "CLUSTER_CIDR", "POD_CIDR_TAG", "CLUSTER_TAG", "ON_STOP", "ALLOCATE_POD_CIDR", "POD_CIDR_PREFIX_LENGTH", "LAUNCH_FAILURE_RESULT"]),
+      expect.arrayContaining([
+        "ROUTE_TABLE_IDS",
+        "CLUSTER_CIDR",
+        "POD_CIDR_TAG",
+        "CLUSTER_TAG",
+        "ON_STOP",
+        "ALLOCATE_POD_CIDR",
+        "POD_CIDR_PREFIX_LENGTH",
+        "LAUNCH_FAILURE_RESULT",
+      ]),
     );
   });
 
@@ -82,7 +110,8 @@ describe("infra/template.yaml", () => {
       "detail-type": ["EC2 Instance State-change Notification"],
       detail: { state: ["running", "stopped", "shutting-down", "terminated"] },
     });
-    const [condition, withGroups] = resources["PodRoutesFunctionLifecycleAction"]["Properties"]["EventPattern"]["Fn::If"];
+    const [condition, withGroups] =
+      resources["PodRoutesFunctionLifecycleAction"]["Properties"]["EventPattern"]["Fn::If"];
     expect(condition).toBe("HasWorkerGroups");
     expect(withGroups).toEqual({
       source: ["aws.autoscaling"],
@@ -94,20 +123,31 @@ describe("infra/template.yaml", () => {
   });
 
   it("gives every rule target a retry policy and the dead-letter queue", () => {
-    for (const rule of ["PodRoutesFunctionInstanceStateChange", "PodRoutesFunctionLifecycleAction", "PodRoutesFunctionFullSync"]) {
+    for (const rule of [
+      "PodRoutesFunctionInstanceStateChange",
+      "PodRoutesFunctionLifecycleAction",
+      "PodRoutesFunctionFullSync",
+    ]) {
       const [target] = resources[rule]["Properties"]["Targets"];
       expect(target["RetryPolicy"]["MaximumRetryAttempts"], rule).toBeGreaterThan(0);
       expect(target["DeadLetterConfig"], rule).toEqual({ Arn: { "Fn::GetAtt": ["DeadLetterQueue", "Arn"] } });
     }
-    expect(resources["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Principal"]).toEqual({ Service: "events.amazonaws.com" });
+    expect(resources["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Principal"]).toEqual({
+      Service: "events.amazonaws.com",
+    });
   });
 
   it("archives exactly the events the rules take, from the default bus", () => {
     const archive = resources["EventArchive"]["Properties"];
-    expect(archive["SourceArn"]).toEqual({ "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default" });
+    expect(archive["SourceArn"]).toEqual({
+      "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default",
+    });
     const [stateChanges, lifecycle] = archive["EventPattern"]["$or"];
     expect(stateChanges).toEqual(resources["PodRoutesFunctionInstanceStateChange"]["Properties"]["EventPattern"]);
-    expect(lifecycle).toEqual({ source: ["aws.autoscaling"], "detail-type": ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"] });
+    expect(lifecycle).toEqual({
+      source: ["aws.autoscaling"],
+      "detail-type": ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"],
+    });
     expect(archive["RetentionDays"]).toEqual({ Ref: "ArchiveRetentionDays" });
   });
 
@@ -131,9 +171,19 @@ describe("infra/template.yaml", () => {
   });
 
   it("grants every AWS call the function makes, and nothing else", async () => {
-    const sources = await Promise.all(["ec2.ts", "autoscaling.ts"].map((file) => readFile(resolve(root, "functions/pod-routes", file), "utf8")));
-    const called = new Set(sources.flatMap((source) => [...source.matchAll(/\bnew (\w+)Command\(|\bpaginate(\w+)\(/g)].map((m) => (m[1] ?? m[2])!)));
-    const granted = new Set(statements(cfn).flatMap(actionsOf).map((action) => action.split(":")[1]!));
+    const sources = await Promise.all(
+      ["ec2.ts", "autoscaling.ts"].map((file) => readFile(resolve(root, "functions/pod-routes", file), "utf8")),
+    );
+    const called = new Set(
+      sources.flatMap((source) =>
+        [...source.matchAll(/\bnew (\w+)Command\(|\bpaginate(\w+)\(/g)].map((m) => (m[1] ?? m[2])!),
+      ),
+    );
+    const granted = new Set(
+      statements(cfn)
+        .flatMap(actionsOf)
+        .map((action) => action.split(":")[1]!),
+    );
     expect([...called].sort()).toEqual([...granted].filter((action) => action !== "SendMessage").sort());
   });
 
@@ -141,7 +191,8 @@ describe("infra/template.yaml", () => {
     const byAction = (action: string) => statements(cfn).filter((s) => actionsOf(s).includes(action));
     for (const statement of statements(cfn)) {
       expect(actionsOf(statement).some((action) => action.endsWith(":*"))).toBe(false);
-      if (statement["Resource"] === "*") expect(actionsOf(statement).every((action) => action.startsWith("ec2:Describe"))).toBe(true);
+      if (statement["Resource"] === "*")
+        expect(actionsOf(statement).every((action) => action.startsWith("ec2:Describe"))).toBe(true);
     }
     const routeTables = byAction("ec2:DeleteRoute")[0]!;
     const parameters = { RouteTableIds: "rtb-0a1b2c3d,rtb-4e5f6a7b", WorkerGroupNames: ["workers-a", "workers-b"] };
@@ -149,22 +200,36 @@ describe("infra/template.yaml", () => {
       "arn:*:ec2:*:*:route-table/rtb-0a1b2c3d",
       "arn:*:ec2:*:*:route-table/rtb-4e5f6a7b",
     ]);
-    expect(routeTables["Condition"]["StringEquals"]).toEqual({ "aws:ResourceAccount": { Ref: "AWS::AccountId" }, "aws:RequestedRegion": { Ref: "AWS::Region" } });
+    expect(routeTables["Condition"]["StringEquals"]).toEqual({
+      "aws:ResourceAccount": { Ref: "AWS::AccountId" },
+      "aws:RequestedRegion": { Ref: "AWS::Region" },
+    });
     const tagging = byAction("ec2:CreateTags")[0]!;
     expect(tagging["Condition"]).toEqual({
       StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": { Ref: "WorkerGroupNames" } },
       "ForAllValues:StringEquals": { "aws:TagKeys": [{ Ref: "PodCidrTag" }] },
     });
-    expect(byAction("ec2:ModifyInstanceAttribute")[0]!["Condition"]["Fn::If"][1]).toEqual({ StringLike: { "ec2:ResourceTag/pod-cidr": "*" } });
+    expect(byAction("ec2:ModifyInstanceAttribute")[0]!["Condition"]["Fn::If"][1]).toEqual({
+      StringLike: { "ec2:ResourceTag/pod-cidr": "*" },
+    });
     const lifecycle = byAction("autoscaling:CompleteLifecycleAction")[0]!;
     expect(evaluate(lifecycle["Resource"], parameters, {})).toEqual([
       "arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/workers-a",
       "arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/workers-b",
     ]);
-    expect(lifecycle["Condition"]["StringEquals"]).toEqual({ "aws:ResourceAccount": { Ref: "AWS::AccountId" }, "aws:RequestedRegion": { Ref: "AWS::Region" } });
+    expect(lifecycle["Condition"]["StringEquals"]).toEqual({
+      "aws:ResourceAccount": { Ref: "AWS::AccountId" },
+      "aws:RequestedRegion": { Ref: "AWS::Region" },
+    });
   });
 
   it("outputs the function, the archive and the queues", () => {
-    expect(Object.keys(cfn["Outputs"])).toEqual(["FunctionName", "FunctionArn", "ArchiveArn", "DeadLetterQueueUrl", "FailureQueueUrl"]);
+    expect(Object.keys(cfn["Outputs"])).toEqual([
+      "FunctionName",
+      "FunctionArn",
+      "ArchiveArn",
+      "DeadLetterQueueUrl",
+      "FailureQueueUrl",
+    ]);
   });
 });

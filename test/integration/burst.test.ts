@@ -10,9 +10,15 @@ const N = 100;
 const CLUSTER = /^10\.200\./;
 
 async function taggedWorkers(subnetId: string, count: number, block: (n: number) => string): Promise<string[]> {
-  const launched = await ec2.send(new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: count, MaxCount: count, SubnetId: subnetId }));
+  const launched = await ec2.send(
+    new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: count, MaxCount: count, SubnetId: subnetId }),
+  );
   const ids = launched.Instances!.map((instance) => instance.InstanceId!);
-  await Promise.all(ids.map((id, n) => ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: block(n) }] }))));
+  await Promise.all(
+    ids.map((id, n) =>
+      ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: block(n) }] })),
+    ),
+  );
   return ids;
 }
 
@@ -28,24 +34,42 @@ describe(`bursts of ${N} concurrent invocations`, () => {
     const rtb = seed.routeTableId;
     const ids = await taggedWorkers(seed.subnetId, N, (n) => `10.200.${n}.0/24`);
 
-    await all(rtb, ids.map((id) => stateChange(id, "running")));
+    await all(
+      rtb,
+      ids.map((id) => stateChange(id, "running")),
+    );
     expect(await podRoutes(rtb)).toEqual(ids.map((id, n) => [`10.200.${n}.0/24`, id]));
 
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
-    await all(rtb, ids.map((id) => stateChange(id, "terminated")));
-    expect(await routesOf(ec2, rtb)).toEqual([["0.0.0.0/0", seed.internetGatewayId], ["10.240.0.0/16", "local"]]);
+    await all(
+      rtb,
+      ids.map((id) => stateChange(id, "terminated")),
+    );
+    expect(await routesOf(ec2, rtb)).toEqual([
+      ["0.0.0.0/0", seed.internetGatewayId],
+      ["10.240.0.0/16", "local"],
+    ]);
   });
 
   it("replacements reusing CIDRs win, whatever order their launch and the old workers' late terminations arrive in", async () => {
     const seed = await buildSeed(ec2, 0);
     const rtb = seed.routeTableId;
     const old = await taggedWorkers(seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
-    await all(rtb, old.map((id) => stateChange(id, "running")));
+    await all(
+      rtb,
+      old.map((id) => stateChange(id, "running")),
+    );
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: old }));
     const replacements = await taggedWorkers(seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
 
-    const events = [...replacements.map((id) => stateChange(id, "running")), ...old.map((id) => stateChange(id, "terminated"))];
-    await all(rtb, events.sort(() => 0.5 - pseudoRandom()));
+    const events = [
+      ...replacements.map((id) => stateChange(id, "running")),
+      ...old.map((id) => stateChange(id, "terminated")),
+    ];
+    await all(
+      rtb,
+      events.sort(() => 0.5 - pseudoRandom()),
+    );
 
     expect(await podRoutes(rtb)).toEqual(replacements.map((id, n) => [`10.200.${n}.0/24`, id]));
   });

@@ -1,4 +1,9 @@
-import { CreateRouteCommand, DeleteRouteCommand, ReplaceRouteCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateRouteCommand,
+  DeleteRouteCommand,
+  ReplaceRouteCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,10 +18,19 @@ import { ec2, proxyEndpoint } from "./harness.js";
 const cli = resolve(import.meta.dirname, "../../dist/cli/pod-routes.mjs");
 
 /** Runs the built CLI against the emulator; resolves with exit code and output. */
-function podRoutes(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, [cli, ...args, "--endpoint", proxyEndpoint, "--region", "us-east-1"], { env: { ...process.env, ...env } }).then(
+function podRoutes(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [cli, ...args, "--endpoint", proxyEndpoint, "--region", "us-east-1"], {
+    env: { ...process.env, ...env },
+  }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
   );
 }
 
@@ -24,7 +38,11 @@ async function routedSeed() {
   const seed = await buildSeed(ec2);
   const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
   for (const worker of seed.workers) await handler(stateChange(worker.instanceId, "running"));
-  return { seed, tables: ["--route-tables", seed.routeTableId], ids: seed.workers.map((w) => w.instanceId) as [string, string, string] };
+  return {
+    seed,
+    tables: ["--route-tables", seed.routeTableId],
+    ids: seed.workers.map((w) => w.instanceId) as [string, string, string],
+  };
 }
 
 describe("pod-routes CLI", () => {
@@ -55,8 +73,16 @@ describe("pod-routes CLI", () => {
     const { seed, tables, ids } = await routedSeed();
     const rtb = seed.routeTableId;
     await ec2.send(new DeleteRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.0.0/24" }));
-    await ec2.send(new ReplaceRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.1.0/24", InstanceId: ids[2] }));
-    await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.9.0/24", InstanceId: seed.controllerId }));
+    await ec2.send(
+      new ReplaceRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.1.0/24", InstanceId: ids[2] }),
+    );
+    await ec2.send(
+      new CreateRouteCommand({
+        RouteTableId: rtb,
+        DestinationCidrBlock: "10.200.9.0/24",
+        InstanceId: seed.controllerId,
+      }),
+    );
     const rival = await launchWorker(ec2, seed.subnetId, "worker-2b", "10.200.2.0/24");
     await launchWorker(ec2, seed.subnetId, "worker-bad", "10.200.5.5/24");
 
@@ -92,7 +118,9 @@ describe("pod-routes CLI", () => {
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [ids[1]] }));
     const reconcile = await podRoutes(["reconcile", ids[1], "--json", ...tables]);
     expect(reconcile.code).toBe(0);
-    expect(JSON.parse(reconcile.stdout).tables[0].decisions).toEqual([expect.objectContaining({ action: "delete", cidr: "10.200.1.0/24", applied: true })]);
+    expect(JSON.parse(reconcile.stdout).tables[0].decisions).toEqual([
+      expect.objectContaining({ action: "delete", cidr: "10.200.1.0/24", applied: true }),
+    ]);
   });
 
   it("events prints a sample the handler takes, and invoke runs the handler on it", async () => {

@@ -23,14 +23,18 @@ describe("duplicate, replayed, late and out-of-order events", () => {
 
     const duplicate = await handler(stateChange(worker1, "running", { id: "evt-1" }));
     const duplicateCalls = handlerCalls();
-    const replay = await handler(stateChange(worker1, "running", { id: "evt-1", time: HOUR_AGO, replayName: "nightly" }));
+    const replay = await handler(
+      stateChange(worker1, "running", { id: "evt-1", time: HOUR_AGO, replayName: "nightly" }),
+    );
     const replayCalls = handlerCalls();
 
     expect(await routesOf(ec2, seed.routeTableId)).toEqual(before);
     expect(duplicateCalls).toEqual(["DescribeInstances", "DescribeRouteTables"]);
     expect(replayCalls).toEqual(["DescribeInstances", "DescribeRouteTables"]);
     for (const summary of [duplicate, replay]) {
-      expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "keep", cidr: "10.200.1.0/24", applied: false })]);
+      expect(summary.tables[0]!.decisions).toEqual([
+        expect.objectContaining({ action: "keep", cidr: "10.200.1.0/24", applied: false }),
+      ]);
     }
   });
 
@@ -40,7 +44,9 @@ describe("duplicate, replayed, late and out-of-order events", () => {
 
     const summary = await handler(stateChange(worker1, "terminated"));
 
-    expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "delete", cidr: "10.200.1.0/24", target: worker1, applied: true })]);
+    expect(summary.tables[0]!.decisions).toEqual([
+      expect.objectContaining({ action: "delete", cidr: "10.200.1.0/24", target: worker1, applied: true }),
+    ]);
     expect(await routesOf(ec2, seed.routeTableId)).toEqual([
       ["0.0.0.0/0", seed.internetGatewayId],
       ["10.200.0.0/24", worker0],
@@ -82,9 +88,17 @@ describe("duplicate, replayed, late and out-of-order events", () => {
     const lateTerminate = await handler(stateChange(worker1, "terminated"));
 
     expect(launch.tables[0]!.decisions).toEqual([
-      expect.objectContaining({ action: "replace", cidr: "10.200.1.0/24", target: replacement, previousTarget: worker1, applied: true }),
+      expect.objectContaining({
+        action: "replace",
+        cidr: "10.200.1.0/24",
+        target: replacement,
+        previousTarget: worker1,
+        applied: true,
+      }),
     ]);
-    expect(lateTerminate.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "skip", cidr: "10.200.1.0/24" })]);
+    expect(lateTerminate.tables[0]!.decisions).toEqual([
+      expect.objectContaining({ action: "skip", cidr: "10.200.1.0/24" }),
+    ]);
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.1.0/24", replacement]);
   });
 
@@ -129,7 +143,11 @@ describe("duplicate, replayed, late and out-of-order events", () => {
     const seed = await buildSeed(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
 
-    await expect(handler(stateChange("i-0123456789abcdef0", "pending"))).rejects.toMatchObject({ name: "InstanceNotVisibleError" });
-    await expect(handler(stateChange("i-0123456789abcdef0", "running", { time: HOUR_AGO }))).resolves.toMatchObject({ failures: [] });
+    await expect(handler(stateChange("i-0123456789abcdef0", "pending"))).rejects.toMatchObject({
+      name: "InstanceNotVisibleError",
+    });
+    await expect(handler(stateChange("i-0123456789abcdef0", "running", { time: HOUR_AGO }))).resolves.toMatchObject({
+      failures: [],
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
-import { CreateRouteCommand, DeleteRouteCommand, DescribeInstancesCommand, DescribeRouteTablesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateRouteCommand,
+  DeleteRouteCommand,
+  DescribeInstancesCommand,
+  DescribeRouteTablesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler, type Handler } from "../support/bundle.js";
@@ -16,14 +22,16 @@ const SEEDS = [1, 7, 42];
  * claimed block before it is tagged: allocation claims first, then tags, by design.)
  */
 async function expectNoWrongWorker(routeTableId: string): Promise<void> {
-  const routes = (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }))).RouteTables![0]!.Routes ?? [];
+  const routes =
+    (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }))).RouteTables![0]!.Routes ?? [];
   const reservations = (await ec2.send(new DescribeInstancesCommand({}))).Reservations ?? [];
   const instances = new Map(reservations.flatMap((r) => r.Instances ?? []).map((i) => [i.InstanceId!, i]));
   for (const route of routes.filter((r) => CLUSTER.test(r.DestinationCidrBlock ?? "") && r.InstanceId)) {
     const instance = instances.get(route.InstanceId!);
     if (instance?.State?.Name !== "running" && instance?.State?.Name !== "pending") continue;
     const tag = instance.Tags?.find((t) => t.Key === "pod-cidr")?.Value;
-    if (tag !== undefined) expect(tag, `${route.DestinationCidrBlock} → ${route.InstanceId}`).toBe(route.DestinationCidrBlock);
+    if (tag !== undefined)
+      expect(tag, `${route.DestinationCidrBlock} → ${route.InstanceId}`).toBe(route.DestinationCidrBlock);
   }
 }
 
@@ -52,9 +60,14 @@ describe.each(SEEDS)("with 30%% of AWS calls failing (seed %i)", (seed) => {
 
     for (const id of [worker0, worker1, worker2]) await withRetries(handler, stateChange(id, "running"), rtb);
     const routed = await routesOf(ec2, rtb);
-    expect(routed.filter(([cidr]) => CLUSTER.test(cidr))).toEqual([["10.200.0.0/24", worker0], ["10.200.1.0/24", worker1], ["10.200.2.0/24", worker2]]);
+    expect(routed.filter(([cidr]) => CLUSTER.test(cidr))).toEqual([
+      ["10.200.0.0/24", worker0],
+      ["10.200.1.0/24", worker1],
+      ["10.200.2.0/24", worker2],
+    ]);
 
-    for (const id of [worker0, worker1, worker2]) await withRetries(handler, stateChange(id, "running", { replayName: "faults" }), rtb);
+    for (const id of [worker0, worker1, worker2])
+      await withRetries(handler, stateChange(id, "running", { replayName: "faults" }), rtb);
     expect(await routesOf(ec2, rtb)).toEqual(routed);
 
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [worker1] }));
@@ -62,9 +75,18 @@ describe.each(SEEDS)("with 30%% of AWS calls failing (seed %i)", (seed) => {
     expect((await routesOf(ec2, rtb)).map(([cidr]) => cidr)).not.toContain("10.200.1.0/24");
 
     await ec2.send(new DeleteRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.0.0/24" }));
-    await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.9.0/24", InstanceId: cluster.controllerId }));
+    await ec2.send(
+      new CreateRouteCommand({
+        RouteTableId: rtb,
+        DestinationCidrBlock: "10.200.9.0/24",
+        InstanceId: cluster.controllerId,
+      }),
+    );
     await withRetries(handler, scheduled(), rtb);
-    expect((await routesOf(ec2, rtb)).filter(([cidr]) => CLUSTER.test(cidr))).toEqual([["10.200.0.0/24", worker0], ["10.200.2.0/24", worker2]]);
+    expect((await routesOf(ec2, rtb)).filter(([cidr]) => CLUSTER.test(cidr))).toEqual([
+      ["10.200.0.0/24", worker0],
+      ["10.200.2.0/24", worker2],
+    ]);
 
     const faults = injectedFaults();
     expect(faults.throttle + faults["internal-before"] + faults["internal-after"]).toBeGreaterThan(5);
@@ -75,13 +97,17 @@ describe.each(SEEDS)("with 30%% of AWS calls failing (seed %i)", (seed) => {
     const rtb = cluster.routeTableId;
     const group = await buildWorkerGroup(ec2, autoScaling, cluster.subnetId, 3);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: rtb, ALLOCATE_POD_CIDR: "true" });
-    const actions = group.instanceIds.map((id) => lifecycleAction("launch", id, { group: group.name, hook: group.launchHook }));
+    const actions = group.instanceIds.map((id) =>
+      lifecycleAction("launch", id, { group: group.name, hook: group.launchHook }),
+    );
     injectFaults(plan);
 
     for (const action of actions) await withRetries(handler, action, rtb);
 
     const routes = await routesOf(ec2, rtb);
-    const instances = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [...group.instanceIds] }))).Reservations!.flatMap((r) => r.Instances!);
+    const instances = (
+      await ec2.send(new DescribeInstancesCommand({ InstanceIds: [...group.instanceIds] }))
+    ).Reservations!.flatMap((r) => r.Instances!);
     for (const instance of instances) {
       const tag = instance.Tags?.find((t) => t.Key === "pod-cidr")?.Value;
       expect(routes.filter(([, target]) => target === instance.InstanceId)).toEqual([[tag, instance.InstanceId]]);
@@ -90,28 +116,51 @@ describe.each(SEEDS)("with 30%% of AWS calls failing (seed %i)", (seed) => {
     // Each action is done: completing it again is refused as no longer active.
     for (const action of actions) {
       const again = autoScaling.send(
-        new CompleteLifecycleActionCommand({ AutoScalingGroupName: group.name, LifecycleHookName: group.launchHook, LifecycleActionResult: "CONTINUE", LifecycleActionToken: action.detail.LifecycleActionToken }),
+        new CompleteLifecycleActionCommand({
+          AutoScalingGroupName: group.name,
+          LifecycleHookName: group.launchHook,
+          LifecycleActionResult: "CONTINUE",
+          LifecycleActionToken: action.detail.LifecycleActionToken,
+        }),
       );
       await expect(again).rejects.toThrow(/No active Lifecycle Action/);
     }
 
     const leaving = group.instanceIds[0]!;
-    await withRetries(handler, lifecycleAction("terminate", leaving, { group: group.name, hook: group.terminateHook }), rtb);
+    await withRetries(
+      handler,
+      lifecycleAction("terminate", leaving, { group: group.name, hook: group.terminateHook }),
+      rtb,
+    );
     expect((await routesOf(ec2, rtb)).some(([, target]) => target === leaving)).toBe(false);
   });
 });
 
 describe("lost successes: half the changes made but answered with an error", () => {
-  it.each([["launch events", false], ["lifecycle launches with allocation", true]])("%s still leave exactly one route per worker", async (_case, allocate) => {
+  it.each([
+    ["launch events", false],
+    ["lifecycle launches with allocation", true],
+  ])("%s still leave exactly one route per worker", async (_case, allocate) => {
     const cluster = await buildSeed(ec2, allocate ? 0 : 3);
     const rtb = cluster.routeTableId;
     const group = allocate ? await buildWorkerGroup(ec2, autoScaling, cluster.subnetId, 3) : undefined;
     const handler = bundledHandler({ ROUTE_TABLE_IDS: rtb, ALLOCATE_POD_CIDR: String(allocate) });
     const ids = group ? group.instanceIds : cluster.workers.map((w) => w.instanceId);
-    injectFaults({ seed: 5, rate: 0.5, faults: ["internal-after"], actions: ["CreateRoute", "CreateTags", "ModifyInstanceAttribute", "CompleteLifecycleAction"] });
+    injectFaults({
+      seed: 5,
+      rate: 0.5,
+      faults: ["internal-after"],
+      actions: ["CreateRoute", "CreateTags", "ModifyInstanceAttribute", "CompleteLifecycleAction"],
+    });
 
     for (const id of ids) {
-      await withRetries(handler, group ? lifecycleAction("launch", id, { group: group.name, hook: group.launchHook }) : stateChange(id, "running"), rtb);
+      await withRetries(
+        handler,
+        group
+          ? lifecycleAction("launch", id, { group: group.name, hook: group.launchHook })
+          : stateChange(id, "running"),
+        rtb,
+      );
     }
 
     const routes = (await routesOf(ec2, rtb)).filter(([cidr]) => CLUSTER.test(cidr));
@@ -132,7 +181,10 @@ describe("the invocation's deadline", () => {
     const failure = await handler(stateChange(worker, "running"), context).catch((error: Error) => error);
     const took = Date.now() - started;
 
-    expect(failure).toMatchObject({ name: "DeadlineExceededError", message: expect.stringContaining("stopped 3 s before the Lambda timeout (pod-routes)") });
+    expect(failure).toMatchObject({
+      name: "DeadlineExceededError",
+      message: expect.stringContaining("stopped 3 s before the Lambda timeout (pod-routes)"),
+    });
     expect(took).toBeLessThan(4000);
     injectFaults(undefined);
     await handler(stateChange(worker, "running"));

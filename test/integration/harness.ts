@@ -19,7 +19,11 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: "testing",
 });
 
-const direct = { endpoint: motoEndpoint, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+const direct = {
+  endpoint: motoEndpoint,
+  region: "us-east-1",
+  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+};
 export const ec2 = new EC2Client(direct);
 export const autoScaling = new AutoScalingClient(direct);
 

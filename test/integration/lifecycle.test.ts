@@ -1,4 +1,9 @@
-import { CreateRouteCommand, CreateTagsCommand, DescribeInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateRouteCommand,
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
 import { lifecycleAction, stateChange } from "../../scripts/cli/sample-events.js";
@@ -15,18 +20,29 @@ const terminate = (group: WorkerGroup, instanceId: string, destination?: string)
 function completions(): string[] {
   return handlerRequests()
     .filter((call) => call.action === "CompleteLifecycleAction")
-    .map(({ params }) => `${params["AutoScalingGroupName"]} ${params["LifecycleHookName"]} ${params["LifecycleActionResult"]} ${params["LifecycleActionToken"]}`);
+    .map(
+      ({ params }) =>
+        `${params["AutoScalingGroupName"]} ${params["LifecycleHookName"]} ${params["LifecycleActionResult"]} ${params["LifecycleActionToken"]}`,
+    );
 }
 
 async function tagsOf(instanceIds: readonly string[]): Promise<Record<string, string | undefined>> {
   const output = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [...instanceIds] }));
-  return Object.fromEntries(output.Reservations!.flatMap((r) => r.Instances!).map((i) => [i.InstanceId!, i.Tags?.find((t) => t.Key === "pod-cidr")?.Value]));
+  return Object.fromEntries(
+    output
+      .Reservations!.flatMap((r) => r.Instances!)
+      .map((i) => [i.InstanceId!, i.Tags?.find((t) => t.Key === "pod-cidr")?.Value]),
+  );
 }
 
 async function taggedGroup(size: number, cidrs: string[]) {
   const seed = await buildSeed(ec2, 0);
   const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, size);
-  await Promise.all(group.instanceIds.map((id, n) => ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: cidrs[n]! }] }))));
+  await Promise.all(
+    group.instanceIds.map((id, n) =>
+      ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: cidrs[n]! }] })),
+    ),
+  );
   handlerCalls();
   return { seed, group };
 }
@@ -67,7 +83,13 @@ describe("Auto Scaling lifecycle actions", () => {
 
     expect(summary.lifecycle).toEqual({ result: "CONTINUE", completion: "completed" });
     // The second DescribeInstances looks for a live worker now tagged with the removed CIDR (see handOver).
-    expect(handlerCalls()).toEqual(["DescribeInstances", "DescribeRouteTables", "DeleteRoute", "DescribeInstances", "CompleteLifecycleAction"]);
+    expect(handlerCalls()).toEqual([
+      "DescribeInstances",
+      "DescribeRouteTables",
+      "DeleteRoute",
+      "DescribeInstances",
+      "CompleteLifecycleAction",
+    ]);
     const routes = await routesOf(ec2, seed.routeTableId);
     expect(routes.map(([cidr]) => cidr)).not.toContain("10.200.4.0/24");
     expect(routes).toContainEqual(["10.200.5.0/24", staying]);
@@ -95,7 +117,9 @@ describe("Auto Scaling lifecycle actions", () => {
     const { seed, group } = await taggedGroup(1, ["10.200.4.7/24"]);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ...settings });
 
-    await expect(handler(launch(group, group.instanceIds[0]!, "11111111-2222-3333-4444-555555555555"))).rejects.toMatchObject({ name: "InvalidPodCidrError" });
+    await expect(
+      handler(launch(group, group.instanceIds[0]!, "11111111-2222-3333-4444-555555555555")),
+    ).rejects.toMatchObject({ name: "InvalidPodCidrError" });
 
     expect(completions()).toEqual([`${group.name} pod-routes-launch ${result} 11111111-2222-3333-4444-555555555555`]);
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).toEqual(["0.0.0.0/0", "10.240.0.0/16"]);
@@ -109,7 +133,10 @@ describe("Auto Scaling lifecycle actions", () => {
 
     const summary = await handler(terminate(group, group.instanceIds[0]!));
 
-    expect(summary).toMatchObject({ ignored: `${group.instanceIds[0]} has no pod-cidr tag`, lifecycle: { result: "CONTINUE" } });
+    expect(summary).toMatchObject({
+      ignored: `${group.instanceIds[0]} has no pod-cidr tag`,
+      lifecycle: { result: "CONTINUE" },
+    });
     expect(handlerCalls()).toEqual(["DescribeInstances", "CompleteLifecycleAction"]);
   });
 
@@ -130,16 +157,25 @@ describe("pod CIDR allocation", () => {
   it(`gives ${N} concurrent launches ${N} distinct free blocks, each routed, tagged and completed`, async () => {
     const seed = await buildSeed(ec2, 2);
     // A block routed to something else and a block only tagged on a worker are both in use.
-    await ec2.send(new CreateRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.3.0/24", GatewayId: seed.internetGatewayId }));
+    await ec2.send(
+      new CreateRouteCommand({
+        RouteTableId: seed.routeTableId,
+        DestinationCidrBlock: "10.200.3.0/24",
+        GatewayId: seed.internetGatewayId,
+      }),
+    );
     const tagged = (await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1, "tagged-only")).instanceIds[0]!;
     await ec2.send(new CreateTagsCommand({ Resources: [tagged], Tags: [{ Key: "pod-cidr", Value: "10.200.2.0/24" }] }));
-    for (const worker of seed.workers) await bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId })(stateChange(worker.instanceId, "running"));
+    for (const worker of seed.workers)
+      await bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId })(stateChange(worker.instanceId, "running"));
     const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, N);
     handlerCalls();
 
     // Separate handlers, as separate Lambda environments would run them.
     const summaries = await Promise.all(
-      group.instanceIds.map((id) => bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" })(launch(group, id))),
+      group.instanceIds.map((id) =>
+        bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" })(launch(group, id)),
+      ),
     );
 
     const expected = Array.from({ length: N }, (_, n) => `10.200.${n + 4}.0/24`);
@@ -148,9 +184,13 @@ describe("pod CIDR allocation", () => {
     expect(Object.values(tags).sort(byNumber)).toEqual(expected);
     for (const id of group.instanceIds) expect(routes.get(id)).toBe(tags[id]);
     expect(summaries.map((s) => s.allocation?.cidr).sort(byNumber)).toEqual(expected);
-    expect(summaries.every((s) => s.lifecycle?.result === "CONTINUE" && s.lifecycle.completion === "completed")).toBe(true);
+    expect(summaries.every((s) => s.lifecycle?.result === "CONTINUE" && s.lifecycle.completion === "completed")).toBe(
+      true,
+    );
     const calls = handlerRequests();
-    expect(calls.filter((c) => c.action === "CompleteLifecycleAction" && c.params["LifecycleActionResult"] === "CONTINUE")).toHaveLength(N);
+    expect(
+      calls.filter((c) => c.action === "CompleteLifecycleAction" && c.params["LifecycleActionResult"] === "CONTINUE"),
+    ).toHaveLength(N);
   });
 
   it("reuses a terminated worker's block for the next launch", async () => {
@@ -167,7 +207,12 @@ describe("pod CIDR allocation", () => {
     const summary = await handler(launch(group, newcomer));
 
     expect(freed).toBe("10.200.1.0/24");
-    expect(summary.allocation).toEqual({ cidr: "10.200.1.0/24", routeTableId: seed.routeTableId, how: "claimed", pool: { inUse: 3, capacity: 256 } });
+    expect(summary.allocation).toEqual({
+      cidr: "10.200.1.0/24",
+      routeTableId: seed.routeTableId,
+      how: "claimed",
+      pool: { inUse: 3, capacity: 256 },
+    });
   });
 
   it("abandons a launch when every block is taken, saying how many are in use", async () => {

@@ -16,12 +16,19 @@ const REGION = "us-east-1";
 async function script(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return exec(resolve(root, "scripts", `${name}.mjs`), args, { cwd: root }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
   );
 }
 
 const emulator = () => ["--region", REGION, "--endpoint-url", proxyEndpoint];
-const aws = (args: string[]) => exec("aws", [...args, ...emulator(), "--output", "json"]).then(({ stdout }) => (stdout.trim() ? JSON.parse(stdout) : undefined));
+const aws = (args: string[]) =>
+  exec("aws", [...args, ...emulator(), "--output", "json"]).then(({ stdout }) =>
+    stdout.trim() ? JSON.parse(stdout) : undefined,
+  );
 
 describe("operator scripts", () => {
   it.each(["deploy", "invoke", "replay", "migrate"])("%s --help explains itself", async (name) => {
@@ -33,12 +40,24 @@ describe("operator scripts", () => {
   it.each([
     ["deploy", [], "--stack-name is required"],
     ["deploy", ["--stack-name", "pod-routes", "--parameter", "OnStop"], '--parameter "OnStop" is not KEY=VALUE'],
-    ["deploy", ["--stack-name", "pod-routes", "--parameter", "OnStopp=remove"], "--parameter OnStopp: the template has no such parameter"],
+    [
+      "deploy",
+      ["--stack-name", "pod-routes", "--parameter", "OnStopp=remove"],
+      "--parameter OnStopp: the template has no such parameter",
+    ],
     ["invoke", ["--stack-name", "pod-routes", "reconcile"], 'reconcile needs an instance id (i-…), got ""'],
-    ["invoke", ["--stack-name", "pod-routes", "--function", "f", "sync"], "give exactly one of --stack-name and --function"],
+    [
+      "invoke",
+      ["--stack-name", "pod-routes", "--function", "f", "sync"],
+      "give exactly one of --stack-name and --function",
+    ],
     ["invoke", ["--function", "f", "drop", "i-12345678"], 'action "drop": expected add, remove, reconcile or sync'],
     ["replay", ["--stack-name", "pod-routes", "--from", "2026-11-29T10:00:00Z"], "--to is required"],
-    ["replay", ["--stack-name", "pod-routes", "--from", "2026-11-29T10:00:00Z", "--to", "2999-01-01T00:00:00Z"], "is in the future"],
+    [
+      "replay",
+      ["--stack-name", "pod-routes", "--from", "2026-11-29T10:00:00Z", "--to", "2999-01-01T00:00:00Z"],
+      "is in the future",
+    ],
     ["migrate", ["--static-stack", "hard k8s"], "--stack-name is required"],
     ["migrate", ["--skip-sync", "--region"], "--region"],
   ])("%s %j fails with a clear message and exit code 2, before any AWS call", async (name, args, message) => {
@@ -50,38 +69,91 @@ describe("operator scripts", () => {
   });
 
   it("deploy builds and packages the bundle to the account's artifact bucket, creating it", async () => {
-    const { code, stdout, stderr } = await script("deploy", ["--stack-name", "pod-routes", "--package-only", ...emulator()]);
+    const { code, stdout, stderr } = await script("deploy", [
+      "--stack-name",
+      "pod-routes",
+      "--package-only",
+      ...emulator(),
+    ]);
 
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain("creating bucket pod-routes-artifacts-123456789012-us-east-1");
     const packaged = await readFile(resolve(root, "dist/packaged-template.yaml"), "utf8");
-    const [, key] = /CodeUri: s3:\/\/pod-routes-artifacts-123456789012-us-east-1\/(pod-routes\/\S+)/.exec(packaged) ?? [];
+    const [, key] =
+      /CodeUri: s3:\/\/pod-routes-artifacts-123456789012-us-east-1\/(pod-routes\/\S+)/.exec(packaged) ?? [];
     expect(key).toBeDefined();
-    const object = await aws(["s3api", "head-object", "--bucket", "pod-routes-artifacts-123456789012-us-east-1", "--key", key!]);
+    const object = await aws([
+      "s3api",
+      "head-object",
+      "--bucket",
+      "pod-routes-artifacts-123456789012-us-east-1",
+      "--key",
+      key!,
+    ]);
     expect(object.ContentLength).toBeGreaterThan(50_000);
   }, 120_000);
 
   it("replay replays a window of the archive to the given rules and reports it completed", async () => {
     const bus = `arn:aws:events:${REGION}:123456789012:event-bus/default`;
-    const { ArchiveArn: archive } = await aws(["events", "create-archive", "--archive-name", "pod-routes-events", "--event-source-arn", bus]);
-    const { RuleArn: rule } = await aws(["events", "put-rule", "--name", "pod-routes-state-change", "--event-pattern", JSON.stringify({ source: ["aws.ec2"] })]);
+    const { ArchiveArn: archive } = await aws([
+      "events",
+      "create-archive",
+      "--archive-name",
+      "pod-routes-events",
+      "--event-source-arn",
+      bus,
+    ]);
+    const { RuleArn: rule } = await aws([
+      "events",
+      "put-rule",
+      "--name",
+      "pod-routes-state-change",
+      "--event-pattern",
+      JSON.stringify({ source: ["aws.ec2"] }),
+    ]);
     const to = new Date(Date.now() - 60_000).toISOString();
     const from = new Date(Date.now() - 3_600_000).toISOString();
 
-    const { code, stdout } = await script("replay", ["--archive-arn", archive, "--rule-arn", rule, "--from", from, "--to", to, "--poll-seconds", "0.2", ...emulator()]);
+    const { code, stdout } = await script("replay", [
+      "--archive-arn",
+      archive,
+      "--rule-arn",
+      rule,
+      "--from",
+      from,
+      "--to",
+      to,
+      "--poll-seconds",
+      "0.2",
+      ...emulator(),
+    ]);
 
     expect(code).toBe(0);
-    expect(stdout).toMatch(new RegExp(`replay pod-routes-\\d+: ${from.replace(/\./g, "\\.")} → ${to.replace(/\./g, "\\.")} from ${archive} to ${rule}`));
+    expect(stdout).toMatch(
+      new RegExp(
+        `replay pod-routes-\\d+: ${from.replace(/\./g, "\\.")} → ${to.replace(/\./g, "\\.")} from ${archive} to ${rule}`,
+      ),
+    );
     expect(stdout).toMatch(/replay pod-routes-\d+: COMPLETED/);
   });
 
   it("migrate retires the static route stack without losing a route, and a sync then adopts every route", async () => {
     const seed = await buildSeed(ec2);
     const staticRoutes = seed.workers
-      .map((worker, n) => `  Worker${n}PodRoute:\n    Type: AWS::EC2::Route\n    Properties:\n      RouteTableId: ${seed.routeTableId}\n      DestinationCidrBlock: ${worker.podCidr}\n      InstanceId: ${worker.instanceId}\n`)
+      .map(
+        (worker, n) =>
+          `  Worker${n}PodRoute:\n    Type: AWS::EC2::Route\n    Properties:\n      RouteTableId: ${seed.routeTableId}\n      DestinationCidrBlock: ${worker.podCidr}\n      InstanceId: ${worker.instanceId}\n`,
+      )
       .join("");
-    await aws(["cloudformation", "create-stack", "--stack-name", "hard-k8s-pod-routes", "--template-body", `Resources:\n${staticRoutes}`]);
+    await aws([
+      "cloudformation",
+      "create-stack",
+      "--stack-name",
+      "hard-k8s-pod-routes",
+      "--template-body",
+      `Resources:\n${staticRoutes}`,
+    ]);
     const before = await routesOf(ec2, seed.routeTableId);
     handlerRequests();
 
@@ -92,7 +164,9 @@ describe("operator scripts", () => {
     const calls = handlerRequests().filter((call) => ["UpdateStack", "DeleteStack"].includes(call.action));
     expect(calls.map((call) => call.action)).toEqual(["UpdateStack", "DeleteStack"]);
     expect(calls[0]!.params["TemplateBody"]!.match(/DeletionPolicy: Retain/g)).toHaveLength(3);
-    await expect(aws(["cloudformation", "describe-stacks", "--stack-name", "hard-k8s-pod-routes"])).rejects.toThrow(/does not exist/);
+    await expect(aws(["cloudformation", "describe-stacks", "--stack-name", "hard-k8s-pod-routes"])).rejects.toThrow(
+      /does not exist/,
+    );
     expect(await routesOf(ec2, seed.routeTableId)).toEqual(before);
 
     const sync = await bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId })(scheduled());

@@ -32,7 +32,9 @@ describe("the seed's cluster (Kubernetes the hard way on AWS)", () => {
     }
 
     const output = await ec2.send(new DescribeInstancesCommand({}));
-    const checks = Object.fromEntries(output.Reservations!.flatMap((r) => r.Instances!).map((i) => [i.InstanceId!, i.SourceDestCheck]));
+    const checks = Object.fromEntries(
+      output.Reservations!.flatMap((r) => r.Instances!).map((i) => [i.InstanceId!, i.SourceDestCheck]),
+    );
     expect(checks).toEqual({
       [seed.controllerId]: true,
       [seed.workers[0]!.instanceId]: false,
@@ -47,7 +49,12 @@ describe("the seed's cluster (Kubernetes the hard way on AWS)", () => {
 
     await handler(stateChange(seed.workers[0]!.instanceId, "running"));
 
-    expect(handlerCalls()).toEqual(["DescribeInstances", "DescribeRouteTables", "CreateRoute", "ModifyInstanceAttribute"]);
+    expect(handlerCalls()).toEqual([
+      "DescribeInstances",
+      "DescribeRouteTables",
+      "CreateRoute",
+      "ModifyInstanceAttribute",
+    ]);
   });
 
   it("finds the worker's table by its subnet when no route table is configured", async () => {

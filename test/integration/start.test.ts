@@ -7,10 +7,25 @@ const root = resolve(import.meta.dirname, "../..");
 
 it("npm start's story ends every step as stated, with the seed's routes, the allocated block and no orphan", async () => {
   // The built story (npm test builds before it runs), as `npm start` runs it after building.
-  const { stdout } = await promisify(execFile)(process.execPath, [resolve(root, "dist/start.mjs")], { cwd: root, env: { ...process.env, AWS_ENDPOINT_URL: "" } });
+  const { stdout } = await promisify(execFile)(process.execPath, [resolve(root, "dist/start.mjs")], {
+    cwd: root,
+    env: { ...process.env, AWS_ENDPOINT_URL: "" },
+  });
 
   expect(stdout).toContain("All 6 steps ended as stated.");
   expect(stdout).not.toMatch(/\u001b\[/);
-  const finalTable = stdout.slice(stdout.lastIndexOf("step 6:")).split("\n").slice(1, 8).map((line) => line.split(/\s+/)[0]);
-  expect(finalTable).toEqual(["DESTINATION", "0.0.0.0/0", "10.200.0.0/24", "10.200.1.0/24", "10.200.2.0/24", "10.200.4.0/24", "10.240.0.0/16"]);
+  const finalTable = stdout
+    .slice(stdout.lastIndexOf("step 6:"))
+    .split("\n")
+    .slice(1, 8)
+    .map((line) => line.split(/\s+/)[0]);
+  expect(finalTable).toEqual([
+    "DESTINATION",
+    "0.0.0.0/0",
+    "10.200.0.0/24",
+    "10.200.1.0/24",
+    "10.200.2.0/24",
+    "10.200.4.0/24",
+    "10.240.0.0/16",
+  ]);
 }, 120_000);

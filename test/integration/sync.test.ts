@@ -29,12 +29,20 @@ async function seededCluster(settings: Record<string, string> = {}) {
 async function drift(seed: Awaited<ReturnType<typeof buildSeed>>, [worker0, , worker2]: string[]) {
   const rtb = seed.routeTableId;
   const departed = await launch(ec2, seed.subnetId, [{ Key: "Name", Value: "departed" }]);
-  await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.7.0/24", InstanceId: departed }));
+  await ec2.send(
+    new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.7.0/24", InstanceId: departed }),
+  );
   await ec2.send(new TerminateInstancesCommand({ InstanceIds: [departed] }));
   await ec2.send(new DeleteRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.0.0/24" }));
-  await ec2.send(new ReplaceRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.1.0/24", InstanceId: worker2 }));
-  await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.9.0/24", InstanceId: seed.controllerId }));
-  await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.100.0.0/16", InstanceId: worker0 }));
+  await ec2.send(
+    new ReplaceRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.1.0/24", InstanceId: worker2 }),
+  );
+  await ec2.send(
+    new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.9.0/24", InstanceId: seed.controllerId }),
+  );
+  await ec2.send(
+    new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.100.0.0/16", InstanceId: worker0 }),
+  );
 }
 
 describe("full sync", () => {
@@ -48,12 +56,20 @@ describe("full sync", () => {
     expect(summary.tables[0]!.decisions.filter((d) => d.action !== "keep")).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ action: "create", cidr: "10.200.0.0/24", target: worker0, applied: true }),
-        expect.objectContaining({ action: "replace", cidr: "10.200.1.0/24", target: worker1, previousTarget: worker2, applied: true }),
+        expect.objectContaining({
+          action: "replace",
+          cidr: "10.200.1.0/24",
+          target: worker1,
+          previousTarget: worker2,
+          applied: true,
+        }),
         expect.objectContaining({ action: "delete", cidr: "10.200.7.0/24", applied: true }),
         expect.objectContaining({ action: "delete", cidr: "10.200.9.0/24", target: seed.controllerId, applied: true }),
       ]),
     );
-    expect(await routesOf(ec2, seed.routeTableId)).toEqual([...seedTable, ["10.100.0.0/16", worker0]].sort(([a], [b]) => a!.localeCompare(b!, "en", { numeric: true })));
+    expect(await routesOf(ec2, seed.routeTableId)).toEqual(
+      [...seedTable, ["10.100.0.0/16", worker0]].sort(([a], [b]) => a!.localeCompare(b!, "en", { numeric: true })),
+    );
   });
 
   it("plans the same repairs in a dry run and changes nothing", async () => {
@@ -66,7 +82,9 @@ describe("full sync", () => {
 
     for (const run of [summary, forced]) {
       expect(run.dryRun).toBe(true);
-      expect(run.tables[0]!.decisions.filter((d) => d.action !== "keep").map((d) => [d.action, d.cidr, d.applied])).toEqual(
+      expect(
+        run.tables[0]!.decisions.filter((d) => d.action !== "keep").map((d) => [d.action, d.cidr, d.applied]),
+      ).toEqual(
         expect.arrayContaining([
           ["create", "10.200.0.0/24", false],
           ["replace", "10.200.1.0/24", false],
@@ -92,7 +110,9 @@ describe("full sync", () => {
     const impostor = await launchWorker(ec2, seed.subnetId, "worker-dup", "10.200.1.0/24");
     await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.0.0/24" }));
 
-    await expect(handler(scheduled())).rejects.toThrow(new RegExp(`live workers (${worker1} and ${impostor}|${impostor} and ${worker1}) all claim 10\\.200\\.1\\.0/24`));
+    await expect(handler(scheduled())).rejects.toThrow(
+      new RegExp(`live workers (${worker1} and ${impostor}|${impostor} and ${worker1}) all claim 10\\.200\\.1\\.0/24`),
+    );
 
     const routes = await routesOf(ec2, seed.routeTableId);
     expect(routes).toContainEqual(["10.200.1.0/24", worker1]);
@@ -102,10 +122,18 @@ describe("full sync", () => {
   it("leaves the routes of a worker with a bad tag alone, converges the rest, then fails naming the tag", async () => {
     const { seed, handler, worker0, worker2 } = await seededCluster();
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "10.200.5.1/24");
-    await ec2.send(new CreateRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.5.0/24", InstanceId: bad }));
+    await ec2.send(
+      new CreateRouteCommand({
+        RouteTableId: seed.routeTableId,
+        DestinationCidrBlock: "10.200.5.0/24",
+        InstanceId: bad,
+      }),
+    );
     await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.2.0/24" }));
 
-    await expect(handler(scheduled())).rejects.toThrow(`instance ${bad}: tag pod-cidr="10.200.5.1/24" is not a usable pod CIDR`);
+    await expect(handler(scheduled())).rejects.toThrow(
+      `instance ${bad}: tag pod-cidr="10.200.5.1/24" is not a usable pod CIDR`,
+    );
 
     const routes = await routesOf(ec2, seed.routeTableId);
     expect(routes).toContainEqual(["10.200.5.0/24", bad]);
@@ -116,16 +144,27 @@ describe("full sync", () => {
   it("uses each worker's subnet table, else the VPC's main table, when no table is configured", async () => {
     const seed = await buildSeed(ec2, 1);
     const handler = bundledHandler();
-    const bareSubnet = (await ec2.send(new CreateSubnetCommand({ VpcId: seed.vpcId, CidrBlock: "10.240.1.0/24" }))).Subnet!.SubnetId!;
+    const bareSubnet = (await ec2.send(new CreateSubnetCommand({ VpcId: seed.vpcId, CidrBlock: "10.240.1.0/24" })))
+      .Subnet!.SubnetId!;
     const onMain = await launchWorker(ec2, bareSubnet, "worker-main", "10.200.6.0/24");
     const mainTable = (
-      await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [seed.vpcId] }, { Name: "association.main", Values: ["true"] }] }))
+      await ec2.send(
+        new DescribeRouteTablesCommand({
+          Filters: [
+            { Name: "vpc-id", Values: [seed.vpcId] },
+            { Name: "association.main", Values: ["true"] },
+          ],
+        }),
+      )
     ).RouteTables![0]!.RouteTableId!;
 
     await handler(scheduled());
 
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.0.0/24", seed.workers[0]!.instanceId]);
-    expect(await routesOf(ec2, mainTable)).toEqual([["10.200.6.0/24", onMain], ["10.240.0.0/16", "local"]]);
+    expect(await routesOf(ec2, mainTable)).toEqual([
+      ["10.200.6.0/24", onMain],
+      ["10.240.0.0/16", "local"],
+    ]);
   });
 });
 
@@ -134,9 +173,16 @@ describe("workers with several network interfaces", () => {
     const seed = await buildSeed(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     const worker = await launchWorker(ec2, seed.subnetId, "worker-multi", "10.200.3.0/24");
-    const secondary = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: seed.subnetId }))).NetworkInterface!.NetworkInterfaceId!;
-    await ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: secondary, InstanceId: worker, DeviceIndex: 1 }));
-    const interfaces = (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [worker] }] }))).NetworkInterfaces!;
+    const secondary = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: seed.subnetId }))).NetworkInterface!
+      .NetworkInterfaceId!;
+    await ec2.send(
+      new AttachNetworkInterfaceCommand({ NetworkInterfaceId: secondary, InstanceId: worker, DeviceIndex: 1 }),
+    );
+    const interfaces = (
+      await ec2.send(
+        new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [worker] }] }),
+      )
+    ).NetworkInterfaces!;
     const primary = interfaces.find((eni) => eni.Attachment?.DeviceIndex === 0)!.NetworkInterfaceId!;
 
     await handler(stateChange(worker, "running"));
@@ -144,7 +190,8 @@ describe("workers with several network interfaces", () => {
 
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.3.0/24", primary]);
     expect(again.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "keep", target: primary })]);
-    const after = (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [primary] }))).NetworkInterfaces![0]!;
+    const after = (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [primary] })))
+      .NetworkInterfaces![0]!;
     expect(after.SourceDestCheck).toBe(false);
   });
 });
@@ -161,7 +208,9 @@ describe("manual invokes", () => {
 
     expect(removed.map(([cidr]) => cidr)).not.toContain("10.200.1.0/24");
     expect(restored).toContainEqual(["10.200.1.0/24", worker1]);
-    await expect(handler({ action: "add", instanceId: worker1 })).rejects.toThrow(`${worker1} is terminated: add needs a pending or running worker`);
+    await expect(handler({ action: "add", instanceId: worker1 })).rejects.toThrow(
+      `${worker1} is terminated: add needs a pending or running worker`,
+    );
   });
 
   it("add with dryRun reports the route it would create and creates nothing", async () => {
@@ -171,8 +220,12 @@ describe("manual invokes", () => {
 
     const summary = await handler({ action: "add", instanceId: worker, dryRun: true });
 
-    expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "create", cidr: "10.200.0.0/24", target: worker, applied: false })]);
-    expect(summary.instanceChanges).toEqual([expect.objectContaining({ instanceId: worker, change: "disable-source-dest-check", applied: false })]);
+    expect(summary.tables[0]!.decisions).toEqual([
+      expect.objectContaining({ action: "create", cidr: "10.200.0.0/24", target: worker, applied: false }),
+    ]);
+    expect(summary.instanceChanges).toEqual([
+      expect.objectContaining({ instanceId: worker, change: "disable-source-dest-check", applied: false }),
+    ]);
     expect(handlerCalls()).toEqual(["DescribeInstances", "DescribeRouteTables"]);
   });
 });

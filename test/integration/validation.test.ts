@@ -19,10 +19,16 @@ describe("input pod-routes must refuse or ignore", () => {
 
     const failure = handler(stateChange(bad, "running"));
 
-    await expect(failure).rejects.toMatchObject({ name: "InvalidPodCidrError", instanceId: bad, tag: "pod-cidr", value });
+    await expect(failure).rejects.toMatchObject({
+      name: "InvalidPodCidrError",
+      instanceId: bad,
+      tag: "pod-cidr",
+      value,
+    });
     await expect(failure).rejects.toThrow(reason);
     expect(await routesOf(ec2, seed.routeTableId)).toEqual(before);
-    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [bad] }))).Reservations![0]!.Instances![0]!;
+    const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [bad] }))).Reservations![0]!
+      .Instances![0]!;
     expect(instance.SourceDestCheck).toBe(true);
   });
 
@@ -31,28 +37,42 @@ describe("input pod-routes must refuse or ignore", () => {
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, CLUSTER_CIDR: "10.0.0.0/8" });
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "10.240.5.0/24");
 
-    await expect(handler(stateChange(bad, "running"))).rejects.toThrow(/overlaps the VPC's CIDR block 10\.240\.0\.0\/16/);
+    await expect(handler(stateChange(bad, "running"))).rejects.toThrow(
+      /overlaps the VPC's CIDR block 10\.240\.0\.0\/16/,
+    );
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).toEqual(["0.0.0.0/0", "10.240.0.0/16"]);
   });
 
   it("ignores instances that are not workers: no pod-CIDR tag, or not carrying the cluster tag", async () => {
     const seed = await buildSeed(ec2, 0);
-    const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s=owned" });
-    const otherCluster = await launchWorker(ec2, seed.subnetId, "worker-x", "10.200.5.0/24", [{ Key: "kubernetes.io/cluster/hard-k8s", Value: "shared" }]);
+    const handler = bundledHandler({
+      ROUTE_TABLE_IDS: seed.routeTableId,
+      CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s=owned",
+    });
+    const otherCluster = await launchWorker(ec2, seed.subnetId, "worker-x", "10.200.5.0/24", [
+      { Key: "kubernetes.io/cluster/hard-k8s", Value: "shared" },
+    ]);
 
     const controller = await handler(stateChange(seed.controllerId, "running"));
     const stranger = await handler(stateChange(otherCluster, "running"));
 
     expect(controller).toMatchObject({ ignored: `${seed.controllerId} has no pod-cidr tag`, failures: [] });
-    expect(stranger).toMatchObject({ ignored: `${otherCluster} does not carry the cluster tag kubernetes.io/cluster/hard-k8s=owned` });
+    expect(stranger).toMatchObject({
+      ignored: `${otherCluster} does not carry the cluster tag kubernetes.io/cluster/hard-k8s=owned`,
+    });
     expect(handlerCalls()).toEqual(["DescribeInstances", "DescribeInstances"]);
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).toEqual(["0.0.0.0/0", "10.240.0.0/16"]);
   });
 
   it("routes a worker carrying the cluster tag", async () => {
     const seed = await buildSeed(ec2, 0);
-    const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s" });
-    const worker = await launchWorker(ec2, seed.subnetId, "worker-5", "10.200.5.0/24", [{ Key: "kubernetes.io/cluster/hard-k8s", Value: "owned" }]);
+    const handler = bundledHandler({
+      ROUTE_TABLE_IDS: seed.routeTableId,
+      CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s",
+    });
+    const worker = await launchWorker(ec2, seed.subnetId, "worker-5", "10.200.5.0/24", [
+      { Key: "kubernetes.io/cluster/hard-k8s", Value: "owned" },
+    ]);
 
     await handler(stateChange(worker, "running"));
 
@@ -69,7 +89,10 @@ describe("input pod-routes must refuse or ignore", () => {
 
     expect(summary.failures).toEqual([]);
     expect(summary.tables[0]!.decisions).toEqual([
-      expect.objectContaining({ action: "skip", reason: `${foreign} is in ${elsewhere.vpcId}, the table in ${seed.vpcId}` }),
+      expect.objectContaining({
+        action: "skip",
+        reason: `${foreign} is in ${elsewhere.vpcId}, the table in ${seed.vpcId}`,
+      }),
     ]);
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).toEqual(["0.0.0.0/0", "10.240.0.0/16"]);
   });
@@ -84,17 +107,27 @@ describe("input pod-routes must refuse or ignore", () => {
     const failure = handler(stateChange(impostor, "running"));
 
     await expect(failure).rejects.toMatchObject({ name: "ReconcileFailedError" });
-    await expect(failure).rejects.toThrow(`10.200.0.0/24 routes to live instance ${seed.workers[0]!.instanceId}; ${impostor} claims it too`);
+    await expect(failure).rejects.toThrow(
+      `10.200.0.0/24 routes to live instance ${seed.workers[0]!.instanceId}; ${impostor} claims it too`,
+    );
     expect(await routesOf(ec2, seed.routeTableId)).toEqual(before);
   });
 
   it("never replaces a route whose target is a gateway", async () => {
     const seed = await buildSeed(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
-    await ec2.send(new CreateRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.4.0/24", GatewayId: seed.internetGatewayId }));
+    await ec2.send(
+      new CreateRouteCommand({
+        RouteTableId: seed.routeTableId,
+        DestinationCidrBlock: "10.200.4.0/24",
+        GatewayId: seed.internetGatewayId,
+      }),
+    );
     const worker = await launchWorker(ec2, seed.subnetId, "worker-4", "10.200.4.0/24");
 
-    await expect(handler(stateChange(worker, "running"))).rejects.toThrow(`10.200.4.0/24 routes to ${seed.internetGatewayId}, which pod-routes never changes`);
+    await expect(handler(stateChange(worker, "running"))).rejects.toThrow(
+      `10.200.4.0/24 routes to ${seed.internetGatewayId}, which pod-routes never changes`,
+    );
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.4.0/24", seed.internetGatewayId]);
   });
 
@@ -110,7 +143,9 @@ describe("input pod-routes must refuse or ignore", () => {
   it("names the variable when a setting is invalid, before any AWS call", async () => {
     const handler = bundledHandler({ ON_STOP: "delete" });
 
-    await expect(handler({ action: "sync" })).rejects.toThrow('ON_STOP="delete" is invalid: expected one of: keep, remove');
+    await expect(handler({ action: "sync" })).rejects.toThrow(
+      'ON_STOP="delete" is invalid: expected one of: keep, remove',
+    );
     expect(handlerCalls()).toEqual([]);
   });
 

@@ -20,12 +20,16 @@ export async function startMoto(launcher = fileURLToPath(new URL("moto_server.py
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   // moto's own server plus the lifecycle actions it lacks (see moto_server.py).
-  const child = spawn(PYTHON, [launcher, "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(PYTHON, [launcher, "-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   let failure: Error | undefined;
   child.once("error", (error) => {
-    failure = new Error(`cannot start ${PYTHON} (${error.message}): the integration tests need Python with moto 5.2 and its server, e.g. pip install "moto[server]==5.2.1"`);
+    failure = new Error(
+      `cannot start ${PYTHON} (${error.message}): the integration tests need Python with moto 5.2 and its server, e.g. pip install "moto[server]==5.2.1"`,
+    );
   });
   child.once("exit", (code) => {
     failure ??= new Error(
@@ -71,7 +75,9 @@ function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }

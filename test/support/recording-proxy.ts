@@ -47,7 +47,9 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
       const forwarded = request({ host: target.hostname, port: target.port, method, path, headers }, (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }),
+        );
         response.on("error", reject);
       });
       forwarded.on("error", reject);
@@ -61,15 +63,28 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
     const params = Object.fromEntries(new URLSearchParams(body.toString()));
     const action = params["Action"];
     if (action) calls.push({ action, params });
-    const active = action !== undefined && plan !== undefined && (plan.actions?.includes(action) ?? true) ? plan : undefined;
-    const fault = active && random() < active.rate ? active.faults[Math.floor(random() * active.faults.length)] : undefined;
+    const active =
+      action !== undefined && plan !== undefined && (plan.actions?.includes(action) ?? true) ? plan : undefined;
+    const fault =
+      active && random() < active.rate ? active.faults[Math.floor(random() * active.faults.length)] : undefined;
     if (fault) counts[fault]++;
     try {
-      if (fault === "throttle") return reply(outgoing, 503, errorBody(params, "RequestLimitExceeded", "Request limit exceeded (injected)"));
-      if (fault === "internal-before") return reply(outgoing, 500, errorBody(params, "InternalError", "An internal error has occurred (injected, before the change)"));
+      if (fault === "throttle")
+        return reply(outgoing, 503, errorBody(params, "RequestLimitExceeded", "Request limit exceeded (injected)"));
+      if (fault === "internal-before")
+        return reply(
+          outgoing,
+          500,
+          errorBody(params, "InternalError", "An internal error has occurred (injected, before the change)"),
+        );
       if (fault === "slow") await new Promise((resolve) => setTimeout(resolve, plan?.slowMs ?? 1000));
       const answer = await forward(incoming.method, incoming.url, incoming.headers, body);
-      if (fault === "internal-after") return reply(outgoing, 500, errorBody(params, "InternalError", "An internal error has occurred (injected, after the change)"));
+      if (fault === "internal-after")
+        return reply(
+          outgoing,
+          500,
+          errorBody(params, "InternalError", "An internal error has occurred (injected, after the change)"),
+        );
       outgoing.writeHead(answer.status, answer.headers);
       outgoing.end(answer.body);
     } catch (error) {

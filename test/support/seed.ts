@@ -44,11 +44,23 @@ export async function buildNetwork(ec2: EC2Client, vpcCidr: string, subnetCidr: 
   await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: internetGatewayId, VpcId: vpcId }));
   const routeTableId = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
   await ec2.send(new AssociateRouteTableCommand({ RouteTableId: routeTableId, SubnetId: subnetId }));
-  await ec2.send(new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: "0.0.0.0/0", GatewayId: internetGatewayId }));
+  await ec2.send(
+    new CreateRouteCommand({
+      RouteTableId: routeTableId,
+      DestinationCidrBlock: "0.0.0.0/0",
+      GatewayId: internetGatewayId,
+    }),
+  );
   return { vpcId, subnetId, routeTableId, internetGatewayId };
 }
 
-export function launchWorker(ec2: EC2Client, subnetId: string, name: string, podCidr: string, extraTags: Tag[] = []): Promise<string> {
+export function launchWorker(
+  ec2: EC2Client,
+  subnetId: string,
+  name: string,
+  podCidr: string,
+  extraTags: Tag[] = [],
+): Promise<string> {
   return launch(ec2, subnetId, [{ Key: "Name", Value: name }, { Key: "pod-cidr", Value: podCidr }, ...extraTags]);
 }
 

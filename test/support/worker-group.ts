@@ -14,11 +14,21 @@ export interface WorkerGroup {
 }
 
 /** An Auto Scaling worker group with pod-routes' launch and terminate hooks, as users deploy it. */
-export async function buildWorkerGroup(ec2: EC2Client, autoScaling: AutoScalingClient, subnetId: string, size: number, name = "hard-k8s-workers"): Promise<WorkerGroup> {
+export async function buildWorkerGroup(
+  ec2: EC2Client,
+  autoScaling: AutoScalingClient,
+  subnetId: string,
+  size: number,
+  name = "hard-k8s-workers",
+): Promise<WorkerGroup> {
   await ec2.send(
     new CreateLaunchTemplateCommand({
       LaunchTemplateName: `${name}-template`,
-      LaunchTemplateData: { ImageId: "ami-12c6146b", InstanceType: "t3.micro", MetadataOptions: { InstanceMetadataTags: "enabled" } },
+      LaunchTemplateData: {
+        ImageId: "ami-12c6146b",
+        InstanceType: "t3.micro",
+        MetadataOptions: { InstanceMetadataTags: "enabled" },
+      },
     }),
   );
   await autoScaling.send(
@@ -33,11 +43,24 @@ export async function buildWorkerGroup(ec2: EC2Client, autoScaling: AutoScalingC
   );
   const hooks = { launchHook: "pod-routes-launch", terminateHook: "pod-routes-terminate" };
   await autoScaling.send(
-    new PutLifecycleHookCommand({ AutoScalingGroupName: name, LifecycleHookName: hooks.launchHook, LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", DefaultResult: "ABANDON", HeartbeatTimeout: 300 }),
+    new PutLifecycleHookCommand({
+      AutoScalingGroupName: name,
+      LifecycleHookName: hooks.launchHook,
+      LifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+      DefaultResult: "ABANDON",
+      HeartbeatTimeout: 300,
+    }),
   );
   await autoScaling.send(
-    new PutLifecycleHookCommand({ AutoScalingGroupName: name, LifecycleHookName: hooks.terminateHook, LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING", DefaultResult: "CONTINUE", HeartbeatTimeout: 300 }),
+    new PutLifecycleHookCommand({
+      AutoScalingGroupName: name,
+      LifecycleHookName: hooks.terminateHook,
+      LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+      DefaultResult: "CONTINUE",
+      HeartbeatTimeout: 300,
+    }),
   );
-  const group = (await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0]!;
+  const group = (await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+    .AutoScalingGroups![0]!;
   return { name, ...hooks, instanceIds: (group.Instances ?? []).map((instance) => instance.InstanceId!) };
 }

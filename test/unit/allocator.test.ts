@@ -19,7 +19,11 @@ describe("freeBlocks", () => {
     ["skips blocks in use", ["10.200.0.0/24", "10.200.2.0/24"], ["10.200.1.0/24", "10.200.3.0/24", "10.200.4.0/24"]],
     ["skips blocks a larger route covers", ["10.200.0.0/23"], ["10.200.2.0/24", "10.200.3.0/24", "10.200.4.0/24"]],
     ["skips a block a smaller route sits in", ["10.200.1.128/25"], ["10.200.0.0/24", "10.200.2.0/24", "10.200.3.0/24"]],
-    ["ignores what lies outside the cluster CIDR", ["10.240.0.0/16", "10.201.0.0/16"], ["10.200.0.0/24", "10.200.1.0/24", "10.200.2.0/24"]],
+    [
+      "ignores what lies outside the cluster CIDR",
+      ["10.240.0.0/16", "10.201.0.0/16"],
+      ["10.200.0.0/24", "10.200.1.0/24", "10.200.2.0/24"],
+    ],
     ["counts a route covering the whole cluster CIDR as using every block", ["0.0.0.0/0"], []],
   ])("%s", (_case, taken, expected) => {
     expect(first(taken)).toEqual(expected);

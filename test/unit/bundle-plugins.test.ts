@@ -29,7 +29,10 @@ export var Placement$ = [3, n0, _P,
 `;
 
 function evaluate(source: string): Record<string, unknown[]> {
-  return new Function("n0", `${source.replace(/^export /gm, "")}\nreturn { Instance$, Placement$ };`)("ns") as Record<string, unknown[]>;
+  return new Function("n0", `${source.replace(/^export /gm, "")}\nreturn { Instance$, Placement$ };`)("ns") as Record<
+    string,
+    unknown[]
+  >;
 }
 
 describe("keepMembers: the bundle's EC2 instance schema", () => {
@@ -43,11 +46,15 @@ describe("keepMembers: the bundle's EC2 instance schema", () => {
   });
 
   it("fails the build naming the shape and a member it does not have", () => {
-    expect(() => keepMembers(schemas, { Instance: ["InstanceId", "PodCidr"] })).toThrow("Instance has no member PodCidr: correct INSTANCE_FIELDS");
+    expect(() => keepMembers(schemas, { Instance: ["InstanceId", "PodCidr"] })).toThrow(
+      "Instance has no member PodCidr: correct INSTANCE_FIELDS",
+    );
   });
 
   it("fails the build naming a shape the SDK does not define", () => {
-    expect(() => keepMembers(schemas, { Reservation: ["Instances"] })).toThrow("no structure schema Reservation in @aws-sdk/client-ec2");
+    expect(() => keepMembers(schemas, { Reservation: ["Instances"] })).toThrow(
+      "no structure schema Reservation in @aws-sdk/client-ec2",
+    );
   });
 });
 
@@ -56,8 +63,19 @@ describe("builtinsViaRequire: Node built-ins in the bundle", () => {
     const dir = await mkdtemp(join(tmpdir(), "pod-routes-builtins-"));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const [entry, bundle] = [join(dir, "entry.mjs"), join(dir, "bundle.mjs")];
-    await writeFile(entry, 'import { createHash } from "node:crypto";\nexport const digest = (text) => createHash("sha256").update(text).digest("hex");\n');
-    await build({ entryPoints: [entry], outfile: bundle, bundle: true, format: "esm", platform: "node", plugins: [builtinsViaRequire], logLevel: "silent" });
+    await writeFile(
+      entry,
+      'import { createHash } from "node:crypto";\nexport const digest = (text) => createHash("sha256").update(text).digest("hex");\n',
+    );
+    await build({
+      entryPoints: [entry],
+      outfile: bundle,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      plugins: [builtinsViaRequire],
+      logLevel: "silent",
+    });
     const script =
       `const before = new Set(process.moduleLoadList); const { digest } = await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
       `console.log(JSON.stringify({ digest: digest("pod"), loaded: process.moduleLoadList.filter((name) => !before.has(name)) }));`;

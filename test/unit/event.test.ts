@@ -4,7 +4,8 @@ import { decodeEvent } from "../../functions/pod-routes/event.js";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 
 const ID = "i-0123456789abcdef0";
-const launchAction = () => lifecycleAction("launch", ID, { group: "workers", hook: "pod-routes-launch", token: "tok-1" });
+const launchAction = () =>
+  lifecycleAction("launch", ID, { group: "workers", hook: "pod-routes-launch", token: "tok-1" });
 
 describe("decodeEvent", () => {
   it("reads an EC2 state-change notification: the instance, the reported state and where it came from", () => {
@@ -23,48 +24,89 @@ describe("decodeEvent", () => {
   });
 
   it("turns a scheduled event into a full sync", () => {
-    expect(decodeEvent(scheduled({ id: "evt-2" }))).toEqual({ kind: "sync", trigger: "schedule", dryRun: false, eventId: "evt-2" });
+    expect(decodeEvent(scheduled({ id: "evt-2" }))).toEqual({
+      kind: "sync",
+      trigger: "schedule",
+      dryRun: false,
+      eventId: "evt-2",
+    });
   });
 
   it.each([
     ["launch", "EC2", "AutoScalingGroup", "autoscaling:EC2_INSTANCE_LAUNCHING"],
     ["terminate", "AutoScalingGroup", "WarmPool", "autoscaling:EC2_INSTANCE_TERMINATING"],
-  ] as const)("reads a %s lifecycle action: group, hook, token, instance, origin and destination", (transition, origin, destination, value) => {
-    const event = lifecycleAction(transition, ID, { group: "workers", hook: "hook-1", token: "tok-1", id: "evt-3", time: "2026-11-29T10:00:00Z", destination });
-    expect(event.detail.LifecycleTransition).toBe(value);
-    expect(decodeEvent(event)).toEqual({
-      kind: "lifecycle",
-      trigger: "autoscaling-lifecycle",
-      transition,
-      instanceId: ID,
-      groupName: "workers",
-      hookName: "hook-1",
-      token: "tok-1",
-      dryRun: false,
-      eventId: "evt-3",
-      eventTime: "2026-11-29T10:00:00Z",
-      origin,
-      destination,
-    });
-  });
+  ] as const)(
+    "reads a %s lifecycle action: group, hook, token, instance, origin and destination",
+    (transition, origin, destination, value) => {
+      const event = lifecycleAction(transition, ID, {
+        group: "workers",
+        hook: "hook-1",
+        token: "tok-1",
+        id: "evt-3",
+        time: "2026-11-29T10:00:00Z",
+        destination,
+      });
+      expect(event.detail.LifecycleTransition).toBe(value);
+      expect(decodeEvent(event)).toEqual({
+        kind: "lifecycle",
+        trigger: "autoscaling-lifecycle",
+        transition,
+        instanceId: ID,
+        groupName: "workers",
+        hookName: "hook-1",
+        token: "tok-1",
+        dryRun: false,
+        eventId: "evt-3",
+        eventTime: "2026-11-29T10:00:00Z",
+        origin,
+        destination,
+      });
+    },
+  );
 
-  const testNotification = { Service: "AWS Auto Scaling", Event: "autoscaling:TEST_NOTIFICATION", AccountId: "123456789012", AutoScalingGroupName: "workers" };
+  const testNotification = {
+    Service: "AWS Auto Scaling",
+    Event: "autoscaling:TEST_NOTIFICATION",
+    AccountId: "123456789012",
+    AutoScalingGroupName: "workers",
+  };
   it.each([
     ["bare", testNotification],
     ["as an EventBridge detail", { ...launchAction(), detail: { ...testNotification } }],
-    ["as an EventBridge lifecycle transition", { ...launchAction(), detail: { LifecycleTransition: "autoscaling:TEST_NOTIFICATION", AutoScalingGroupName: "workers" } }],
-    ["inside an SNS record", { Records: [{ EventSource: "aws:sns", Sns: { Message: JSON.stringify(testNotification) } }] }],
+    [
+      "as an EventBridge lifecycle transition",
+      {
+        ...launchAction(),
+        detail: { LifecycleTransition: "autoscaling:TEST_NOTIFICATION", AutoScalingGroupName: "workers" },
+      },
+    ],
+    [
+      "inside an SNS record",
+      { Records: [{ EventSource: "aws:sns", Sns: { Message: JSON.stringify(testNotification) } }] },
+    ],
     ["inside an SQS record", { Records: [{ eventSource: "aws:sqs", body: JSON.stringify(testNotification) }] }],
   ])("ignores Auto Scaling's test notification %s", (_wrapping, payload) => {
     expect(decodeEvent(payload)).toMatchObject({ kind: "ignored", reason: "Auto Scaling test notification" });
   });
 
   it.each([
-    [{ action: "add", instanceId: ID }, { kind: "instance", intent: "add", instanceId: ID, dryRun: false }],
-    [{ action: "remove", instanceId: "i-0123abcd" }, { kind: "instance", intent: "remove", instanceId: "i-0123abcd", dryRun: false }],
-    [{ action: "reconcile", instanceId: ID, dryRun: true }, { kind: "instance", intent: "reconcile", instanceId: ID, dryRun: true }],
+    [
+      { action: "add", instanceId: ID },
+      { kind: "instance", intent: "add", instanceId: ID, dryRun: false },
+    ],
+    [
+      { action: "remove", instanceId: "i-0123abcd" },
+      { kind: "instance", intent: "remove", instanceId: "i-0123abcd", dryRun: false },
+    ],
+    [
+      { action: "reconcile", instanceId: ID, dryRun: true },
+      { kind: "instance", intent: "reconcile", instanceId: ID, dryRun: true },
+    ],
     [{ action: "sync" }, { kind: "sync", dryRun: false }],
-    [{ action: "sync", dryRun: true }, { kind: "sync", dryRun: true }],
+    [
+      { action: "sync", dryRun: true },
+      { kind: "sync", dryRun: true },
+    ],
   ])("reads the manual payload %j", (payload, expected) => {
     expect(decodeEvent(payload)).toEqual({ trigger: "manual", ...expected });
   });
@@ -74,18 +116,36 @@ describe("decodeEvent", () => {
     ["sync", /expected a JSON object, got "sync"/],
     [[], /expected a JSON object, got an array/],
     [{}, /unrecognised payload with keys \[\]/],
-    [{ source: "aws.s3", "detail-type": "Object Created" }, /unsupported event source="aws.s3" detail-type="Object Created"/],
-    [{ ...stateChange(ID, "running"), detail: { state: "running" } }, /detail.instance-id missing: expected i-…/],
-    [{ ...stateChange(ID, "running"), detail: { "instance-id": "i-XYZ", state: "running" } }, /detail.instance-id "i-XYZ"/],
-    [{ ...stateChange(ID, "running"), detail: "x" }, /without a detail object/],
-    [{ source: "aws.autoscaling", "detail-type": "EC2 Instance-launch Lifecycle Action", detail: {} }, /detail.EC2InstanceId missing/],
-    [{ ...launchAction(), detail: { ...launchAction().detail, LifecycleHookName: "" } }, /detail.LifecycleHookName ""/],
-    [{ ...launchAction(), detail: { ...launchAction().detail, AutoScalingGroupName: undefined } }, /detail.AutoScalingGroupName missing/],
     [
-      { ...launchAction(), detail: { ...launchAction().detail, LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING" } },
+      { source: "aws.s3", "detail-type": "Object Created" },
+      /unsupported event source="aws.s3" detail-type="Object Created"/,
+    ],
+    [{ ...stateChange(ID, "running"), detail: { state: "running" } }, /detail.instance-id missing: expected i-…/],
+    [
+      { ...stateChange(ID, "running"), detail: { "instance-id": "i-XYZ", state: "running" } },
+      /detail.instance-id "i-XYZ"/,
+    ],
+    [{ ...stateChange(ID, "running"), detail: "x" }, /without a detail object/],
+    [
+      { source: "aws.autoscaling", "detail-type": "EC2 Instance-launch Lifecycle Action", detail: {} },
+      /detail.EC2InstanceId missing/,
+    ],
+    [{ ...launchAction(), detail: { ...launchAction().detail, LifecycleHookName: "" } }, /detail.LifecycleHookName ""/],
+    [
+      { ...launchAction(), detail: { ...launchAction().detail, AutoScalingGroupName: undefined } },
+      /detail.AutoScalingGroupName missing/,
+    ],
+    [
+      {
+        ...launchAction(),
+        detail: { ...launchAction().detail, LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING" },
+      },
       /LifecycleTransition "autoscaling:EC2_INSTANCE_TERMINATING" does not match autoscaling:EC2_INSTANCE_LAUNCHING/,
     ],
-    [{ source: "aws.autoscaling", "detail-type": "EC2 Instance Launch Successful", detail: {} }, /unsupported event source="aws.autoscaling"/],
+    [
+      { source: "aws.autoscaling", "detail-type": "EC2 Instance Launch Successful", detail: {} },
+      /unsupported event source="aws.autoscaling"/,
+    ],
     [{ action: "add" }, /manual "add" needs instanceId "i-…", got missing/],
     [{ action: "drop", instanceId: ID }, /action "drop": expected add, remove, reconcile or sync/],
     [{ action: "sync", instanceId: ID }, /manual "sync" covers every worker; remove instanceId/],

@@ -28,7 +28,12 @@ export function worker(instanceId: string, podCidrTag: string, overrides: Partia
 }
 
 export function claim(w: Worker, desire: Desire, withCidr = true): Claim {
-  return { worker: w, desire, because: `${w.instanceId} is ${w.state}`, ...(withCidr ? { podCidr: block(w.podCidrTag) } : {}) };
+  return {
+    worker: w,
+    desire,
+    because: `${w.instanceId} is ${w.state}`,
+    ...(withCidr ? { podCidr: block(w.podCidrTag) } : {}),
+  };
 }
 
 export function table(routes: ObservedRoute[]): ObservedTable {
@@ -43,7 +48,19 @@ export function table(routes: ObservedRoute[]): ObservedTable {
 }
 
 export const to = {
-  instance: (destination: string, instanceId: string, blackhole = false): ObservedRoute => ({ destination, instanceId, blackhole }),
-  eni: (destination: string, networkInterfaceId: string): ObservedRoute => ({ destination, networkInterfaceId, blackhole: false }),
-  gateway: (destination: string, gatewayId: string): ObservedRoute => ({ destination, foreignTarget: gatewayId, blackhole: false }),
+  instance: (destination: string, instanceId: string, blackhole = false): ObservedRoute => ({
+    destination,
+    instanceId,
+    blackhole,
+  }),
+  eni: (destination: string, networkInterfaceId: string): ObservedRoute => ({
+    destination,
+    networkInterfaceId,
+    blackhole: false,
+  }),
+  gateway: (destination: string, gatewayId: string): ObservedRoute => ({
+    destination,
+    foreignTarget: gatewayId,
+    blackhole: false,
+  }),
 };

@@ -52,19 +52,29 @@ function routeTable(routes: Route[], id = TABLE) {
 }
 
 const describes = (...instances: Instance[]) => ({ Reservations: [{ Instances: instances }] });
-const handler = (settings: Record<string, string> = {}) => createHandler({ ...SETTINGS, ROUTE_TABLE_IDS: TABLE, ...settings });
+const handler = (settings: Record<string, string> = {}) =>
+  createHandler({ ...SETTINGS, ROUTE_TABLE_IDS: TABLE, ...settings });
 
 beforeEach(() => ec2.reset());
 
 describe("when the route table changes under pod-routes", () => {
   it("re-reads after RouteAlreadyExists and keeps a route that a duplicate delivery already created", async () => {
     ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
-    ec2.on(DescribeRouteTablesCommand).resolvesOnce(routeTable([])).resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER, State: "active" }]));
+    ec2
+      .on(DescribeRouteTablesCommand)
+      .resolvesOnce(routeTable([]))
+      .resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER, State: "active" }]));
     ec2.on(CreateRouteCommand).rejects(awsError("RouteAlreadyExists"));
 
     const summary = await handler()(stateChange(WORKER, "running"));
 
-    expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "keep", applied: false, reason: expect.stringContaining("RouteAlreadyExists") })]);
+    expect(summary.tables[0]!.decisions).toEqual([
+      expect.objectContaining({
+        action: "keep",
+        applied: false,
+        reason: expect.stringContaining("RouteAlreadyExists"),
+      }),
+    ]);
     expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(1);
     expect(ec2.commandCalls(DescribeRouteTablesCommand)).toHaveLength(2);
     expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
@@ -72,29 +82,54 @@ describe("when the route table changes under pod-routes", () => {
 
   it("re-reads after RouteAlreadyExists and refuses to take the CIDR from an instance that appeared meanwhile", async () => {
     ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
-    ec2.on(DescribeRouteTablesCommand).resolvesOnce(routeTable([])).resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0bbbbbbbbbbbbbbb2", State: "active" }]));
+    ec2
+      .on(DescribeRouteTablesCommand)
+      .resolvesOnce(routeTable([]))
+      .resolves(
+        routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0bbbbbbbbbbbbbbb2", State: "active" }]),
+      );
     ec2.on(CreateRouteCommand).rejects(awsError("RouteAlreadyExists"));
 
-    await expect(handler()(stateChange(WORKER, "running"))).rejects.toThrow(/routes to live instance i-0bbbbbbbbbbbbbbb2; i-0aaaaaaaaaaaaaaa1 claims it too/);
+    await expect(handler()(stateChange(WORKER, "running"))).rejects.toThrow(
+      /routes to live instance i-0bbbbbbbbbbbbbbb2; i-0aaaaaaaaaaaaaaa1 claims it too/,
+    );
     expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
   });
 
   it("creates the route when the route it meant to replace has vanished", async () => {
-    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] }).resolves(describes(instance()));
-    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: ["i-0ddddddddddddddd4"] }] }).resolves(describes());
-    ec2.on(DescribeRouteTablesCommand).resolvesOnce(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0ddddddddddddddd4", State: "active" }])).resolves(routeTable([]));
-    ec2.on(ReplaceRouteCommand).rejects(awsError("InvalidParameterValue", "There is no route defined for '10.200.1.0/24' in the route table."));
+    ec2
+      .on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] })
+      .resolves(describes(instance()));
+    ec2
+      .on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: ["i-0ddddddddddddddd4"] }] })
+      .resolves(describes());
+    ec2
+      .on(DescribeRouteTablesCommand)
+      .resolvesOnce(
+        routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0ddddddddddddddd4", State: "active" }]),
+      )
+      .resolves(routeTable([]));
+    ec2
+      .on(ReplaceRouteCommand)
+      .rejects(awsError("InvalidParameterValue", "There is no route defined for '10.200.1.0/24' in the route table."));
     ec2.on(CreateRouteCommand).resolves({});
 
     const summary = await handler()(stateChange(WORKER, "running"));
 
     expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "create", applied: true })]);
-    expect(ec2.commandCalls(CreateRouteCommand)[0]!.args[0].input).toEqual({ RouteTableId: TABLE, DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER });
+    expect(ec2.commandCalls(CreateRouteCommand)[0]!.args[0].input).toEqual({
+      RouteTableId: TABLE,
+      DestinationCidrBlock: "10.200.1.0/24",
+      InstanceId: WORKER,
+    });
   });
 
   it("treats a route already deleted as done", async () => {
     ec2.on(DescribeInstancesCommand).resolves(describes(instance({ State: { Name: "terminated" } })));
-    ec2.on(DescribeRouteTablesCommand).resolvesOnce(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER, State: "active" }])).resolves(routeTable([]));
+    ec2
+      .on(DescribeRouteTablesCommand)
+      .resolvesOnce(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER, State: "active" }]))
+      .resolves(routeTable([]));
     ec2.on(DeleteRouteCommand).rejects(awsError("InvalidRoute.NotFound"));
 
     const summary = await handler()(stateChange(WORKER, "terminated"));
@@ -108,7 +143,9 @@ describe("failures that need a person", () => {
   it("names the route-table quota and how to raise it when the table is full", async () => {
     ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
     ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
-    ec2.on(CreateRouteCommand).rejects(awsError("RouteLimitExceeded", "The maximum number of routes has been reached."));
+    ec2
+      .on(CreateRouteCommand)
+      .rejects(awsError("RouteLimitExceeded", "The maximum number of routes has been reached."));
 
     const failure = handler()(stateChange(WORKER, "running"));
 
@@ -123,37 +160,60 @@ describe("failures that need a person", () => {
     ec2.on(CreateRouteCommand, { DestinationCidrBlock: "10.200.1.0/24" }).rejects(awsError("InternalError", "boom"));
     ec2.on(CreateRouteCommand, { DestinationCidrBlock: "10.200.2.0/24" }).resolves({});
 
-    await expect(handler()({ action: "sync" })).rejects.toThrow(/1 failure\(s\); everything else converged:\n- create 10\.200\.1\.0\/24 in rtb-0123456789abcdef0: InternalError: boom/);
-    expect(ec2.commandCalls(CreateRouteCommand).map((call) => call.args[0].input.DestinationCidrBlock).sort()).toEqual(["10.200.1.0/24", "10.200.2.0/24"]);
+    await expect(handler()({ action: "sync" })).rejects.toThrow(
+      /1 failure\(s\); everything else converged:\n- create 10\.200\.1\.0\/24 in rtb-0123456789abcdef0: InternalError: boom/,
+    );
+    expect(
+      ec2
+        .commandCalls(CreateRouteCommand)
+        .map((call) => call.args[0].input.DestinationCidrBlock)
+        .sort(),
+    ).toEqual(["10.200.1.0/24", "10.200.2.0/24"]);
   });
 });
 
 describe("finding tables and targets", () => {
   it("finds a vanished instance's routes by their target when no table is configured", async () => {
     ec2.on(DescribeInstancesCommand).resolves(describes());
-    ec2.on(DescribeRouteTablesCommand, { Filters: [{ Name: "route.instance-id", Values: [WORKER] }] }).resolves(
-      routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER, State: "blackhole" }]),
-    );
+    ec2
+      .on(DescribeRouteTablesCommand, { Filters: [{ Name: "route.instance-id", Values: [WORKER] }] })
+      .resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER, State: "blackhole" }]));
     ec2.on(DeleteRouteCommand).resolves({});
 
     await createHandler(SETTINGS)(stateChange(WORKER, "terminated"));
 
-    expect(ec2.commandCalls(DeleteRouteCommand)[0]!.args[0].input).toEqual({ RouteTableId: TABLE, DestinationCidrBlock: "10.200.1.0/24" });
+    expect(ec2.commandCalls(DeleteRouteCommand)[0]!.args[0].input).toEqual({
+      RouteTableId: TABLE,
+      DestinationCidrBlock: "10.200.1.0/24",
+    });
   });
 
   it("asks about the instance behind an ENI route by the instance id EC2 gives with it", async () => {
-    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] }).resolves(describes(instance()));
-    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: ["i-0ccccccccccccccc3"] }] }).resolves(
-      describes(instance({ InstanceId: "i-0ccccccccccccccc3", State: { Name: "terminated" } })),
-    );
-    ec2.on(DescribeRouteTablesCommand).resolves(
-      routeTable([{ DestinationCidrBlock: "10.200.1.0/24", NetworkInterfaceId: "eni-0ccccccccccccccc3", InstanceId: "i-0ccccccccccccccc3", State: "active" }]),
-    );
+    ec2
+      .on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] })
+      .resolves(describes(instance()));
+    ec2
+      .on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: ["i-0ccccccccccccccc3"] }] })
+      .resolves(describes(instance({ InstanceId: "i-0ccccccccccccccc3", State: { Name: "terminated" } })));
+    ec2
+      .on(DescribeRouteTablesCommand)
+      .resolves(
+        routeTable([
+          {
+            DestinationCidrBlock: "10.200.1.0/24",
+            NetworkInterfaceId: "eni-0ccccccccccccccc3",
+            InstanceId: "i-0ccccccccccccccc3",
+            State: "active",
+          },
+        ]),
+      );
     ec2.on(ReplaceRouteCommand).resolves({});
 
     const summary = await handler()(stateChange(WORKER, "running"));
 
-    expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "replace", previousTarget: "i-0ccccccccccccccc3" })]);
+    expect(summary.tables[0]!.decisions).toEqual([
+      expect.objectContaining({ action: "replace", previousTarget: "i-0ccccccccccccccc3" }),
+    ]);
   });
 
   it.each([
@@ -161,13 +221,25 @@ describe("finding tables and targets", () => {
     ["blackhole: detached, replaced", "blackhole", "replace"],
   ] as const)("treats a route to a bare ENI — %s", async (_case, state, action) => {
     ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
-    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([{ DestinationCidrBlock: "10.200.1.0/24", NetworkInterfaceId: "eni-0ccccccccccccccc3", State: state }]));
+    ec2
+      .on(DescribeRouteTablesCommand)
+      .resolves(
+        routeTable([
+          { DestinationCidrBlock: "10.200.1.0/24", NetworkInterfaceId: "eni-0ccccccccccccccc3", State: state },
+        ]),
+      );
     ec2.on(ReplaceRouteCommand).resolves({});
 
     const run = handler()(stateChange(WORKER, "running"));
 
-    if (action === "conflict") await expect(run).rejects.toThrow(/routes to network interface eni-0ccccccccccccccc3, which belongs to no instance pod-routes knows/);
-    else await expect(run).resolves.toMatchObject({ tables: [{ decisions: [{ action: "replace", previousTarget: "eni-0ccccccccccccccc3" }] }] });
+    if (action === "conflict")
+      await expect(run).rejects.toThrow(
+        /routes to network interface eni-0ccccccccccccccc3, which belongs to no instance pod-routes knows/,
+      );
+    else
+      await expect(run).resolves.toMatchObject({
+        tables: [{ decisions: [{ action: "replace", previousTarget: "eni-0ccccccccccccccc3" }] }],
+      });
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
   });
 });
@@ -197,8 +269,13 @@ describe("source/dest check", () => {
 
     await handler()(stateChange(WORKER, "running"));
 
-    expect(ec2.commandCalls(CreateRouteCommand)[0]!.args[0].input).toMatchObject({ NetworkInterfaceId: "eni-0aaaaaaaaaaaaaaa1" });
-    expect(ec2.commandCalls(ModifyNetworkInterfaceAttributeCommand)[0]!.args[0].input).toEqual({ NetworkInterfaceId: "eni-0aaaaaaaaaaaaaaa1", SourceDestCheck: { Value: false } });
+    expect(ec2.commandCalls(CreateRouteCommand)[0]!.args[0].input).toMatchObject({
+      NetworkInterfaceId: "eni-0aaaaaaaaaaaaaaa1",
+    });
+    expect(ec2.commandCalls(ModifyNetworkInterfaceAttributeCommand)[0]!.args[0].input).toEqual({
+      NetworkInterfaceId: "eni-0aaaaaaaaaaaaaaa1",
+      SourceDestCheck: { Value: false },
+    });
     expect(ec2.commandCalls(ModifyInstanceAttributeCommand)).toHaveLength(0);
   });
 
@@ -236,7 +313,10 @@ describe("logs and metrics", () => {
 
     await handler()(stateChange(WORKER, "running", { id: "evt-42", replayName: "replay-7" }));
 
-    const entries = written.flatMap((line) => line.split("\n")).filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const entries = written
+      .flatMap((line) => line.split("\n"))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.find((entry) => entry["message"] === "route decision")).toMatchObject({
       level: "INFO",
       service: "pod-routes",
@@ -258,9 +338,16 @@ describe("logs and metrics", () => {
     await handler()(stateChange(WORKER, "running"));
     await expect(handler()({ source: "aws.s3" })).rejects.toThrow();
 
-    const entries = written.flatMap((line) => line.split("\n")).filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+    const entries = written
+      .flatMap((line) => line.split("\n"))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>);
     const emf = entries.filter((entry) => entry["_aws"]);
-    expect(emf[0]).toMatchObject({ service: "pod-routes", RoutesCreated: 1, _aws: { CloudWatchMetrics: [{ Namespace: "PodRoutes" }] } });
+    expect(emf[0]).toMatchObject({
+      service: "pod-routes",
+      RoutesCreated: 1,
+      _aws: { CloudWatchMetrics: [{ Namespace: "PodRoutes" }] },
+    });
     expect(emf[1]).toMatchObject({ ErrorKind: "UnsupportedEventError", Errors: 1 });
   });
 });

@@ -1,4 +1,8 @@
-import { AutoScalingClient, AutoScalingServiceException, CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  AutoScalingClient,
+  AutoScalingServiceException,
+  CompleteLifecycleActionCommand,
+} from "@aws-sdk/client-auto-scaling";
 import {
   CreateRouteCommand,
   CreateTagsCommand,
@@ -20,10 +24,17 @@ const autoScaling = mockClient(AutoScalingClient);
 const WORKER = "i-0aaaaaaaaaaaaaaa1";
 const TABLE = "rtb-0123456789abcdef0";
 const TOKEN = "11111111-2222-3333-4444-555555555555";
-const SETTINGS = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x", ROUTE_TABLE_IDS: TABLE };
+const SETTINGS = {
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "x",
+  AWS_SECRET_ACCESS_KEY: "x",
+  ROUTE_TABLE_IDS: TABLE,
+};
 
-const ec2Error = (code: string) => new EC2ServiceException({ name: code, message: code, $fault: "server", $metadata: {} });
-const asError = (code: string, message: string) => new AutoScalingServiceException({ name: code, message, $fault: "client", $metadata: {} });
+const ec2Error = (code: string) =>
+  new EC2ServiceException({ name: code, message: code, $fault: "server", $metadata: {} });
+const asError = (code: string, message: string) =>
+  new AutoScalingServiceException({ name: code, message, $fault: "client", $metadata: {} });
 
 function instance(tags: Record<string, string> = { "pod-cidr": "10.200.1.0/24" }, state = "pending"): Instance {
   return {
@@ -38,12 +49,21 @@ function instance(tags: Record<string, string> = { "pod-cidr": "10.200.1.0/24" }
 }
 
 function table(routes: Route[] = []) {
-  return { RouteTables: [{ RouteTableId: TABLE, VpcId: "vpc-1", Routes: [{ DestinationCidrBlock: "10.240.0.0/16", GatewayId: "local" }, ...routes] }] };
+  return {
+    RouteTables: [
+      {
+        RouteTableId: TABLE,
+        VpcId: "vpc-1",
+        Routes: [{ DestinationCidrBlock: "10.240.0.0/16", GatewayId: "local" }, ...routes],
+      },
+    ],
+  };
 }
 
 const launch = (token: string | undefined = TOKEN) =>
   lifecycleAction("launch", WORKER, { group: "workers", hook: "launch-hook", ...(token ? { token } : {}) });
-const terminate = (destination?: string) => lifecycleAction("terminate", WORKER, { group: "workers", hook: "terminate-hook", token: TOKEN, destination });
+const terminate = (destination?: string) =>
+  lifecycleAction("terminate", WORKER, { group: "workers", hook: "terminate-hook", token: TOKEN, destination });
 const completions = () => autoScaling.commandCalls(CompleteLifecycleActionCommand).map((call) => call.args[0].input);
 
 beforeEach(() => {
@@ -60,7 +80,14 @@ describe("completing a launch action", () => {
 
     await createHandler(SETTINGS)(launch());
 
-    expect(completions()).toEqual([{ AutoScalingGroupName: "workers", LifecycleHookName: "launch-hook", LifecycleActionResult: "CONTINUE", LifecycleActionToken: TOKEN }]);
+    expect(completions()).toEqual([
+      {
+        AutoScalingGroupName: "workers",
+        LifecycleHookName: "launch-hook",
+        LifecycleActionResult: "CONTINUE",
+        LifecycleActionToken: TOKEN,
+      },
+    ]);
   });
 
   it("names the instance when the action carries no token", async () => {
@@ -71,22 +98,49 @@ describe("completing a launch action", () => {
 
     await createHandler(SETTINGS)(event);
 
-    expect(completions()).toEqual([{ AutoScalingGroupName: "workers", LifecycleHookName: "launch-hook", LifecycleActionResult: "CONTINUE", InstanceId: WORKER }]);
+    expect(completions()).toEqual([
+      {
+        AutoScalingGroupName: "workers",
+        LifecycleHookName: "launch-hook",
+        LifecycleActionResult: "CONTINUE",
+        InstanceId: WORKER,
+      },
+    ]);
   });
 
   it("abandons once on a permanent failure (a conflict) and fails the invocation", async () => {
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ ...instance(), InstanceId: "i-0bbbbbbbbbbbbbbb2", State: { Name: "running" } }] }] });
-    ec2.on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] }).resolves({ Reservations: [{ Instances: [instance()] }] });
-    ec2.on(DescribeRouteTablesCommand).resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0bbbbbbbbbbbbbbb2" }]));
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({
+        Reservations: [
+          { Instances: [{ ...instance(), InstanceId: "i-0bbbbbbbbbbbbbbb2", State: { Name: "running" } }] },
+        ],
+      });
+    ec2
+      .on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] })
+      .resolves({ Reservations: [{ Instances: [instance()] }] });
+    ec2
+      .on(DescribeRouteTablesCommand)
+      .resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0bbbbbbbbbbbbbbb2" }]));
 
     await expect(createHandler(SETTINGS)(launch())).rejects.toThrow(/routes to live instance i-0bbbbbbbbbbbbbbb2/);
 
-    expect(completions()).toEqual([expect.objectContaining({ LifecycleActionResult: "ABANDON", LifecycleActionToken: TOKEN })]);
+    expect(completions()).toEqual([
+      expect.objectContaining({ LifecycleActionResult: "ABANDON", LifecycleActionToken: TOKEN }),
+    ]);
   });
 
   it.each([
-    ["the route cannot be created (5xx)", () => ec2.on(CreateRouteCommand).rejects(ec2Error("InternalError")), "ReconcileFailedError"],
-    ["EC2 does not show the instance yet", () => ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] }), "InstanceNotVisibleError"],
+    [
+      "the route cannot be created (5xx)",
+      () => ec2.on(CreateRouteCommand).rejects(ec2Error("InternalError")),
+      "ReconcileFailedError",
+    ],
+    [
+      "EC2 does not show the instance yet",
+      () => ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] }),
+      "InstanceNotVisibleError",
+    ],
   ])("leaves the action open for the retry when %s", async (_case, arrange, name) => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance()] }] });
     ec2.on(DescribeRouteTablesCommand).resolves(table());
@@ -100,7 +154,9 @@ describe("completing a launch action", () => {
   it("fails when completion fails for another reason than an action no longer active", async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance()] }] });
     ec2.on(DescribeRouteTablesCommand).resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER }]));
-    autoScaling.on(CompleteLifecycleActionCommand).rejects(asError("ValidationError", "No Lifecycle Hook found with name launch-hook"));
+    autoScaling
+      .on(CompleteLifecycleActionCommand)
+      .rejects(asError("ValidationError", "No Lifecycle Hook found with name launch-hook"));
 
     await expect(createHandler(SETTINGS)(launch())).rejects.toThrow("No Lifecycle Hook found");
   });
@@ -119,22 +175,35 @@ describe("completing a launch action", () => {
 
 describe("completing a terminate action", () => {
   it("continues even when the route could not be removed, then fails so the retry removes it", async () => {
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance({ "pod-cidr": "10.200.1.0/24" }, "running")] }] });
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [instance({ "pod-cidr": "10.200.1.0/24" }, "running")] }] });
     ec2.on(DescribeRouteTablesCommand).resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER }]));
     ec2.on(DeleteRouteCommand).rejects(ec2Error("InternalError"));
 
     await expect(createHandler(SETTINGS)(terminate())).rejects.toMatchObject({ name: "ReconcileFailedError" });
 
-    expect(completions()).toEqual([{ AutoScalingGroupName: "workers", LifecycleHookName: "terminate-hook", LifecycleActionResult: "CONTINUE", LifecycleActionToken: TOKEN }]);
+    expect(completions()).toEqual([
+      {
+        AutoScalingGroupName: "workers",
+        LifecycleHookName: "terminate-hook",
+        LifecycleActionResult: "CONTINUE",
+        LifecycleActionToken: TOKEN,
+      },
+    ]);
   });
 
   it("keeps the route of a worker headed into the warm pool with ON_STOP=keep", async () => {
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance({ "pod-cidr": "10.200.1.0/24" }, "running")] }] });
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [instance({ "pod-cidr": "10.200.1.0/24" }, "running")] }] });
     ec2.on(DescribeRouteTablesCommand).resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER }]));
 
     const summary = await createHandler(SETTINGS)(terminate("WarmPool"));
 
-    expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "keep", reason: expect.stringContaining("warm pool") })]);
+    expect(summary.tables[0]!.decisions).toEqual([
+      expect.objectContaining({ action: "keep", reason: expect.stringContaining("warm pool") }),
+    ]);
     expect(ec2.commandCalls(DeleteRouteCommand)).toHaveLength(0);
     expect(completions()).toHaveLength(1);
   });
@@ -152,7 +221,10 @@ describe("allocation", () => {
 
     expect(summary.allocation).toEqual({ cidr: "10.200.7.0/24", routeTableId: TABLE, how: "adopted" });
     expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(0);
-    expect(ec2.commandCalls(CreateTagsCommand)[0]!.args[0].input).toEqual({ Resources: [WORKER], Tags: [{ Key: "pod-cidr", Value: "10.200.7.0/24" }] });
+    expect(ec2.commandCalls(CreateTagsCommand)[0]!.args[0].input).toEqual({
+      Resources: [WORKER],
+      Tags: [{ Key: "pod-cidr", Value: "10.200.7.0/24" }],
+    });
     expect(completions()).toEqual([expect.objectContaining({ LifecycleActionResult: "CONTINUE" })]);
   });
 
@@ -164,14 +236,18 @@ describe("allocation", () => {
 
     await expect(createHandler(allocating)(launch())).rejects.toThrow("InternalError");
 
-    expect(ec2.commandCalls(CreateRouteCommand)[0]!.args[0].input).toMatchObject({ DestinationCidrBlock: "10.200.0.0/24" });
+    expect(ec2.commandCalls(CreateRouteCommand)[0]!.args[0].input).toMatchObject({
+      DestinationCidrBlock: "10.200.0.0/24",
+    });
     expect(completions()).toEqual([]);
   });
 
   it("does not allocate for an instance outside CLUSTER_TAG: the launch is abandoned", async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance({})] }] });
 
-    await expect(createHandler({ ...allocating, CLUSTER_TAG: "cluster=a" })(launch())).rejects.toMatchObject({ name: "NotAWorkerError" });
+    await expect(createHandler({ ...allocating, CLUSTER_TAG: "cluster=a" })(launch())).rejects.toMatchObject({
+      name: "NotAWorkerError",
+    });
 
     expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(0);
     expect(completions()).toEqual([expect.objectContaining({ LifecycleActionResult: "ABANDON" })]);

@@ -2,15 +2,36 @@ import { describe, expect, it } from "vitest";
 import { measurementsOf } from "../../functions/pod-routes/metrics.js";
 import type { Summary } from "../../functions/pod-routes/summary.js";
 
-const base: Summary = { request: { kind: "sync", trigger: "schedule", dryRun: false }, dryRun: false, tables: [], instanceChanges: [], failures: [] };
-const decision = (action: string, applied: boolean) => ({ action, applied, routeTableId: "rtb-1", reason: "" }) as never;
+const base: Summary = {
+  request: { kind: "sync", trigger: "schedule", dryRun: false },
+  dryRun: false,
+  tables: [],
+  instanceChanges: [],
+  failures: [],
+};
+const decision = (action: string, applied: boolean) =>
+  ({ action, applied, routeTableId: "rtb-1", reason: "" }) as never;
 
 describe("measurementsOf", () => {
   it.each([
     ["nothing done", base, []],
     [
       "applied route changes only (not planned ones)",
-      { ...base, tables: [{ routeTableId: "rtb-1", decisions: [decision("create", true), decision("create", false), decision("replace", true), decision("delete", true), decision("keep", false)] }] },
+      {
+        ...base,
+        tables: [
+          {
+            routeTableId: "rtb-1",
+            decisions: [
+              decision("create", true),
+              decision("create", false),
+              decision("replace", true),
+              decision("delete", true),
+              decision("keep", false),
+            ],
+          },
+        ],
+      },
       [
         { name: "RoutesCreated", unit: "Count", value: 1 },
         { name: "RoutesReplaced", unit: "Count", value: 1 },
@@ -38,7 +59,11 @@ describe("measurementsOf", () => {
     ],
     [
       "a lifecycle launch with an allocation, and the pool's use",
-      { ...base, lifecycle: { result: "CONTINUE", completion: "completed" }, allocation: { cidr: "10.200.3.0/24", routeTableId: "rtb-1", how: "claimed", pool: { inUse: 4, capacity: 256 } } },
+      {
+        ...base,
+        lifecycle: { result: "CONTINUE", completion: "completed" },
+        allocation: { cidr: "10.200.3.0/24", routeTableId: "rtb-1", how: "claimed", pool: { inUse: 4, capacity: 256 } },
+      },
       [
         { name: "LifecycleContinue", unit: "Count", value: 1 },
         { name: "PodCidrsAllocated", unit: "Count", value: 1 },
@@ -46,7 +71,11 @@ describe("measurementsOf", () => {
         { name: "PodCidrPoolUtilization", unit: "Percent", value: 1.6 },
       ],
     ],
-    ["an abandoned launch", { ...base, lifecycle: { result: "ABANDON", completion: "completed" } }, [{ name: "LifecycleAbandon", unit: "Count", value: 1 }]],
+    [
+      "an abandoned launch",
+      { ...base, lifecycle: { result: "ABANDON", completion: "completed" } },
+      [{ name: "LifecycleAbandon", unit: "Count", value: 1 }],
+    ],
   ] as Array<[string, Summary, unknown[]]>)("%s", (_case, summary, expected) => {
     expect(measurementsOf(summary)).toEqual(expected);
   });

@@ -41,6 +41,8 @@ describe("toObservedTable", () => {
   });
 
   it("recognises the main table", () => {
-    expect(toObservedTable({ RouteTableId: "rtb-2", VpcId: "vpc-1", Associations: [{ Main: true }], Routes: [] }).main).toBe(true);
+    expect(
+      toObservedTable({ RouteTableId: "rtb-2", VpcId: "vpc-1", Associations: [{ Main: true }], Routes: [] }).main,
+    ).toBe(true);
   });
 });

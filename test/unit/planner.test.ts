@@ -1,28 +1,72 @@
 import { describe, expect, it } from "vitest";
 import type { TargetFacts } from "../../functions/pod-routes/model.js";
-import { contestedTargets, desireFor, planTable, type Claim, type TablePlanInput } from "../../functions/pod-routes/planner.js";
+import {
+  contestedTargets,
+  desireFor,
+  planTable,
+  type Claim,
+  type TablePlanInput,
+} from "../../functions/pod-routes/planner.js";
 import { CLUSTER, TABLE_ID, claim, table, to, worker } from "./fixtures.js";
 
 const A = worker("i-aaaaaaaa", "10.200.1.0/24");
 const B = worker("i-bbbbbbbb", "10.200.2.0/24");
-const MULTI = worker("i-cccccccc", "10.200.3.0/24", { routeTarget: { kind: "interface", id: "eni-primary" }, interfaceIds: ["eni-primary", "eni-second"] });
+const MULTI = worker("i-cccccccc", "10.200.3.0/24", {
+  routeTarget: { kind: "interface", id: "eni-primary" },
+  interfaceIds: ["eni-primary", "eni-second"],
+});
 const STOPPED_A = worker("i-aaaaaaaa", "10.200.1.0/24", { lifecycle: "stopped" });
 const GONE_A = worker("i-aaaaaaaa", "10.200.1.0/24", { lifecycle: "gone" });
 
 function plan(claims: Claim[], routes: Parameters<typeof table>[0], options: Partial<TablePlanInput> = {}) {
-  return planTable({ table: table(routes), clusterCidr: CLUSTER, claims, scope: "claims", held: new Set(), targets: new Map(), ...options }).map(
-    ({ action, cidr, target, previousTarget }) => ({ action, cidr, target, ...(previousTarget ? { previousTarget } : {}) }),
-  );
+  return planTable({
+    table: table(routes),
+    clusterCidr: CLUSTER,
+    claims,
+    scope: "claims",
+    held: new Set(),
+    targets: new Map(),
+    ...options,
+  }).map(({ action, cidr, target, previousTarget }) => ({
+    action,
+    cidr,
+    target,
+    ...(previousTarget ? { previousTarget } : {}),
+  }));
 }
 
 const facts = (entries: Record<string, TargetFacts>) => new Map(Object.entries(entries));
 
 describe("planTable for one worker's event", () => {
   it.each([
-    ["creates a missing route", [claim(A, "ensure")], [], {}, [{ action: "create", cidr: "10.200.1.0/24", target: A.instanceId }]],
-    ["keeps a route to the worker", [claim(A, "ensure")], [to.instance("10.200.1.0/24", A.instanceId)], {}, [{ action: "keep", cidr: "10.200.1.0/24", target: A.instanceId }]],
-    ["keeps a route to the worker's ENI", [claim(A, "ensure")], [to.eni("10.200.1.0/24", A.interfaceIds[0]!)], {}, [{ action: "keep", cidr: "10.200.1.0/24", target: A.interfaceIds[0] }]],
-    ["routes a multi-homed worker through its primary ENI", [claim(MULTI, "ensure")], [], {}, [{ action: "create", cidr: "10.200.3.0/24", target: "eni-primary" }]],
+    [
+      "creates a missing route",
+      [claim(A, "ensure")],
+      [],
+      {},
+      [{ action: "create", cidr: "10.200.1.0/24", target: A.instanceId }],
+    ],
+    [
+      "keeps a route to the worker",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", A.instanceId)],
+      {},
+      [{ action: "keep", cidr: "10.200.1.0/24", target: A.instanceId }],
+    ],
+    [
+      "keeps a route to the worker's ENI",
+      [claim(A, "ensure")],
+      [to.eni("10.200.1.0/24", A.interfaceIds[0]!)],
+      {},
+      [{ action: "keep", cidr: "10.200.1.0/24", target: A.interfaceIds[0] }],
+    ],
+    [
+      "routes a multi-homed worker through its primary ENI",
+      [claim(MULTI, "ensure")],
+      [],
+      {},
+      [{ action: "create", cidr: "10.200.3.0/24", target: "eni-primary" }],
+    ],
     [
       "replaces a route to a terminated instance",
       [claim(A, "ensure")],
@@ -65,7 +109,13 @@ describe("planTable for one worker's event", () => {
       {},
       [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-unknown" }],
     ],
-    ["refuses a route to a gateway", [claim(A, "ensure")], [to.gateway("10.200.1.0/24", "igw-1")], {}, [{ action: "conflict", cidr: "10.200.1.0/24", target: "igw-1" }]],
+    [
+      "refuses a route to a gateway",
+      [claim(A, "ensure")],
+      [to.gateway("10.200.1.0/24", "igw-1")],
+      {},
+      [{ action: "conflict", cidr: "10.200.1.0/24", target: "igw-1" }],
+    ],
     [
       "deletes the worker's route at a CIDR it no longer claims",
       [claim(A, "ensure")],
@@ -76,9 +126,27 @@ describe("planTable for one worker's event", () => {
         { action: "delete", cidr: "10.200.7.0/24", target: A.instanceId },
       ],
     ],
-    ["keeps a stopped worker's route (retain)", [claim(STOPPED_A, "retain")], [to.instance("10.200.1.0/24", A.instanceId)], {}, [{ action: "keep", cidr: "10.200.1.0/24", target: A.instanceId }]],
-    ["creates nothing for a stopped worker (retain)", [claim(STOPPED_A, "retain")], [], {}, [{ action: "skip", cidr: "10.200.1.0/24" }]],
-    ["deletes a gone worker's route", [claim(GONE_A, "remove")], [to.instance("10.200.1.0/24", A.instanceId)], {}, [{ action: "delete", cidr: "10.200.1.0/24", target: A.instanceId }]],
+    [
+      "keeps a stopped worker's route (retain)",
+      [claim(STOPPED_A, "retain")],
+      [to.instance("10.200.1.0/24", A.instanceId)],
+      {},
+      [{ action: "keep", cidr: "10.200.1.0/24", target: A.instanceId }],
+    ],
+    [
+      "creates nothing for a stopped worker (retain)",
+      [claim(STOPPED_A, "retain")],
+      [],
+      {},
+      [{ action: "skip", cidr: "10.200.1.0/24" }],
+    ],
+    [
+      "deletes a gone worker's route",
+      [claim(GONE_A, "remove")],
+      [to.instance("10.200.1.0/24", A.instanceId)],
+      {},
+      [{ action: "delete", cidr: "10.200.1.0/24", target: A.instanceId }],
+    ],
     [
       "leaves a gone worker's CIDR to its replacement",
       [claim(GONE_A, "remove")],
@@ -106,13 +174,16 @@ describe("planTable for one worker's event", () => {
 });
 
 describe("planTable for a full sync", () => {
-  const sync = (claims: Claim[], routes: Parameters<typeof table>[0], options: Partial<TablePlanInput> = {}) => plan(claims, routes, { scope: "table", ...options });
+  const sync = (claims: Claim[], routes: Parameters<typeof table>[0], options: Partial<TablePlanInput> = {}) =>
+    plan(claims, routes, { scope: "table", ...options });
 
   it("keeps a converged table", () => {
-    expect(sync([claim(A, "ensure"), claim(B, "ensure")], [to.instance("10.200.1.0/24", A.instanceId), to.instance("10.200.2.0/24", B.instanceId)]).map((d) => d.action)).toEqual([
-      "keep",
-      "keep",
-    ]);
+    expect(
+      sync(
+        [claim(A, "ensure"), claim(B, "ensure")],
+        [to.instance("10.200.1.0/24", A.instanceId), to.instance("10.200.2.0/24", B.instanceId)],
+      ).map((d) => d.action),
+    ).toEqual(["keep", "keep"]);
   });
 
   it("deletes orphans in the cluster CIDR, blackholes included, and nothing outside it", () => {
@@ -143,7 +214,9 @@ describe("planTable for a full sync", () => {
   });
 
   it("leaves the routes of a held worker (invalid tag) alone", () => {
-    expect(sync([], [to.instance("10.200.5.0/24", "i-badtag")], { held: new Set(["i-badtag"]) })).toEqual([{ action: "skip", cidr: "10.200.5.0/24", target: "i-badtag" }]);
+    expect(sync([], [to.instance("10.200.5.0/24", "i-badtag")], { held: new Set(["i-badtag"]) })).toEqual([
+      { action: "skip", cidr: "10.200.5.0/24", target: "i-badtag" },
+    ]);
   });
 
   it("gives a CIDR held by a stopped worker to the live worker that claims it", () => {
@@ -159,8 +232,18 @@ describe("planTable for a full sync", () => {
   });
 
   it("names both workers in a conflict's reason", () => {
-    const [decision] = planTable({ table: table([to.instance("10.200.1.0/24", "i-rival")]), clusterCidr: CLUSTER, claims: [claim(A, "ensure")], scope: "claims", held: new Set(), targets: new Map() });
-    expect(decision).toMatchObject({ routeTableId: TABLE_ID, reason: expect.stringMatching(/routes to live instance i-rival; i-aaaaaaaa claims it too/) });
+    const [decision] = planTable({
+      table: table([to.instance("10.200.1.0/24", "i-rival")]),
+      clusterCidr: CLUSTER,
+      claims: [claim(A, "ensure")],
+      scope: "claims",
+      held: new Set(),
+      targets: new Map(),
+    });
+    expect(decision).toMatchObject({
+      routeTableId: TABLE_ID,
+      reason: expect.stringMatching(/routes to live instance i-rival; i-aaaaaaaa claims it too/),
+    });
   });
 });
 
@@ -184,7 +267,9 @@ describe("contestedTargets", () => {
       to.instance("10.200.3.0/24", "i-blackholed", true),
       to.gateway("10.200.4.0/24", "igw-1"),
     ]);
-    const claims = [A, B, worker("i-3", "10.200.3.0/24"), worker("i-4", "10.200.4.0/24")].map((w) => claim(w, "ensure"));
+    const claims = [A, B, worker("i-3", "10.200.3.0/24"), worker("i-4", "10.200.4.0/24")].map((w) =>
+      claim(w, "ensure"),
+    );
     expect(contestedTargets(routes, claims)).toEqual(["i-holder"]);
   });
 });

@@ -8,7 +8,9 @@ describe("checkPodCidr", () => {
     ["10.200.0.0/16", "10.200.0.0/16", "10.200.0.0/16"],
     ["10.200.7.128/25", "10.200.0.0/16", "10.200.7.128/25"],
   ])("accepts %s inside %s", (value, cluster, expected) => {
-    expect(checkPodCidr(value, block(cluster), ["10.240.0.0/16"])).toEqual({ block: expect.objectContaining({ text: expected }) });
+    expect(checkPodCidr(value, block(cluster), ["10.240.0.0/16"])).toEqual({
+      block: expect.objectContaining({ text: expected }),
+    });
   });
 
   it.each([

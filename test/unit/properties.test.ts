@@ -3,9 +3,21 @@ import { describe, expect, it } from "vitest";
 import { contains, parseIpv4Block } from "../../functions/pod-routes/cidr.js";
 import { UnsupportedEventError } from "../../functions/pod-routes/errors.js";
 import { decodeEvent } from "../../functions/pod-routes/event.js";
-import { pointsAt, type ObservedRoute, type ObservedTable, type TargetFacts, type Worker } from "../../functions/pod-routes/model.js";
+import {
+  pointsAt,
+  type ObservedRoute,
+  type ObservedTable,
+  type TargetFacts,
+  type Worker,
+} from "../../functions/pod-routes/model.js";
 import { checkPodCidr } from "../../functions/pod-routes/pod-cidr.js";
-import { desireFor, planTable, type Claim, type Decision, type TablePlanInput } from "../../functions/pod-routes/planner.js";
+import {
+  desireFor,
+  planTable,
+  type Claim,
+  type Decision,
+  type TablePlanInput,
+} from "../../functions/pod-routes/planner.js";
 import { CLUSTER, block } from "./fixtures.js";
 
 const RUNS = { numRuns: 500 };
@@ -14,8 +26,26 @@ describe("event decoding", () => {
   const nearMisses = fc.record(
     {
       source: fc.constantFrom("aws.ec2", "aws.autoscaling", "aws.events", "aws.s3", 7),
-      "detail-type": fc.constantFrom("EC2 Instance State-change Notification", "EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action", "Scheduled Event", "Other"),
-      detail: fc.oneof(fc.jsonValue(), fc.record({ "instance-id": fc.string(), state: fc.string(), EC2InstanceId: fc.string(), AutoScalingGroupName: fc.string(), LifecycleHookName: fc.string() }, { requiredKeys: [] })),
+      "detail-type": fc.constantFrom(
+        "EC2 Instance State-change Notification",
+        "EC2 Instance-launch Lifecycle Action",
+        "EC2 Instance-terminate Lifecycle Action",
+        "Scheduled Event",
+        "Other",
+      ),
+      detail: fc.oneof(
+        fc.jsonValue(),
+        fc.record(
+          {
+            "instance-id": fc.string(),
+            state: fc.string(),
+            EC2InstanceId: fc.string(),
+            AutoScalingGroupName: fc.string(),
+            LifecycleHookName: fc.string(),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
       action: fc.constantFrom("add", "remove", "reconcile", "sync", "drop"),
       instanceId: fc.oneof(fc.string(), fc.constant("i-0123456789abcdef0")),
       dryRun: fc.oneof(fc.boolean(), fc.string()),
@@ -41,14 +71,21 @@ describe("event decoding", () => {
 describe("pod-CIDR validation", () => {
   const vpc = ["10.240.0.0/16"];
   it("never throws, and accepts only network addresses inside the cluster and outside the VPC", () => {
-    const text = fc.oneof(fc.string(), fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(40)).map(([a, b, c, d, n]) => `${a}.${b}.${c}.${d}/${n}`));
+    const text = fc.oneof(
+      fc.string(),
+      fc
+        .tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(40))
+        .map(([a, b, c, d, n]) => `${a}.${b}.${c}.${d}/${n}`),
+    );
     fc.assert(
       fc.property(text, fc.constantFrom("10.200.0.0/16", "10.0.0.0/8"), (value, cluster) => {
         const check = checkPodCidr(value, block(cluster), vpc);
         if (!("block" in check)) return;
         expect(check.block.network.base).toBe(check.block.address);
         expect(contains(block(cluster), check.block)).toBe(true);
-        expect(contains(check.block, block("10.240.0.0/16")) || contains(block("10.240.0.0/16"), check.block)).toBe(false);
+        expect(contains(check.block, block("10.240.0.0/16")) || contains(block("10.240.0.0/16"), check.block)).toBe(
+          false,
+        );
       }),
       RUNS,
     );
@@ -69,7 +106,15 @@ describe("pod-CIDR validation", () => {
 
 describe("the planner", () => {
   const ids = ["i-00000001", "i-00000002", "i-00000003", "i-00000004", "i-00000005"];
-  const destinations = ["10.200.0.0/24", "10.200.1.0/24", "10.200.2.0/24", "10.200.3.0/24", "10.200.0.0/16", "10.100.0.0/16", "0.0.0.0/0"];
+  const destinations = [
+    "10.200.0.0/24",
+    "10.200.1.0/24",
+    "10.200.2.0/24",
+    "10.200.3.0/24",
+    "10.200.0.0/16",
+    "10.100.0.0/16",
+    "0.0.0.0/0",
+  ];
 
   const workerArb = fc.record({
     instanceId: fc.constantFrom(...ids),
@@ -79,7 +124,11 @@ describe("the planner", () => {
   });
   const routeArb = fc.record({
     destination: fc.constantFrom(...destinations),
-    target: fc.oneof(fc.constantFrom(...ids).map((id) => ({ instanceId: id })), fc.constantFrom(...ids).map((id) => ({ networkInterfaceId: `eni-${id.slice(2)}` })), fc.constant({ foreignTarget: "igw-1" })),
+    target: fc.oneof(
+      fc.constantFrom(...ids).map((id) => ({ instanceId: id })),
+      fc.constantFrom(...ids).map((id) => ({ networkInterfaceId: `eni-${id.slice(2)}` })),
+      fc.constant({ foreignTarget: "igw-1" }),
+    ),
     blackhole: fc.boolean(),
   });
   const inputArb = fc.record({
@@ -87,7 +136,15 @@ describe("the planner", () => {
     routes: fc.uniqueArray(routeArb, { selector: (r) => r.destination, maxLength: destinations.length }),
     onStop: fc.constantFrom("keep", "remove") as fc.Arbitrary<"keep" | "remove">,
     scope: fc.constantFrom("claims", "table") as fc.Arbitrary<"claims" | "table">,
-    facts: fc.dictionary(fc.constantFrom(...ids), fc.constantFrom<TargetFacts>({ lifecycle: "live" }, { lifecycle: "gone" }, { lifecycle: "stopped" }, { lifecycle: "live", podCidrTag: "10.200.7.0/24" })),
+    facts: fc.dictionary(
+      fc.constantFrom(...ids),
+      fc.constantFrom<TargetFacts>(
+        { lifecycle: "live" },
+        { lifecycle: "gone" },
+        { lifecycle: "stopped" },
+        { lifecycle: "live", podCidrTag: "10.200.7.0/24" },
+      ),
+    ),
   });
 
   type Generated = typeof inputArb extends fc.Arbitrary<infer T> ? T : never;
@@ -98,16 +155,41 @@ describe("the planner", () => {
       state: w.lifecycle === "live" ? "running" : w.lifecycle === "stopped" ? "stopped" : "terminated",
       lifecycle: w.lifecycle,
       podCidrTag: w.podCidr,
-      routeTarget: w.multiHomed ? { kind: "interface" as const, id: `eni-${w.instanceId.slice(2)}` } : { kind: "instance" as const, id: w.instanceId },
+      routeTarget: w.multiHomed
+        ? { kind: "interface" as const, id: `eni-${w.instanceId.slice(2)}` }
+        : { kind: "instance" as const, id: w.instanceId },
       interfaceIds: [`eni-${w.instanceId.slice(2)}`],
     }));
-    const claims: Claim[] = workers.map((worker) => ({ worker, ...desireFor(worker, generated.onStop), podCidr: block(worker.podCidrTag) }));
-    const routes: ObservedRoute[] = generated.routes.map((r) => ({ destination: r.destination, ...r.target, blackhole: r.blackhole }));
-    const table: ObservedTable = { routeTableId: "rtb-1", vpcId: "vpc-1", main: false, subnetIds: [], vpcCidrs: ["10.240.0.0/16"], routes: [{ destination: "10.240.0.0/16", foreignTarget: "local", blackhole: false }, ...routes] };
-    return { table, clusterCidr: CLUSTER, claims, scope: generated.scope, held: new Set(), targets: new Map(Object.entries(generated.facts)) };
+    const claims: Claim[] = workers.map((worker) => ({
+      worker,
+      ...desireFor(worker, generated.onStop),
+      podCidr: block(worker.podCidrTag),
+    }));
+    const routes: ObservedRoute[] = generated.routes.map((r) => ({
+      destination: r.destination,
+      ...r.target,
+      blackhole: r.blackhole,
+    }));
+    const table: ObservedTable = {
+      routeTableId: "rtb-1",
+      vpcId: "vpc-1",
+      main: false,
+      subnetIds: [],
+      vpcCidrs: ["10.240.0.0/16"],
+      routes: [{ destination: "10.240.0.0/16", foreignTarget: "local", blackhole: false }, ...routes],
+    };
+    return {
+      table,
+      clusterCidr: CLUSTER,
+      claims,
+      scope: generated.scope,
+      held: new Set(),
+      targets: new Map(Object.entries(generated.facts)),
+    };
   }
 
-  const mutations = (decisions: Decision[]) => decisions.filter((d) => d.action === "create" || d.action === "replace" || d.action === "delete");
+  const mutations = (decisions: Decision[]) =>
+    decisions.filter((d) => d.action === "create" || d.action === "replace" || d.action === "delete");
 
   it("never changes a route outside the cluster CIDR or one whose target is not an instance or ENI", () => {
     fc.assert(
@@ -130,7 +212,9 @@ describe("the planner", () => {
         for (const decision of planTable(input).filter((d) => d.action === "delete")) {
           const route = input.table.routes.find((r) => r.destination === decision.cidr)!;
           const worker = input.claims[0]!.worker;
-          expect(route.instanceId === worker.instanceId || worker.interfaceIds.includes(route.networkInterfaceId ?? "")).toBe(true);
+          expect(
+            route.instanceId === worker.instanceId || worker.interfaceIds.includes(route.networkInterfaceId ?? ""),
+          ).toBe(true);
         }
       }),
       RUNS,
@@ -156,12 +240,20 @@ describe("the planner", () => {
         const routes = apply(input, decisions).table.routes;
         const conflicted = new Set(decisions.filter((d) => d.action === "conflict").map((d) => d.cidr));
         const settled = new Set(input.claims.filter((c) => c.desire !== "remove").map((c) => c.podCidr!.text));
-        for (const route of routes.filter((r) => r.foreignTarget === undefined && contains(CLUSTER, parseIpv4Block(r.destination)!))) {
-          expect(settled.has(route.destination) || conflicted.has(route.destination), `${route.destination} left to ${route.instanceId ?? route.networkInterfaceId}`).toBe(true);
+        for (const route of routes.filter(
+          (r) => r.foreignTarget === undefined && contains(CLUSTER, parseIpv4Block(r.destination)!),
+        )) {
+          expect(
+            settled.has(route.destination) || conflicted.has(route.destination),
+            `${route.destination} left to ${route.instanceId ?? route.networkInterfaceId}`,
+          ).toBe(true);
         }
         for (const claim of input.claims.filter((c) => c.desire === "ensure" && !conflicted.has(c.podCidr!.text))) {
           const route = routes.find((r) => r.destination === claim.podCidr!.text);
-          expect(route !== undefined && pointsAt(route, claim.worker), `${claim.podCidr!.text} for ${claim.worker.instanceId}`).toBe(true);
+          expect(
+            route !== undefined && pointsAt(route, claim.worker),
+            `${claim.podCidr!.text} for ${claim.worker.instanceId}`,
+          ).toBe(true);
         }
       }),
       RUNS,
@@ -175,7 +267,11 @@ describe("the planner", () => {
       routes = routes.filter((route) => route.destination !== decision.cidr);
       if (decision.action === "delete") continue;
       const worker = input.claims.find((claim) => claim.worker.instanceId === decision.instanceId)!.worker;
-      routes.push({ destination: decision.cidr!, [worker.routeTarget.kind === "instance" ? "instanceId" : "networkInterfaceId"]: worker.routeTarget.id, blackhole: false });
+      routes.push({
+        destination: decision.cidr!,
+        [worker.routeTarget.kind === "instance" ? "instanceId" : "networkInterfaceId"]: worker.routeTarget.id,
+        blackhole: false,
+      });
     }
     return { ...input, table: { ...input.table, routes } };
   }

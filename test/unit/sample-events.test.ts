@@ -9,7 +9,12 @@ const expected: Record<string, object> = {
   "state-change-stopped.json": { kind: "instance", trigger: "ec2-state-change", reportedState: "stopped" },
   "state-change-terminated.json": { kind: "instance", trigger: "ec2-state-change", reportedState: "terminated" },
   "state-change-replayed.json": { kind: "instance", trigger: "ec2-state-change", replayName: "pod-routes-replay" },
-  "lifecycle-launch.json": { kind: "lifecycle", transition: "launch", groupName: "hard-k8s-workers", hookName: "pod-routes-launch" },
+  "lifecycle-launch.json": {
+    kind: "lifecycle",
+    transition: "launch",
+    groupName: "hard-k8s-workers",
+    hookName: "pod-routes-launch",
+  },
   "lifecycle-terminate.json": { kind: "lifecycle", transition: "terminate", destination: "EC2" },
   "lifecycle-terminate-warm-pool.json": { kind: "lifecycle", transition: "terminate", destination: "WarmPool" },
   "lifecycle-test-notification.json": { kind: "ignored", reason: "Auto Scaling test notification" },

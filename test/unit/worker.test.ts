@@ -58,16 +58,35 @@ describe("classifyInstance", () => {
       ],
     });
     expect(classifyInstance(multi, selector)).toMatchObject({
-      worker: { routeTarget: { kind: "interface", id: "eni-1" }, interfaceIds: ["eni-1", "eni-2"], sourceDestCheck: false },
+      worker: {
+        routeTarget: { kind: "interface", id: "eni-1" },
+        interfaceIds: ["eni-1", "eni-2"],
+        sourceDestCheck: false,
+      },
     });
   });
 
   it.each([
-    ["no pod-CIDR tag", instance({ Tags: [{ Key: "Name", Value: "bastion" }] }), selector, "i-aaaaaaaa has no pod-cidr tag"],
-    ["no cluster tag", instance(), { ...selector, clusterTag: { key: "cluster" } }, "i-aaaaaaaa does not carry the cluster tag cluster"],
+    [
+      "no pod-CIDR tag",
+      instance({ Tags: [{ Key: "Name", Value: "bastion" }] }),
+      selector,
+      "i-aaaaaaaa has no pod-cidr tag",
+    ],
+    [
+      "no cluster tag",
+      instance(),
+      { ...selector, clusterTag: { key: "cluster" } },
+      "i-aaaaaaaa does not carry the cluster tag cluster",
+    ],
     [
       "another cluster's tag value",
-      instance({ Tags: [{ Key: "pod-cidr", Value: "10.200.1.0/24" }, { Key: "cluster", Value: "b" }] }),
+      instance({
+        Tags: [
+          { Key: "pod-cidr", Value: "10.200.1.0/24" },
+          { Key: "cluster", Value: "b" },
+        ],
+      }),
       { ...selector, clusterTag: { key: "cluster", value: "a" } },
       "i-aaaaaaaa does not carry the cluster tag cluster=a",
     ],
@@ -76,7 +95,9 @@ describe("classifyInstance", () => {
   });
 
   it("keeps a worker's invalid tag value for validation to report", () => {
-    expect(classifyInstance(instance({ Tags: [{ Key: "pod-cidr", Value: "banana" }] }), selector)).toMatchObject({ worker: { podCidrTag: "banana" } });
+    expect(classifyInstance(instance({ Tags: [{ Key: "pod-cidr", Value: "banana" }] }), selector)).toMatchObject({
+      worker: { podCidrTag: "banana" },
+    });
   });
 });
 
