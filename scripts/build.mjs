@@ -1,34 +1,9 @@
 // Bundles the Lambda entry into one ESM file: what is deployed and what the integration tests run.
 import { chmod, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
-import {
-  builtinsViaRequire,
-  environmentCredentialsOnly,
-  nativeSha256Only,
-  packageVersionOnly,
-  sdkSchemas,
-} from "./lib/bundle-plugins.mjs";
+import { lambdaBundleOptions } from "./lib/lambda-bundle.mjs";
 
-const options = {
-  entryPoints: { "pod-routes/index": "functions/pod-routes/index.ts" },
-  outdir: "dist",
-  outExtension: { ".js": ".mjs" },
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "esm",
-  // Prefer the SDK's ES module builds: they tree-shake, the CommonJS ones do not.
-  mainFields: ["module", "main"],
-  minify: true,
-  metafile: true,
-  plugins: [sdkSchemas, environmentCredentialsOnly, packageVersionOnly, nativeSha256Only, builtinsViaRequire],
-  // Loaded by the SDK only for operations with event streams, which EC2 and Auto Scaling do not have.
-  external: ["@smithy/core/event-streams"],
-  legalComments: "none",
-  logLevel: "warning",
-};
-
-const result = await build(options);
+const result = await build(lambdaBundleOptions({ "pod-routes/index": "functions/pod-routes/index.ts" }, "dist"));
 
 // The operator tools (the CLI, npm start) run from this checkout: its node_modules stay outside.
 await build({
@@ -47,8 +22,11 @@ await chmod("dist/cli/pod-routes.mjs", 0o755);
 
 // What each input contributes, for anyone asking where the bytes went; kept outside the deployed folder.
 await writeFile("dist/pod-routes.meta.json", JSON.stringify(result.metafile));
-// `sam build` (BuildMethod: makefile) copies this very bundle: npm run build is the one builder.
-await writeFile("dist/pod-routes/Makefile", 'build-PodRoutesFunction:\n\tcp index.mjs "$(ARTIFACTS_DIR)/"\n');
+// `sam build` (BuildMethod: makefile) copies this very bundle and its source map: npm run build is the one builder.
+await writeFile(
+  "dist/pod-routes/Makefile",
+  'build-PodRoutesFunction:\n\tcp index.mjs index.mjs.map "$(ARTIFACTS_DIR)/"\n',
+);
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith(".mjs")) console.log(`${file}: ${(bytes / 1000).toFixed(0)} KB`);
 }

@@ -37,11 +37,11 @@ await main("scripts/deploy.mjs", async () => {
   });
   const stack = stackName(required(values, "stack-name"));
   const parameters = values.parameter ?? [];
-  const known = Object.keys(
-    (await import("yaml")).parse(await readFile(resolve(root, "infra/template.yaml"), "utf8"), {
-      customTags: cfnTags(),
-    }).Parameters,
-  );
+  /** @type {{ Parameters: Record<string, unknown> }} */
+  const template = (await import("yaml")).parse(await readFile(resolve(root, "infra/template.yaml"), "utf8"), {
+    customTags: cfnTags(),
+  });
+  const known = Object.keys(template.Parameters);
   for (const parameter of parameters) {
     if (!PARAMETER.test(parameter)) throw new UsageError(`--parameter ${JSON.stringify(parameter)} is not KEY=VALUE`);
     const key = parameter.slice(0, parameter.indexOf("="));
@@ -96,7 +96,12 @@ await main("scripts/deploy.mjs", async () => {
   return 0;
 });
 
-/** One bucket per account and region, created on first use. */
+/**
+ * One bucket per account and region, created on first use.
+ * @param {import("./lib/aws.mjs").Aws} aws
+ * @param {string | undefined} region
+ * @returns {Promise<string>}
+ */
 async function defaultBucket(aws, region) {
   const { Account: account } = await aws("sts", "get-caller-identity");
   const bucketRegion =
@@ -122,7 +127,10 @@ async function defaultBucket(aws, region) {
   return bucket;
 }
 
-/** CloudFormation's short-form tags, read as plain values: only the Parameters section is needed. */
+/**
+ * CloudFormation's short-form tags, read as plain values: only the Parameters section is needed.
+ * @returns {import("yaml").Tags}
+ */
 function cfnTags() {
   const names = [
     "Ref",
@@ -146,8 +154,8 @@ function cfnTags() {
   return names.flatMap((name) =>
     ["scalar", "seq", "map"].map((collection) => ({
       tag: `!${name}`,
-      collection: collection === "scalar" ? undefined : collection,
-      resolve: (value) => value,
+      collection: collection === "scalar" ? undefined : /** @type {"seq" | "map"} */ (collection),
+      resolve: (/** @type {unknown} */ value) => value,
     })),
   );
 }

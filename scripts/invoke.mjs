@@ -24,7 +24,11 @@ ${connectionHelp}
 
 const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
-/** The manual payload for ACTION [INSTANCE_ID]; a UsageError when they do not fit together. */
+/**
+ * The manual payload for ACTION [INSTANCE_ID]; a UsageError when they do not fit together.
+ * @param {string[]} positionals
+ * @param {boolean} dryRun
+ */
 function payloadFor(positionals, dryRun) {
   const [action, instanceId, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(" ")}`);
@@ -32,7 +36,7 @@ function payloadFor(positionals, dryRun) {
     if (instanceId !== undefined) throw new UsageError("sync covers every worker: give no instance id");
     return { action, ...(dryRun ? { dryRun } : {}) };
   }
-  if (!["add", "remove", "reconcile"].includes(action))
+  if (action === undefined || !["add", "remove", "reconcile"].includes(action))
     throw new UsageError(`action ${JSON.stringify(action ?? "")}: expected add, remove, reconcile or sync`);
   if (!instanceId || !INSTANCE_ID.test(instanceId))
     throw new UsageError(`${action} needs an instance id (i-…), got ${JSON.stringify(instanceId ?? "")}`);

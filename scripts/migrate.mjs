@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
+import { isMap, parseDocument } from "yaml";
 import { awsCli, connectionHelp, connectionOptions, invokeFunction, stackOutputs } from "./lib/aws.mjs";
 import { main, parse, stackName, UsageError } from "./lib/cli.mjs";
 import { formatSummary } from "./lib/summary.mjs";
@@ -44,6 +44,7 @@ await main("scripts/migrate.mjs", async () => {
   if (podRoutes && !functionName)
     throw new Error(`stack ${podRoutes} has no FunctionName output: deploy pod-routes first (scripts/deploy.mjs)`);
 
+  /** @type {{ TemplateBody: string | object }} */
   const { TemplateBody: body } = await aws("cloudformation", "get-template", [
     "--stack-name",
     retired,
@@ -51,17 +52,19 @@ await main("scripts/migrate.mjs", async () => {
     "Original",
   ]);
   const template = parseDocument(typeof body === "string" ? body : JSON.stringify(body));
-  const routes = (template.get("Resources")?.items ?? []).filter(
-    (item) => item.value.get("Type") === "AWS::EC2::Route",
-  );
+  const resources = template.get("Resources");
+  /** @type {Array<import("yaml").Pair<import("yaml").Scalar<string>, import("yaml").YAMLMap>>} */
+  const items = isMap(resources) ? /** @type {any} */ (resources.items) : [];
+  const routes = items.filter((item) => item.value?.get("Type") === "AWS::EC2::Route");
   if (routes.length === 0) throw new Error(`stack ${retired} has no AWS::EC2::Route resources: nothing to migrate`);
 
-  const unretained = routes.filter((item) => item.value.get("DeletionPolicy") !== "Retain");
+  const unretained = routes.filter((item) => item.value?.get("DeletionPolicy") !== "Retain");
   if (unretained.length > 0) {
-    for (const item of unretained) item.value.set("DeletionPolicy", "Retain");
-    console.log(`${retired}: retaining ${unretained.map((item) => item.key.value ?? item.key).join(", ")}…`);
+    for (const item of unretained) item.value?.set("DeletionPolicy", "Retain");
+    console.log(`${retired}: retaining ${unretained.map((item) => item.key.value).join(", ")}…`);
+    /** @type {{ Stacks: Array<{ Parameters?: Array<{ ParameterKey: string }> }> }} */
     const described = await aws("cloudformation", "describe-stacks", ["--stack-name", retired]);
-    const parameters = (described.Stacks[0].Parameters ?? []).map(
+    const parameters = (described.Stacks[0]?.Parameters ?? []).map(
       (p) => `ParameterKey=${p.ParameterKey},UsePreviousValue=true`,
     );
     const scratch = await mkdtemp(join(tmpdir(), "pod-routes-migrate-"));
@@ -87,6 +90,7 @@ await main("scripts/migrate.mjs", async () => {
     console.log(`${retired} retired. Now run: scripts/invoke.mjs --stack-name <pod-routes stack> sync`);
     return 0;
   }
+  if (!functionName) throw new UsageError("--stack-name is required to run the sync");
   const { response, failed } = await invokeFunction(aws, functionName, { action: "sync" });
   console.log(failed ? `sync failed: ${response.errorMessage}` : formatSummary(response));
   return failed ? 1 : 0;

@@ -49,7 +49,10 @@ await main("scripts/replay.mjs", async () => {
   const aws = awsCli(values);
   const archiveArn = values["archive-arn"] ?? (await stackOutputs(aws, stackName(values["stack-name"]))).ArchiveArn;
   if (!archiveArn) throw new Error(`stack ${values["stack-name"]} has no ArchiveArn output: is it a pod-routes stack?`);
-  const archive = await aws("events", "describe-archive", ["--archive-name", archiveArn.split("/").pop()]);
+  const archive = await aws("events", "describe-archive", [
+    "--archive-name",
+    archiveArn.slice(archiveArn.lastIndexOf("/") + 1),
+  ]);
   const rules = values["rule-arn"] ?? (values["stack-name"] ? await stackRules(aws, values["stack-name"]) : []);
   const name = `pod-routes-${new Date()
     .toISOString()
@@ -87,18 +90,27 @@ await main("scripts/replay.mjs", async () => {
   }
 });
 
+/**
+ * @param {{ from?: string; to?: string }} values
+ * @param {"from" | "to"} key
+ */
 function time(values, key) {
-  if (!values[key]) throw new UsageError(`--${key} is required`);
-  const parsed = new Date(values[key]);
-  if (Number.isNaN(parsed.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(values[key]))
-    throw new UsageError(
-      `--${key} ${JSON.stringify(values[key])} is not an ISO 8601 time such as 2026-11-29T10:00:00Z`,
-    );
+  const value = values[key];
+  if (!value) throw new UsageError(`--${key} is required`);
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value))
+    throw new UsageError(`--${key} ${JSON.stringify(value)} is not an ISO 8601 time such as 2026-11-29T10:00:00Z`);
   return parsed;
 }
 
-/** The ARNs of the EventBridge rules the stack created (the SAM events of the function). */
+/**
+ * The ARNs of the EventBridge rules the stack created (the SAM events of the function).
+ * @param {import("./lib/aws.mjs").Aws} aws
+ * @param {string} stack
+ * @returns {Promise<string[]>}
+ */
 async function stackRules(aws, stack) {
+  /** @type {{ StackResources: Array<{ ResourceType: string; PhysicalResourceId: string }> }} */
   const { StackResources: resources } = await aws("cloudformation", "describe-stack-resources", [
     "--stack-name",
     stack,
@@ -106,5 +118,9 @@ async function stackRules(aws, stack) {
   const names = resources
     .filter((resource) => resource.ResourceType === "AWS::Events::Rule")
     .map((resource) => resource.PhysicalResourceId);
-  return Promise.all(names.map(async (rule) => (await aws("events", "describe-rule", ["--name", rule])).Arn));
+  return Promise.all(
+    names.map(
+      async (rule) => /** @type {{ Arn: string }} */ (await aws("events", "describe-rule", ["--name", rule])).Arn,
+    ),
+  );
 }

@@ -67,7 +67,7 @@ async function story(): Promise<void> {
 
   const events = seed.workers.map((worker) => stateChange(worker.instanceId, "running"));
   for (const event of events) await handler(event);
-  await step(
+  step(
     1,
     "the workers' running events routed each pod CIDR to its worker: the seed's verification table",
     seedRows(worker1),
@@ -76,7 +76,7 @@ async function story(): Promise<void> {
 
   const replays = await Promise.all(events.map((event) => handler({ ...event, "replay-name": "npm-start-replay" })));
   const changed = replays.flatMap((summary) => summary.tables.flatMap((t) => t.decisions.filter((d) => d.applied)));
-  await step(
+  step(
     2,
     `the same events replayed from an archive: ${changed.length} change(s), the table as it was`,
     seedRows(worker1),
@@ -88,7 +88,7 @@ async function story(): Promise<void> {
   await ec2.send(new TerminateInstancesCommand({ InstanceIds: [worker1] }));
   await handler(stateChange(replacement, "running"));
   await handler(stateChange(worker1, "terminated"));
-  await step(
+  step(
     3,
     `worker-1 replaced by ${replacement} with the same pod CIDR; the old worker's late terminate event left its route alone`,
     seedRows(replacement),
@@ -100,7 +100,7 @@ async function story(): Promise<void> {
     () => "accepted",
     (error: Error) => `${error.name}: ${error.message}`,
   );
-  await step(
+  step(
     4,
     `a worker tagged 10.200.3.7/24 was refused, the table unchanged — ${refusal}`,
     seedRows(replacement),
@@ -113,7 +113,7 @@ async function story(): Promise<void> {
   const allocating = createHandler({ ...process.env, ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" });
   const launch = await allocating(lifecycleAction("launch", launched, { group: group.name, hook: group.launchHook }));
   const allocated = launch.allocation?.cidr ?? "(none)";
-  await step(
+  step(
     5,
     `an Auto Scaling launch got pod CIDR ${allocated}, tagged and routed, and its hook completed with ${launch.lifecycle?.result} (${launch.lifecycle?.completion})`,
     seedRows(replacement, [[allocated, launched]]),
@@ -136,7 +136,7 @@ async function story(): Promise<void> {
     `\ndrift by hand: 10.200.0.0/24 deleted, 10.200.9.0/24 → controller-0 added\n${renderRouteTable(drifted)}`,
   );
   // The badly tagged worker keeps the sync failing loudly, as it should; everything else converges.
-  await step(
+  step(
     6,
     "a full sync repaired the drift (the missing route is back, the orphan gone) and still reported worker-3's bad tag",
     seedRows(replacement, [[allocated, launched]]),
@@ -145,13 +145,7 @@ async function story(): Promise<void> {
   );
 }
 
-async function step(
-  number: number,
-  what: string,
-  expected: string[][],
-  actual: RouteRow[],
-  alsoTrue = true,
-): Promise<void> {
+function step(number: number, what: string, expected: string[][], actual: RouteRow[], alsoTrue = true): void {
   const found = actual.map((row) => [row.destination, row.target]);
   const ok = alsoTrue && JSON.stringify(found) === JSON.stringify(expected);
   outcomes.push(ok);

@@ -59,7 +59,7 @@ export function parseConfig(env: Env): Config {
 }
 
 function read(env: Env, name: string, fallback: string): string {
-  const value = env[name]?.trim();
+  const value = ownString(env, name)?.trim();
   return value === undefined || value === "" ? fallback : value;
 }
 
@@ -127,4 +127,10 @@ function oneOf<T extends string>(variable: string, value: string, allowed: reado
   const match = allowed.find((option) => option.toLowerCase() === value.toLowerCase());
   if (match === undefined) throw new ConfigError(variable, value, `expected one of: ${allowed.join(", ")}`);
   return match;
+}
+
+/** `env[name]` for the environment's own variables only: never a name inherited from Object. */
+function ownString(env: Env, name: string): string | undefined {
+  const value: unknown = Object.getOwnPropertyDescriptor(env, name)?.value;
+  return typeof value === "string" ? value : undefined;
 }

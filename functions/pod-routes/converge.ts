@@ -33,10 +33,10 @@ export async function converge(
   const tables = await Promise.all(
     plans.map(async (plan) => {
       const decisions = await Promise.all(
-        planTable(plan).map((decision): ReportedDecision | Promise<ReportedDecision> =>
+        planTable(plan).map((decision) =>
           isMutation(decision.action) && !dryRun
             ? limit(() => applyDecision(plan, decision, deps))
-            : { ...decision, applied: false },
+            : Promise.resolve<ReportedDecision>({ ...decision, applied: false }),
         ),
       );
       for (const decision of decisions) {

@@ -3,13 +3,12 @@
  * bad tag from a conflict from an AWS outage. Messages name the instance, the value and the fix.
  */
 export abstract class PodRoutesError extends Error {
-  /** Spelled out in each class: the bundle is minified, so class names do not survive. */
-  abstract override readonly name: string;
+  /** The class's own name (the bundle keeps pod-routes' names through minification). */
+  override readonly name: string = this.constructor.name;
 }
 
 /** An environment variable holds a value pod-routes cannot use. */
 export class ConfigError extends PodRoutesError {
-  override readonly name = "ConfigError";
   constructor(
     readonly variable: string,
     readonly value: string,
@@ -20,13 +19,10 @@ export class ConfigError extends PodRoutesError {
 }
 
 /** The invocation payload is not an event or manual request pod-routes handles. */
-export class UnsupportedEventError extends PodRoutesError {
-  override readonly name = "UnsupportedEventError";
-}
+export class UnsupportedEventError extends PodRoutesError {}
 
 /** A worker's pod-CIDR tag cannot be routed; nothing was changed for it. */
 export class InvalidPodCidrError extends PodRoutesError {
-  override readonly name = "InvalidPodCidrError";
   constructor(
     readonly instanceId: string,
     readonly tag: string,
@@ -41,28 +37,19 @@ export class InvalidPodCidrError extends PodRoutesError {
 }
 
 /** A manual request names an instance that cannot take the requested action. */
-export class NotAWorkerError extends PodRoutesError {
-  override readonly name = "NotAWorkerError";
-}
+export class NotAWorkerError extends PodRoutesError {}
 
 /** EC2 does not show an instance yet that an event just reported as launched (eventual consistency). */
-export class InstanceNotVisibleError extends PodRoutesError {
-  override readonly name = "InstanceNotVisibleError";
-}
+export class InstanceNotVisibleError extends PodRoutesError {}
 
 /** The invocation stopped its AWS calls short of the Lambda timeout; the retry or the next sync converges. */
-export class DeadlineExceededError extends PodRoutesError {
-  override readonly name = "DeadlineExceededError";
-}
+export class DeadlineExceededError extends PodRoutesError {}
 
 /** A configured route table does not exist. */
-export class RouteTableNotFoundError extends PodRoutesError {
-  override readonly name = "RouteTableNotFoundError";
-}
+export class RouteTableNotFoundError extends PodRoutesError {}
 
 /** The route table is full: the quota, not pod-routes, must change. */
 export class RouteLimitError extends PodRoutesError {
-  override readonly name = "RouteLimitError";
   constructor(routeTableId: string, cause: unknown) {
     super(
       `${routeTableId} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) is reached; ` +
@@ -73,13 +60,10 @@ export class RouteLimitError extends PodRoutesError {
 }
 
 /** Every pod CIDR block of the configured size is taken. */
-export class PodCidrPoolExhaustedError extends PodRoutesError {
-  override readonly name = "PodCidrPoolExhaustedError";
-}
+export class PodCidrPoolExhaustedError extends PodRoutesError {}
 
 /** Some routes could not be converged (conflicts, bad tags, failed changes); the others were. Lists each. */
 export class ReconcileFailedError extends PodRoutesError {
-  override readonly name = "ReconcileFailedError";
   constructor(readonly failures: readonly string[]) {
     super(`${failures.length} failure(s); everything else converged:\n- ${failures.join("\n- ")}`);
   }

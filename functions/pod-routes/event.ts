@@ -53,10 +53,14 @@ export type Request = InstanceRequest | SyncRequest | LifecycleRequest | Ignored
 
 const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 const TEST_NOTIFICATION = "autoscaling:TEST_NOTIFICATION";
-const LIFECYCLE_TRANSITIONS: Record<string, { transition: LifecycleRequest["transition"]; value: string }> = {
-  "EC2 Instance-launch Lifecycle Action": { transition: "launch", value: "autoscaling:EC2_INSTANCE_LAUNCHING" },
-  "EC2 Instance-terminate Lifecycle Action": { transition: "terminate", value: "autoscaling:EC2_INSTANCE_TERMINATING" },
-};
+/** By detail-type. A Map, so a detail-type such as "constructor" finds nothing inherited. */
+const LIFECYCLE_TRANSITIONS = new Map<string, { transition: LifecycleRequest["transition"]; value: string }>([
+  ["EC2 Instance-launch Lifecycle Action", { transition: "launch", value: "autoscaling:EC2_INSTANCE_LAUNCHING" }],
+  [
+    "EC2 Instance-terminate Lifecycle Action",
+    { transition: "terminate", value: "autoscaling:EC2_INSTANCE_TERMINATING" },
+  ],
+]);
 const MANUAL_KEYS = new Set(["action", "instanceId", "dryRun"]);
 const MANUAL_INSTANCE_ACTIONS: readonly string[] = ["add", "remove", "reconcile"];
 
@@ -110,7 +114,7 @@ function decodeEventBridge(event: Record<string, unknown>): Request {
       ...optionalString(event, "time", "eventTime"),
     };
   }
-  const lifecycle = typeof detailType === "string" ? LIFECYCLE_TRANSITIONS[detailType] : undefined;
+  const lifecycle = typeof detailType === "string" ? LIFECYCLE_TRANSITIONS.get(detailType) : undefined;
   if (source === "aws.autoscaling" && lifecycle) {
     return {
       ...decodeLifecycleDetail(event["detail"], lifecycle),
@@ -186,7 +190,7 @@ function isTestNotification(value: unknown, depth = 0): boolean {
   }
   if (!isRecord(value) || depth > 4) return false;
   if (value["Event"] === TEST_NOTIFICATION || value["LifecycleTransition"] === TEST_NOTIFICATION) return true;
-  const records = Array.isArray(value["Records"]) ? value["Records"] : [];
+  const records: unknown[] = Array.isArray(value["Records"]) ? value["Records"] : [];
   const nested = [
     value["detail"],
     value["Message"],
@@ -228,7 +232,7 @@ function optionalString<K extends string>(
   key: string,
   as: K,
 ): Partial<Record<K, string>> {
-  const value = record[key];
+  const value: unknown = Object.getOwnPropertyDescriptor(record, key)?.value;
   return typeof value === "string" ? ({ [as]: value } as Record<K, string>) : {};
 }
 

@@ -36,11 +36,11 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
     source: `${request.transition} lifecycle action of ${request.groupName}`,
   };
   let summary: Summary | undefined;
-  let thrown: unknown;
+  let thrown: Error | undefined;
   try {
     summary = await reconcileInstance(request, job, deps);
   } catch (error) {
-    thrown = error;
+    thrown = error instanceof Error ? error : new Error(String(error));
   }
   const failures = summary?.failures ?? [];
   const permanent =

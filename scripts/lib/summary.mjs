@@ -1,8 +1,12 @@
 // The handler's JSON summary as an operator reads it in a terminal.
 
-/** Renders a summary: one line per decision, then instance changes, lifecycle outcome and failures. */
+/**
+ * Renders a summary: one line per decision, then instance changes, lifecycle outcome and failures.
+ * @param {Partial<import("../../functions/pod-routes/summary.js").Summary>} summary a function's JSON answer
+ */
 export function formatSummary(summary) {
   const lines = [];
+  /** @type {Partial<{ kind: string; trigger: string; instanceId: string }>} */
   const request = summary.request ?? {};
   const subject = request.instanceId ? ` ${request.instanceId}` : "";
   lines.push(

@@ -102,6 +102,8 @@ describe("infra/template.yaml", () => {
         "LAUNCH_FAILURE_RESULT",
       ]),
     );
+    // Stack traces through the bundle's source map.
+    expect(fn["Properties"]["Environment"]["Variables"]["NODE_OPTIONS"]).toBe("--enable-source-maps");
   });
 
   it("triggers on the instance states that matter, on the worker groups' lifecycle actions and on the schedule", () => {

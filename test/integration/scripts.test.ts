@@ -64,7 +64,7 @@ describe("operator scripts", () => {
     const { code, stderr } = await script(name, [...args, "--endpoint-url", proxyEndpoint]);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
-    expect(stderr).toContain(`Try 'scripts/${name} --help'.`);
+    expect(stderr).toContain(`Try 'scripts/${name}.mjs --help'.`);
     expect(handlerCalls()).toEqual([]);
   });
 

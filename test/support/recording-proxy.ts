@@ -1,5 +1,12 @@
 import { once } from "node:events";
-import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
+import {
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 
 export interface RecordedCall {
   readonly action: string;
@@ -56,7 +63,7 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
       forwarded.end(body);
     });
 
-  const server: Server = createServer(async (incoming, outgoing) => {
+  const handle = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -90,6 +97,9 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
     } catch (error) {
       outgoing.destroy(error as Error);
     }
+  };
+  const server: Server = createServer((incoming, outgoing) => {
+    handle(incoming, outgoing).catch((error: Error) => outgoing.destroy(error));
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -115,7 +125,7 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
   };
 }
 
-function reply(outgoing: import("node:http").ServerResponse, status: number, body: string): void {
+function reply(outgoing: ServerResponse, status: number, body: string): void {
   outgoing.writeHead(status, { "content-type": "text/xml" });
   outgoing.end(body);
 }

@@ -29,6 +29,8 @@ export var Placement$ = [3, n0, _P,
 `;
 
 function evaluate(source: string): Record<string, unknown[]> {
+  // Runs the rewritten schema module, as the bundle would, to see what it defines.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function("n0", `${source.replace(/^export /gm, "")}\nreturn { Instance$, Placement$ };`)("ns") as Record<
     string,
     unknown[]

@@ -161,7 +161,7 @@ describe("failures that need a person", () => {
     ec2.on(CreateRouteCommand, { DestinationCidrBlock: "10.200.2.0/24" }).resolves({});
 
     await expect(handler()({ action: "sync" })).rejects.toThrow(
-      /1 failure\(s\); everything else converged:\n- create 10\.200\.1\.0\/24 in rtb-0123456789abcdef0: InternalError: boom/,
+      "1 failure(s); everything else converged:\n- create 10.200.1.0/24 in rtb-0123456789abcdef0: InternalError: boom",
     );
     expect(
       ec2
@@ -195,18 +195,16 @@ describe("finding tables and targets", () => {
     ec2
       .on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: ["i-0ccccccccccccccc3"] }] })
       .resolves(describes(instance({ InstanceId: "i-0ccccccccccccccc3", State: { Name: "terminated" } })));
-    ec2
-      .on(DescribeRouteTablesCommand)
-      .resolves(
-        routeTable([
-          {
-            DestinationCidrBlock: "10.200.1.0/24",
-            NetworkInterfaceId: "eni-0ccccccccccccccc3",
-            InstanceId: "i-0ccccccccccccccc3",
-            State: "active",
-          },
-        ]),
-      );
+    ec2.on(DescribeRouteTablesCommand).resolves(
+      routeTable([
+        {
+          DestinationCidrBlock: "10.200.1.0/24",
+          NetworkInterfaceId: "eni-0ccccccccccccccc3",
+          InstanceId: "i-0ccccccccccccccc3",
+          State: "active",
+        },
+      ]),
+    );
     ec2.on(ReplaceRouteCommand).resolves({});
 
     const summary = await handler()(stateChange(WORKER, "running"));

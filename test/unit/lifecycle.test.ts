@@ -109,13 +109,9 @@ describe("completing a launch action", () => {
   });
 
   it("abandons once on a permanent failure (a conflict) and fails the invocation", async () => {
-    ec2
-      .on(DescribeInstancesCommand)
-      .resolves({
-        Reservations: [
-          { Instances: [{ ...instance(), InstanceId: "i-0bbbbbbbbbbbbbbb2", State: { Name: "running" } }] },
-        ],
-      });
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [{ ...instance(), InstanceId: "i-0bbbbbbbbbbbbbbb2", State: { Name: "running" } }] }],
+    });
     ec2
       .on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: [WORKER] }] })
       .resolves({ Reservations: [{ Instances: [instance()] }] });

@@ -169,7 +169,7 @@ describe("planTable for one worker's event", () => {
       [{ action: "keep", cidr: "10.200.1.0/24", target: A.instanceId }],
     ],
   ])("%s", (_name, claims, routes, options, expected) => {
-    expect(plan(claims as Claim[], routes, options as Partial<TablePlanInput>)).toEqual(expected);
+    expect(plan(claims, routes, options as Partial<TablePlanInput>)).toEqual(expected);
   });
 });
 

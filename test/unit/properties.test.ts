@@ -66,6 +66,22 @@ describe("event decoding", () => {
       RUNS,
     );
   });
+
+  // Names every plain object inherits: a lookup keyed by event text must not answer for them.
+  const inheritedNames = fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype), "__proto__");
+
+  it("takes no inherited name for a lifecycle action's detail-type: refused, never a terminate or a launch", () => {
+    fc.assert(
+      fc.property(inheritedNames, fc.constantFrom("aws.autoscaling", "aws.ec2", "aws.events"), (name, source) => {
+        const event = {
+          source,
+          "detail-type": name,
+          detail: { EC2InstanceId: "i-0123456789abcdef0", AutoScalingGroupName: "g", LifecycleHookName: "h" },
+        };
+        expect(() => decodeEvent(event)).toThrow(UnsupportedEventError);
+      }),
+    );
+  });
 });
 
 describe("pod-CIDR validation", () => {
@@ -119,7 +135,7 @@ describe("the planner", () => {
   const workerArb = fc.record({
     instanceId: fc.constantFrom(...ids),
     podCidr: fc.constantFrom("10.200.0.0/24", "10.200.1.0/24", "10.200.2.0/24", "10.200.3.0/24"),
-    lifecycle: fc.constantFrom("live", "stopped", "gone") as fc.Arbitrary<Worker["lifecycle"]>,
+    lifecycle: fc.constantFrom("live", "stopped", "gone"),
     multiHomed: fc.boolean(),
   });
   const routeArb = fc.record({
@@ -134,8 +150,8 @@ describe("the planner", () => {
   const inputArb = fc.record({
     workers: fc.uniqueArray(workerArb, { selector: (w) => w.instanceId, maxLength: 5 }),
     routes: fc.uniqueArray(routeArb, { selector: (r) => r.destination, maxLength: destinations.length }),
-    onStop: fc.constantFrom("keep", "remove") as fc.Arbitrary<"keep" | "remove">,
-    scope: fc.constantFrom("claims", "table") as fc.Arbitrary<"claims" | "table">,
+    onStop: fc.constantFrom<"keep" | "remove">("keep", "remove"),
+    scope: fc.constantFrom<"claims" | "table">("claims", "table"),
     facts: fc.dictionary(
       fc.constantFrom(...ids),
       fc.constantFrom<TargetFacts>(
