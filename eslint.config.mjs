@@ -22,6 +22,20 @@ export default defineConfig(
       "no-undef": "off",
     },
   },
+  // The layers import one way: entry → jobs → core, jobs → adapters → core. The core decides from
+  // facts alone, so it may not import the SDK, not even its types.
+  layer(
+    "core",
+    ["adapters", "jobs", "entry"],
+    [
+      {
+        group: ["@aws-sdk/*", "@smithy/*", "@aws-lambda-powertools/*", "p-limit"],
+        message: "The core is pure: no SDK, logger or concurrency; an adapter or a job does that.",
+      },
+    ],
+  ),
+  layer("adapters", ["jobs", "entry"]),
+  layer("jobs", ["entry"]),
   {
     // Tests and operator scripts handle JSON whose shape they assert or print (test reports, the AWS
     // CLI's output), and read and write files under paths they build from the repository's layout.
@@ -47,3 +61,29 @@ export default defineConfig(
     },
   },
 );
+
+/**
+ * Import rules for one layer of functions/pod-routes: the layers it may not import, and other bans.
+ * @param {string} name
+ * @param {string[]} above
+ * @param {Array<{ group: string[]; message: string }>} more
+ */
+function layer(name, above, more = []) {
+  return {
+    files: [`functions/pod-routes/${name}/**`],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: above.map((other) => `**/${other}/*`),
+              message: `${name} may not import ${above.join(", ")}: imports flow entry → jobs → adapters → core.`,
+            },
+            ...more,
+          ],
+        },
+      ],
+    },
+  };
+}

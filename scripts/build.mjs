@@ -3,7 +3,9 @@ import { chmod, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
 import { lambdaBundleOptions } from "./lib/lambda-bundle.mjs";
 
-const result = await build(lambdaBundleOptions({ "pod-routes/index": "functions/pod-routes/index.ts" }, "dist"));
+const result = await build(
+  lambdaBundleOptions({ "pod-routes/index": "functions/pod-routes/entry/handler.ts" }, "dist"),
+);
 
 // The operator tools (the CLI, npm start) run from this checkout: its node_modules stay outside.
 await build({

@@ -2,7 +2,7 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CreateRouteCommand, DeleteRouteCommand, EC2Client, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { createHandler as CreateHandler } from "../functions/pod-routes/index.js";
+import type { createHandler as CreateHandler } from "../functions/pod-routes/entry/handler.js";
 import { lifecycleAction, scheduled, stateChange } from "./cli/sample-events.js";
 import { startMoto } from "../test/support/moto.js";
 import { buildSeed, launchWorker } from "../test/support/seed.js";

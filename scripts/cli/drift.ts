@@ -1,4 +1,4 @@
-import type { Summary } from "../../functions/pod-routes/summary.js";
+import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
 
 export type DriftKind = "missing" | "wrong-target" | "orphan" | "blackhole" | "conflict" | "invalid-tag";
 

@@ -80,7 +80,7 @@ function clientOf(path) {
  * (aws-sdk-js-v3 issue 7607: ~540 KB for EC2). Writing the constant keys out as the literals they are
  * changes nothing at run time and lets esbuild drop every shape the handler's operations do not reach.
  * Of the shapes they do reach, an EC2 instance's are most of what is left: those keep only the members
- * in INSTANCE_FIELDS (functions/pod-routes/instance-fields.ts), and esbuild drops what they led to.
+ * in INSTANCE_FIELDS (functions/pod-routes/adapters/instance-fields.ts), and esbuild drops what they led to.
  * Expects: every bundled client's schemas, each with constant keys to inline and none left over.
  * @type {Plugin}
  */
@@ -142,7 +142,7 @@ function stringConstants(source) {
  * @returns {Promise<FieldsByShape>}
  */
 async function instanceFields() {
-  const { code } = await transform(await readFile("functions/pod-routes/instance-fields.ts", "utf8"), {
+  const { code } = await transform(await readFile("functions/pod-routes/adapters/instance-fields.ts", "utf8"), {
     loader: "ts",
     format: "esm",
   });
@@ -215,7 +215,7 @@ export function keepMembers(source, fieldsByShape) {
 }
 
 /**
- * In Lambda, credentials come from the environment: see functions/pod-routes/lambda-credentials.ts.
+ * In Lambda, credentials come from the environment: see functions/pod-routes/adapters/lambda-credentials.ts.
  * Expects: the SDK to import the default provider chain.
  * @type {Plugin}
  */
@@ -225,7 +225,7 @@ export const environmentCredentialsOnly = {
     let replaced = false;
     builder.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => {
       replaced = true;
-      return { path: resolve("functions/pod-routes/lambda-credentials.ts") };
+      return { path: resolve("functions/pod-routes/adapters/lambda-credentials.ts") };
     });
     expectAtEnd(builder, "environment-credentials-only", () =>
       replaced ? [] : ["nothing imports @aws-sdk/credential-provider-node"],

@@ -2,7 +2,7 @@
 
 /**
  * Renders a summary: one line per decision, then instance changes, lifecycle outcome and failures.
- * @param {Partial<import("../../functions/pod-routes/summary.js").Summary>} summary a function's JSON answer
+ * @param {Partial<import("../../functions/pod-routes/jobs/summary.js").Summary>} summary a function's JSON answer
  */
 export function formatSummary(summary) {
   const lines = [];

@@ -24,7 +24,7 @@ async function samDefaultBuild(): Promise<string> {
   const outfile = resolve(root, "dist/bench/sam-default/index.cjs");
   // SAM's esbuild builder: --format=cjs --target=es2020 --minify, main fields main,module.
   await build({
-    entryPoints: [resolve(root, "functions/pod-routes/index.ts")],
+    entryPoints: [resolve(root, "functions/pod-routes/entry/handler.ts")],
     outfile,
     bundle: true,
     platform: "node",

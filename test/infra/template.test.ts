@@ -174,7 +174,9 @@ describe("infra/template.yaml", () => {
 
   it("grants every AWS call the function makes, and nothing else", async () => {
     const sources = await Promise.all(
-      ["ec2.ts", "autoscaling.ts"].map((file) => readFile(resolve(root, "functions/pod-routes", file), "utf8")),
+      ["ec2.ts", "autoscaling.ts"].map((file) =>
+        readFile(resolve(root, "functions/pod-routes/adapters", file), "utf8"),
+      ),
     );
     const called = new Set(
       sources.flatMap((source) =>

@@ -1,6 +1,6 @@
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
-import type { createHandler as CreateHandler } from "../../functions/pod-routes/index.js";
+import type { createHandler as CreateHandler } from "../../functions/pod-routes/entry/handler.js";
 
 /** The deployed artefact, `npm run build`'s output: integration tests exercise exactly this file. */
 const bundlePath = resolve(import.meta.dirname, "../../dist/pod-routes/index.mjs");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blocksInUse, freeBlocks, poolCapacity } from "../../functions/pod-routes/allocator.js";
+import { blocksInUse, freeBlocks, poolCapacity } from "../../functions/pod-routes/core/allocator.js";
 import { block } from "./fixtures.js";
 
 const pool = { clusterCidr: block("10.200.0.0/16"), prefixLength: 24 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../functions/pod-routes/config.js";
-import { ConfigError } from "../../functions/pod-routes/errors.js";
+import { parseConfig } from "../../functions/pod-routes/core/config.js";
+import { ConfigError } from "../../functions/pod-routes/core/errors.js";
 
 describe("parseConfig", () => {
   it("defaults to the seed's cluster", () => {

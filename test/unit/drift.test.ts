@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Summary } from "../../functions/pod-routes/summary.js";
+import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
 import { driftOf } from "../../scripts/cli/drift.js";
 
 const decision = (fields: object) => ({ routeTableId: "rtb-1", applied: false, reason: "why", ...fields });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UnsupportedEventError } from "../../functions/pod-routes/errors.js";
-import { decodeEvent } from "../../functions/pod-routes/event.js";
+import { UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
+import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 
 const ID = "i-0123456789abcdef0";

@@ -1,6 +1,6 @@
-import { parseIpv4Block, type Ipv4Block } from "../../functions/pod-routes/cidr.js";
-import type { Lifecycle, ObservedRoute, ObservedTable, Worker } from "../../functions/pod-routes/model.js";
-import type { Claim, Desire } from "../../functions/pod-routes/planner.js";
+import { parseIpv4Block, type Ipv4Block } from "../../functions/pod-routes/core/cidr.js";
+import type { Lifecycle, ObservedRoute, ObservedTable, Worker } from "../../functions/pod-routes/core/model.js";
+import type { Claim, Desire } from "../../functions/pod-routes/core/planner.js";
 
 export const CLUSTER = block("10.200.0.0/16");
 export const TABLE_ID = "rtb-00000000000000001";

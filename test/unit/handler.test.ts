@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createHandler } from "../../functions/pod-routes/index.js";
+import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { stateChange } from "../../scripts/cli/sample-events.js";
 
 const ec2 = mockClient(EC2Client);

@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createHandler } from "../../functions/pod-routes/index.js";
+import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { lifecycleAction } from "../../scripts/cli/sample-events.js";
 
 const ec2 = mockClient(EC2Client);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { measurementsOf } from "../../functions/pod-routes/metrics.js";
-import type { Summary } from "../../functions/pod-routes/summary.js";
+import { measurementsOf } from "../../functions/pod-routes/entry/metrics.js";
+import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
 
 const base: Summary = {
   request: { kind: "sync", trigger: "schedule", dryRun: false },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toObservedTable } from "../../functions/pod-routes/ec2.js";
+import { toObservedTable } from "../../functions/pod-routes/adapters/ec2.js";
 
 describe("toObservedTable", () => {
   it("keeps IPv4 routes, marks gateways and other non-instance targets foreign, and reads the VPC blocks from local routes", () => {

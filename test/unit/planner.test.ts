@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { TargetFacts } from "../../functions/pod-routes/model.js";
+import type { TargetFacts } from "../../functions/pod-routes/core/model.js";
 import {
   contestedTargets,
   desireFor,
   planTable,
   type Claim,
   type TablePlanInput,
-} from "../../functions/pod-routes/planner.js";
+} from "../../functions/pod-routes/core/planner.js";
 import { CLUSTER, TABLE_ID, claim, table, to, worker } from "./fixtures.js";
 
 const A = worker("i-aaaaaaaa", "10.200.1.0/24");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkPodCidr } from "../../functions/pod-routes/pod-cidr.js";
+import { checkPodCidr } from "../../functions/pod-routes/core/pod-cidr.js";
 import { block } from "./fixtures.js";
 
 describe("checkPodCidr", () => {

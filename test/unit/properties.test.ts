@@ -1,23 +1,23 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { contains, parseIpv4Block } from "../../functions/pod-routes/cidr.js";
-import { UnsupportedEventError } from "../../functions/pod-routes/errors.js";
-import { decodeEvent } from "../../functions/pod-routes/event.js";
+import { contains, parseIpv4Block } from "../../functions/pod-routes/core/cidr.js";
+import { UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
+import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
 import {
   pointsAt,
   type ObservedRoute,
   type ObservedTable,
   type TargetFacts,
   type Worker,
-} from "../../functions/pod-routes/model.js";
-import { checkPodCidr } from "../../functions/pod-routes/pod-cidr.js";
+} from "../../functions/pod-routes/core/model.js";
+import { checkPodCidr } from "../../functions/pod-routes/core/pod-cidr.js";
 import {
   desireFor,
   planTable,
   type Claim,
   type Decision,
   type TablePlanInput,
-} from "../../functions/pod-routes/planner.js";
+} from "../../functions/pod-routes/core/planner.js";
 import { CLUSTER, block } from "./fixtures.js";
 
 const RUNS = { numRuns: 500 };

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeEvent } from "../../functions/pod-routes/event.js";
+import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
 
 const folder = resolve(import.meta.dirname, "../../events");
 const expected: Record<string, object> = {

@@ -1,6 +1,6 @@
 import type { Instance } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
-import { classifyInstance, lifecycleOf, targetFactsOf } from "../../functions/pod-routes/worker.js";
+import { classifyInstance, lifecycleOf, targetFactsOf } from "../../functions/pod-routes/adapters/worker.js";
 
 const selector = { podCidrTag: "pod-cidr" };
 

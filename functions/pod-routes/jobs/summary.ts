@@ -1,17 +1,7 @@
-import type { Logger } from "@aws-lambda-powertools/logger";
-import type { AutoScalingPort, Completion } from "./autoscaling.js";
-import type { Config, LifecycleResult } from "./config.js";
-import type { Ec2Port } from "./ec2.js";
-import type { Request } from "./event.js";
-import type { Decision } from "./planner.js";
-
-export interface Dependencies {
-  readonly config: Config;
-  readonly ec2: Ec2Port;
-  readonly autoScaling: AutoScalingPort;
-  readonly log: Pick<Logger, "info" | "warn">;
-  readonly now: () => number;
-}
+import type { Completion } from "../adapters/autoscaling.js";
+import type { LifecycleResult } from "../core/config.js";
+import type { Decision } from "../core/planner.js";
+import type { Request } from "../core/request.js";
 
 export interface ReportedDecision extends Decision {
   readonly applied: boolean;

@@ -1,4 +1,4 @@
-import type { Summary } from "./summary.js";
+import type { Summary } from "../jobs/summary.js";
 
 export interface Measurement {
   readonly name: string;

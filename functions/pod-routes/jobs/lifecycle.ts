@@ -1,4 +1,4 @@
-import type { LifecycleResult } from "./config.js";
+import type { LifecycleResult } from "../core/config.js";
 import { reconcileInstance, type InstanceJob } from "./controller.js";
 import {
   InvalidPodCidrError,
@@ -7,9 +7,10 @@ import {
   ReconcileFailedError,
   RouteLimitError,
   RouteTableNotFoundError,
-} from "./errors.js";
-import type { LifecycleRequest } from "./event.js";
-import type { Dependencies, Summary } from "./summary.js";
+} from "../core/errors.js";
+import type { LifecycleRequest } from "../core/request.js";
+import type { Dependencies } from "./dependencies.js";
+import type { Summary } from "./summary.js";
 
 /** Errors no retry can fix: the launch is given up (LAUNCH_FAILURE_RESULT) instead of left waiting. */
 const PERMANENT_ERRORS = [

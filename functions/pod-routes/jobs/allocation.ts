@@ -1,9 +1,10 @@
-import { blocksInUse, freeBlocks, poolCapacity, type Pool } from "./allocator.js";
-import { contains, parseIpv4Block, type Ipv4Block } from "./cidr.js";
-import { awsErrorCode, NotAWorkerError, PodCidrPoolExhaustedError, RouteLimitError } from "./errors.js";
-import { pointsAt, type ObservedTable, type Worker } from "./model.js";
-import type { Allocation, Dependencies } from "./summary.js";
-import { WORKER_STATES } from "./worker.js";
+import { blocksInUse, freeBlocks, poolCapacity, type Pool } from "../core/allocator.js";
+import { contains, parseIpv4Block, type Ipv4Block } from "../core/cidr.js";
+import { awsErrorCode, NotAWorkerError, PodCidrPoolExhaustedError, RouteLimitError } from "../core/errors.js";
+import { pointsAt, type ObservedTable, type Worker } from "../core/model.js";
+import type { Dependencies } from "./dependencies.js";
+import type { Allocation } from "./summary.js";
+import { WORKER_STATES } from "../adapters/worker.js";
 
 export interface Allocated {
   readonly worker: Worker;

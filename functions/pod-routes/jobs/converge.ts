@@ -1,9 +1,10 @@
 import pLimit from "p-limit";
-import { awsErrorCode, RouteLimitError } from "./errors.js";
-import type { TargetFacts, Worker } from "./model.js";
-import { planTable, type Action, type Decision, type TablePlanInput } from "./planner.js";
-import type { Dependencies, Failure, InstanceChange, ReportedDecision, TableReport } from "./summary.js";
-import { targetFactsOf } from "./worker.js";
+import { awsErrorCode, RouteLimitError } from "../core/errors.js";
+import type { TargetFacts, Worker } from "../core/model.js";
+import { planTable, type Action, type Decision, type TablePlanInput } from "../core/planner.js";
+import type { Dependencies } from "./dependencies.js";
+import type { Failure, InstanceChange, ReportedDecision, TableReport } from "./summary.js";
+import { targetFactsOf } from "../adapters/worker.js";
 
 /** Route mutations in flight at once: the EC2 mutating bucket refills at 5 per second. */
 const MUTATION_CONCURRENCY = 4;

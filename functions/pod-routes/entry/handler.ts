@@ -1,9 +1,9 @@
 import type { Context } from "aws-lambda";
-import { DeadlineExceededError, ReconcileFailedError } from "./errors.js";
+import { DeadlineExceededError, ReconcileFailedError } from "../core/errors.js";
 import { decodeEvent } from "./event.js";
 import { measurementsOf } from "./metrics.js";
-import { run } from "./run.js";
-import type { Summary } from "./summary.js";
+import { run } from "../jobs/run.js";
+import type { Summary } from "../jobs/summary.js";
 import { wire, type Deadlines, type Env } from "./wire.js";
 
 /** Work stops this long before the Lambda timeout, leaving time to complete a lifecycle action and report. */

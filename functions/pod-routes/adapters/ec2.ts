@@ -12,10 +12,10 @@ import {
   type Route,
   type RouteTable,
 } from "@aws-sdk/client-ec2";
-import type { ClusterTag } from "./config.js";
-import { awsErrorCode, RouteTableNotFoundError } from "./errors.js";
+import type { ClusterTag } from "../core/config.js";
+import { awsErrorCode, RouteTableNotFoundError } from "../core/errors.js";
 import type { InstanceView } from "./instance-fields.js";
-import type { ObservedRoute, ObservedTable, RouteTarget } from "./model.js";
+import type { ObservedRoute, ObservedTable, RouteTarget } from "../core/model.js";
 
 export interface InstanceQuery {
   readonly instanceIds?: readonly string[];

@@ -2,10 +2,10 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
-import { autoScalingAdapter } from "./autoscaling.js";
-import { parseConfig } from "./config.js";
-import { ec2Adapter } from "./ec2.js";
-import type { Dependencies } from "./summary.js";
+import { autoScalingAdapter } from "../adapters/autoscaling.js";
+import { parseConfig } from "../core/config.js";
+import { ec2Adapter } from "../adapters/ec2.js";
+import type { Dependencies } from "../jobs/dependencies.js";
 
 /**
  * Standard retries (exponential backoff with jitter), 5 attempts: enough to ride out the EC2

@@ -1,6 +1,6 @@
 import { CompleteLifecycleActionCommand, type AutoScalingClient } from "@aws-sdk/client-auto-scaling";
-import type { LifecycleResult } from "./config.js";
-import { awsErrorCode } from "./errors.js";
+import type { LifecycleResult } from "../core/config.js";
+import { awsErrorCode } from "../core/errors.js";
 
 export interface LifecycleAction {
   readonly groupName: string;

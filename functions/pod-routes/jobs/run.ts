@@ -1,7 +1,8 @@
 import { reconcileInstance, syncAll } from "./controller.js";
-import type { Request } from "./event.js";
+import type { Request } from "../core/request.js";
 import { handleLifecycleAction } from "./lifecycle.js";
-import type { Dependencies, Summary } from "./summary.js";
+import type { Dependencies } from "./dependencies.js";
+import type { Summary } from "./summary.js";
 
 /** Does what a decoded request asks. */
 export function run(request: Request, deps: Dependencies): Promise<Summary> {

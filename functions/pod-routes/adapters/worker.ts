@@ -1,6 +1,6 @@
-import type { ClusterTag } from "./config.js";
+import type { ClusterTag } from "../core/config.js";
 import type { InstanceView } from "./instance-fields.js";
-import type { Lifecycle, TargetFacts, Worker } from "./model.js";
+import type { Lifecycle, TargetFacts, Worker } from "../core/model.js";
 
 export interface WorkerSelector {
   readonly podCidrTag: string;

@@ -1,15 +1,16 @@
 import { allocatePodCidr } from "./allocation.js";
-import type { Config } from "./config.js";
+import type { Config } from "../core/config.js";
 import { converge, resolveTargets, type Converged } from "./converge.js";
-import { InstanceNotVisibleError, InvalidPodCidrError, NotAWorkerError } from "./errors.js";
-import type { Request, SyncRequest } from "./event.js";
-import type { InstanceView } from "./instance-fields.js";
-import type { ObservedTable, TargetFacts, Worker } from "./model.js";
-import { checkPodCidr } from "./pod-cidr.js";
-import { contestedTargets, desireFor, type Claim, type Desire, type TablePlanInput } from "./planner.js";
-import type { Allocation, Dependencies, Failure, Summary, TableReport } from "./summary.js";
-import { tableForSubnet } from "./tables.js";
-import { classifyInstance, targetFactsOf, WORKER_STATES, workersOf } from "./worker.js";
+import { InstanceNotVisibleError, InvalidPodCidrError, NotAWorkerError } from "../core/errors.js";
+import type { Request, SyncRequest } from "../core/request.js";
+import type { InstanceView } from "../adapters/instance-fields.js";
+import type { ObservedTable, TargetFacts, Worker } from "../core/model.js";
+import { checkPodCidr } from "../core/pod-cidr.js";
+import { contestedTargets, desireFor, type Claim, type Desire, type TablePlanInput } from "../core/planner.js";
+import type { Dependencies } from "./dependencies.js";
+import type { Allocation, Failure, Summary, TableReport } from "./summary.js";
+import { tableForSubnet } from "../core/tables.js";
+import { classifyInstance, targetFactsOf, WORKER_STATES, workersOf } from "../adapters/worker.js";
 
 /**
  * What to do with one instance. `reconcile` follows its current state; `add` and `launch` need a live

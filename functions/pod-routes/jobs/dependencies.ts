@@ -1,0 +1,13 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { AutoScalingPort } from "../adapters/autoscaling.js";
+import type { Config } from "../core/config.js";
+import type { Ec2Port } from "../adapters/ec2.js";
+
+/** What a job needs from the outside world: settings, the AWS adapters, a logger and a clock. */
+export interface Dependencies {
+  readonly config: Config;
+  readonly ec2: Ec2Port;
+  readonly autoScaling: AutoScalingPort;
+  readonly log: Pick<Logger, "info" | "warn">;
+  readonly now: () => number;
+}
