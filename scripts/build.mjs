@@ -1,11 +1,16 @@
 // Bundles the Lambda entry into one ESM file: what is deployed and what the integration tests run.
-import { chmod, writeFile } from "node:fs/promises";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
 import { lambdaBundleOptions } from "./lib/lambda-bundle.mjs";
+import { keepSources } from "./lib/source-map.mjs";
 
 const result = await build(
   lambdaBundleOptions({ "pod-routes/index": "functions/pod-routes/entry/handler.ts" }, "dist"),
 );
+// The map names pod-routes' own files only: see keepSources.
+const mapFile = "dist/pod-routes/index.mjs.map";
+const ownMap = keepSources(JSON.parse(await readFile(mapFile, "utf8")), (source) => /(^|\/)functions\//.test(source));
+await writeFile(mapFile, JSON.stringify(ownMap));
 
 // The operator tools (the CLI, npm start) run from this checkout: its node_modules stay outside.
 await build({
@@ -32,3 +37,4 @@ await writeFile(
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith(".mjs")) console.log(`${file}: ${(bytes / 1000).toFixed(0)} KB`);
 }
+console.log(`${mapFile}: ${(JSON.stringify(ownMap).length / 1000).toFixed(0)} KB, ${ownMap.sources.length} sources`);

@@ -2,7 +2,7 @@
 // it saves. Each rewrites an SDK internal, so each also says what it expects to find: a build in which a
 // plugin found nothing (an SDK upgrade moved a file) fails, naming the plugin and the SDK versions,
 // instead of shipping a bundle that silently grew.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
@@ -25,16 +25,20 @@ export function sdkVersions() {
 
 /** @param {string} name */
 function packageVersion(name) {
+  let entry;
   try {
-    for (let dir = dirname(require.resolve(name)); dir !== dirname(dir); dir = dirname(dir)) {
-      /** @type {{ name?: string; version?: string }} */
-      const manifest = JSON.parse(readFileSync(resolve(dir, "package.json"), "utf8"));
-      if (manifest.name === name) return manifest.version ?? "(no version)";
-    }
+    entry = require.resolve(name);
   } catch {
-    // Reported as not installed below.
+    return "(not installed)";
   }
-  return "(not installed)";
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifestPath = resolve(dir, "package.json");
+    if (!existsSync(manifestPath)) continue;
+    /** @type {{ name?: string; version?: string }} */
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+    if (manifest.name === name) return manifest.version ?? "(no version)";
+  }
+  return "(version unknown)";
 }
 
 /**

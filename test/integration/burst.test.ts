@@ -1,7 +1,8 @@
 import { CreateTagsCommand, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
-import { lifecycleAction, stateChange } from "../../scripts/cli/sample-events.js";
+import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
+import { expectRouting } from "../support/invariants.js";
 import { buildSeed, routesOf } from "../support/seed.js";
 import { buildWorkerGroup } from "../support/worker-group.js";
 import { autoScaling, ec2 } from "./harness.js";
@@ -88,6 +89,34 @@ describe(`bursts of ${N} concurrent invocations`, () => {
     const blocks = summaries.map((summary) => summary.allocation?.cidr);
     expect(new Set(blocks).size).toBe(20);
     expect((await podRoutes(rtb)).sort()).toEqual(group.instanceIds.map((id, n) => [blocks[n], id]).sort());
+  });
+
+  it("full syncs racing launches, replacements and terminations: every invocation succeeds, the table ends exact", async () => {
+    const seed = await buildSeed(ec2, 0);
+    const rtb = seed.routeTableId;
+    const old = await taggedWorkers(seed.subnetId, 20, (n) => `10.200.${n}.0/24`);
+    await all(
+      rtb,
+      old.map((id) => stateChange(id, "running")),
+    );
+    const [leaving, staying] = [old.slice(0, 10), old.slice(10)];
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: leaving }));
+    const replacements = await taggedWorkers(seed.subnetId, 10, (n) => `10.200.${n}.0/24`);
+    const fresh = await taggedWorkers(seed.subnetId, 20, (n) => `10.200.${n + 20}.0/24`);
+
+    const events = [
+      ...replacements.map((id) => stateChange(id, "running")),
+      ...leaving.map((id) => stateChange(id, "terminated")),
+      ...fresh.map((id) => stateChange(id, "running")),
+      ...Array.from({ length: 8 }, () => scheduled()),
+    ].sort(() => 0.5 - pseudoRandom());
+    const outcomes = await Promise.allSettled(events.map((event) => bundledHandler({ ROUTE_TABLE_IDS: rtb })(event)));
+
+    expect(outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [String(outcome.reason)] : []))).toEqual([]);
+    expect(await podRoutes(rtb)).toEqual(
+      [...replacements, ...staying, ...fresh].map((id, n) => [`10.200.${n}.0/24`, id]),
+    );
+    await expectRouting(ec2, rtb, { everyWorkerRouted: true });
   });
 });
 

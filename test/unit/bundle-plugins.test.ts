@@ -1,13 +1,22 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { builtinsViaRequire, keepMembers } from "../../scripts/lib/bundle-plugins.mjs";
+import {
+  builtinsViaRequire,
+  environmentCredentialsOnly,
+  keepMembers,
+  keepOwnNames,
+  nativeSha256Only,
+  noEventStreams,
+  packageVersionOnly,
+  sdkSchemas,
+} from "../../scripts/lib/bundle-plugins.mjs";
 
 // The layout of @aws-sdk/client-ec2's generated schemas, in miniature.
 const schemas = `const _IIn = "InstanceId";
@@ -86,5 +95,85 @@ describe("builtinsViaRequire: Node built-ins in the bundle", () => {
     expect(digest).toBe(createHash("sha256").update("pod").digest("hex"));
     expect(loaded).toContain("NativeModule crypto");
     expect(loaded).not.toContain("NativeModule internal/crypto/webcrypto");
+  });
+});
+
+describe("the bundle's guardrails: a plugin that finds nothing to rewrite fails the build", () => {
+  /** A folder with an entry and, optionally, a fake `@aws-sdk/client-fake` package laid out as given. */
+  async function project(files: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "pod-routes-guardrails-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    for (const [file, text] of Object.entries({ "entry.mjs": "export const x = 1;\n", ...files })) {
+      await mkdir(join(dir, file, ".."), { recursive: true });
+      await writeFile(join(dir, file), text);
+    }
+    return dir;
+  }
+
+  async function bundle(dir: string, plugin: Plugin): Promise<string> {
+    return build({
+      entryPoints: [join(dir, "entry.mjs")],
+      write: false,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      metafile: true,
+      mainFields: ["module", "main"],
+      plugins: [plugin],
+      logLevel: "silent",
+    }).then(
+      () => "built",
+      (error: Error) => error.message,
+    );
+  }
+
+  it.each([environmentCredentialsOnly, nativeSha256Only, noEventStreams, builtinsViaRequire, keepOwnNames])(
+    "$name, naming itself and the SDK's version",
+    async (plugin) => {
+      const failure = await bundle(await project({}), plugin);
+      expect(failure).toContain(`${plugin.name}: `);
+      expect(failure).toMatch(/The SDK has changed \(@aws-sdk\/client-ec2 \d+\.\d+\.\d+, /);
+    },
+  );
+
+  const fakeClient = (schemasFile: string, constant: string, importsManifest: boolean) => ({
+    "entry.mjs": 'export { fake } from "@aws-sdk/client-fake";\n',
+    "node_modules/@aws-sdk/client-fake/package.json": JSON.stringify({
+      name: "@aws-sdk/client-fake",
+      version: "3.0.0",
+      module: "dist-es/index.js",
+    }),
+    "node_modules/@aws-sdk/client-fake/dist-es/index.js": [
+      `import { Fake$ } from "./schemas/${schemasFile}";`,
+      importsManifest ? 'import manifest from "../package.json";' : "const manifest = {};",
+      "export const fake = [Fake$, manifest.version];",
+    ].join("\n"),
+    [`node_modules/@aws-sdk/client-fake/dist-es/schemas/${schemasFile}`]: [
+      constant,
+      'export var Fake$ = [3, "ns", _a, { [_a]: 1 }, [], []];',
+    ].join("\n"),
+  });
+
+  it("sdk-schemas, when a client's schema module moved", async () => {
+    const moved = await project(fakeClient("schemas.js", 'const _a = "A";', true));
+    expect(await bundle(moved, sdkSchemas)).toContain(
+      "sdk-schemas: no schema module of @aws-sdk/client-fake had constant keys to inline",
+    );
+    expect(await bundle(await project(fakeClient("schemas_0.js", 'const _a = "A";', true)), sdkSchemas)).toBe("built");
+  });
+
+  it("sdk-schemas, when a computed key has no string constant to inline", async () => {
+    const reworded = await project(fakeClient("schemas_0.js", "const _a = 'A';", true));
+    expect(await bundle(reworded, sdkSchemas)).toContain(
+      "sdk-schemas: computed keys with no string constant: client-fake: [_a]:",
+    );
+  });
+
+  it("package-version-only, when a client no longer imports its package.json", async () => {
+    const plugin = packageVersionOnly;
+    expect(await bundle(await project(fakeClient("schemas_0.js", 'const _a = "A";', false)), plugin)).toContain(
+      "package-version-only: @aws-sdk/client-fake imports no package.json",
+    );
+    expect(await bundle(await project(fakeClient("schemas_0.js", 'const _a = "A";', true)), plugin)).toBe("built");
   });
 });

@@ -1,0 +1,210 @@
+import { execFile } from "node:child_process";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { builtinModules } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import {
+  AttachNetworkInterfaceCommand,
+  CreateNetworkInterfaceCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  ModifyInstanceAttributeCommand,
+  type DescribeInstancesCommandOutput,
+} from "@aws-sdk/client-ec2";
+import { build } from "esbuild";
+import { describe, expect, inject, it, onTestFinished } from "vitest";
+import { INSTANCE_FIELDS } from "../../functions/pod-routes/adapters/instance-fields.js";
+import { lambdaBundleOptions } from "../../scripts/lib/lambda-bundle.mjs";
+import { stateChange } from "../../scripts/cli/sample-events.js";
+import { buildSeed, routesOf } from "../support/seed.js";
+import { ec2 } from "./harness.js";
+
+/** The deployed artefact, as `npm run build` leaves it. */
+const root = resolve(import.meta.dirname, "../..");
+const bundle = resolve(root, "dist/pod-routes/index.mjs");
+const BUDGET_BYTES = 250_000;
+const motoEndpoint = inject("motoEndpoint");
+const run = promisify(execFile);
+
+describe("the Lambda bundle", () => {
+  it(`stays within its size budget (${BUDGET_BYTES / 1000} KB)`, async () => {
+    expect((await stat(bundle)).size).toBeLessThanOrEqual(BUDGET_BYTES);
+  });
+
+  it("imports nothing but Node's built-ins: no package it would need a node_modules for", async () => {
+    const code = await readFile(bundle, "utf8");
+    const specifiers = [...code.matchAll(/\bimport\s*\(\s*["'`]([^"'`]+)["'`]\s*\)|\bfrom\s*["']([^"']+)["']/g)].map(
+      ([, dynamic, stat]) => (dynamic ?? stat)!,
+    );
+    const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+    expect(specifiers.length).toBeGreaterThan(0);
+    expect(specifiers.filter((specifier) => !builtins.has(specifier))).toEqual([]);
+  });
+
+  it("runs as Lambda runs it: alone in an empty folder, no node_modules above, source-mapped errors", async () => {
+    const seed = await buildSeed(ec2, 1);
+    const worker = seed.workers[0]!;
+    const folder = await mkdtemp(join(tmpdir(), "pod-routes-lambda-"));
+    onTestFinished(() => rm(folder, { recursive: true, force: true }));
+    for (const file of ["index.mjs", "index.mjs.map"])
+      await copyFile(resolve(dirname(bundle), file), join(folder, file));
+    for (let dir = folder; dir !== dirname(dir); dir = dirname(dir)) {
+      expect(existsSync(join(dir, "node_modules")), `${dir}/node_modules`).toBe(false);
+    }
+
+    const invoke = async (event: unknown) => {
+      const script = [
+        'const { handler } = await import("./index.mjs");',
+        `const answer = await handler(${JSON.stringify(event)}).then(`,
+        "  (summary) => ({ summary }),",
+        "  (error) => ({ name: error.name, stack: error.stack }),",
+        ");",
+        "console.log(JSON.stringify(answer));",
+      ].join("\n");
+      const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+        cwd: folder,
+        // Lambda's environment: the function's settings and credentials, nothing of this checkout's.
+        env: {
+          PATH: process.env["PATH"],
+          NODE_OPTIONS: "--enable-source-maps",
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "testing",
+          AWS_SECRET_ACCESS_KEY: "testing",
+          AWS_ENDPOINT_URL: motoEndpoint,
+          ROUTE_TABLE_IDS: seed.routeTableId,
+          POWERTOOLS_LOG_LEVEL: "SILENT",
+          POWERTOOLS_METRICS_DISABLED: "true",
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        },
+      });
+      return JSON.parse(stdout.trim().split("\n").at(-1)!) as { summary?: unknown; name?: string; stack?: string };
+    };
+
+    expect((await invoke(stateChange(worker.instanceId, "running"))).summary).toMatchObject({ failures: [] });
+    expect(await routesOf(ec2, seed.routeTableId)).toContainEqual([worker.podCidr, worker.instanceId]);
+
+    const refused = await invoke({ action: "drop" });
+    expect(refused.name).toBe("UnsupportedEventError");
+    expect(refused.stack).toMatch(/functions\/pod-routes\/entry\/event\.ts:\d+:\d+/);
+  });
+});
+
+describe("the bundle's trimmed EC2 deserializer", () => {
+  /** How the shapes of INSTANCE_FIELDS nest: each listed member whose value is itself a listed shape. */
+  const NESTED: Record<string, Record<string, string>> = {
+    Reservation: { Instances: "Instance" },
+    Instance: { State: "InstanceState", NetworkInterfaces: "InstanceNetworkInterface" },
+    InstanceNetworkInterface: { Attachment: "InstanceNetworkInterfaceAttachment" },
+  };
+  type Found = Map<string, Array<Record<string, unknown>>>;
+
+  /** Every object of each listed shape in a DescribeInstances answer, found by walking NESTED. */
+  function byShape(output: Pick<DescribeInstancesCommandOutput, "Reservations">): Found {
+    const found: Found = new Map();
+    const visit = (shape: string, value: unknown) => {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (typeof item !== "object" || item === null) continue;
+        const record = item as Record<string, unknown>;
+        found.set(shape, [...(found.get(shape) ?? []), record]);
+        for (const [member, inner] of Object.entries(NESTED[shape] ?? {})) visit(inner, record[member]);
+      }
+    };
+    visit("Reservation", output.Reservations);
+    return found;
+  }
+
+  /** A real DescribeInstances answer from moto: a worker with tags, two interfaces, its check off. */
+  async function recordedAnswer(): Promise<string> {
+    const seed = await buildSeed(ec2, 1);
+    const instanceId = seed.workers[0]!.instanceId;
+    const eni = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: seed.subnetId }))).NetworkInterface!;
+    await ec2.send(
+      new AttachNetworkInterfaceCommand({
+        InstanceId: instanceId,
+        NetworkInterfaceId: eni.NetworkInterfaceId!,
+        DeviceIndex: 1,
+      }),
+    );
+    await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: instanceId, SourceDestCheck: { Value: false } }));
+    const response = await fetch(motoEndpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        // moto picks the service from the credential scope; it checks no signature.
+        authorization:
+          "AWS4-HMAC-SHA256 Credential=testing/20261130/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0",
+      },
+      body: `Action=DescribeInstances&Version=2016-11-15&InstanceId.1=${instanceId}`,
+    });
+    expect(response.ok).toBe(true);
+    return response.text();
+  }
+
+  /** Serves that answer to any request, as EC2 would. */
+  async function serve(xml: string): Promise<string> {
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => response.writeHead(200, { "content-type": "text/xml" }).end(xml));
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    onTestFinished(() => new Promise<void>((done) => server.close(() => done())));
+    const address = server.address();
+    if (typeof address !== "object" || !address) throw new Error("no address");
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** The EC2 client built the way the Lambda bundle is (same plugins, same trimmed schemas). */
+  async function trimmedClient(): Promise<(endpoint: string) => Promise<DescribeInstancesCommandOutput>> {
+    const folder = resolve(root, "dist/deserializer-check");
+    await mkdir(folder, { recursive: true });
+    const entry = join(folder, "entry.ts");
+    await writeFile(
+      entry,
+      [
+        'import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";',
+        // Brings a source under functions/, as the Lambda bundle has: every plugin finds its work.
+        'export { INSTANCE_FIELDS } from "../../functions/pod-routes/adapters/instance-fields.js";',
+        "export const describe = (endpoint: string) =>",
+        '  new EC2Client({ endpoint, region: "us-east-1" }).send(new DescribeInstancesCommand({}));',
+      ].join("\n"),
+    );
+    await build({ ...lambdaBundleOptions({ trimmed: entry }, folder), logLevel: "silent" });
+    const module = (await import(`${pathToFileURL(join(folder, "trimmed.mjs")).href}?${Date.now()}`)) as {
+      describe: (endpoint: string) => Promise<DescribeInstancesCommandOutput>;
+    };
+    return module.describe;
+  }
+
+  it("reads every field INSTANCE_FIELDS names, as the full SDK reads it, and no other", async () => {
+    const xml = await recordedAnswer();
+    const endpoint = await serve(xml);
+    const full = await new EC2Client({ endpoint, region: "us-east-1" }).send(new DescribeInstancesCommand({}));
+    const trimmed = await (await trimmedClient())(endpoint);
+    const [fullShapes, trimmedShapes] = [byShape(full), byShape(trimmed)];
+
+    for (const [shape, fields] of Object.entries(INSTANCE_FIELDS) as Array<[string, readonly string[]]>) {
+      const objects = trimmedShapes.get(shape) ?? [];
+      expect(objects.length, `${shape}: add how it nests to NESTED`).toBeGreaterThan(0);
+      for (const field of fields) {
+        expect(
+          objects.some((object) => object[field] !== undefined),
+          `${shape}.${field} read`,
+        ).toBe(true);
+      }
+      for (const object of objects) expect(fields).toEqual(expect.arrayContaining(Object.keys(object)));
+      // Nested shapes are compared member by member in their own turn.
+      const nested = NESTED[shape] ?? {};
+      const leaves = (object: Record<string, unknown>) =>
+        fields.filter((field) => !(field in nested)).map((field) => [field, object[field]]);
+      expect(objects.map(leaves), shape).toEqual((fullShapes.get(shape) ?? []).map(leaves));
+    }
+    // The full SDK does read more: the trimming is real.
+    expect(Object.keys(fullShapes.get("Instance")![0]!).length).toBeGreaterThan(INSTANCE_FIELDS.Instance.length);
+  });
+});
