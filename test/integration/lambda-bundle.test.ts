@@ -174,7 +174,7 @@ describe("the bundle's trimmed EC2 deserializer", () => {
         '  new EC2Client({ endpoint, region: "us-east-1" }).send(new DescribeInstancesCommand({}));',
       ].join("\n"),
     );
-    await build({ ...lambdaBundleOptions({ trimmed: entry }, folder), logLevel: "silent" });
+    await build({ ...lambdaBundleOptions({ trimmed: entry }, folder), sourcemap: false, logLevel: "silent" });
     const module = (await import(`${pathToFileURL(join(folder, "trimmed.mjs")).href}?${Date.now()}`)) as {
       describe: (endpoint: string) => Promise<DescribeInstancesCommandOutput>;
     };
