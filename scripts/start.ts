@@ -122,24 +122,28 @@ async function story(): Promise<void> {
   );
 
   await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.0.0/24" }));
-  await ec2.send(
-    new CreateRouteCommand({
-      RouteTableId: seed.routeTableId,
-      DestinationCidrBlock: "10.200.9.0/24",
-      InstanceId: seed.controllerId,
-    }),
-  );
+  const byHand = (cidr: string, instanceId: string) =>
+    ec2.send(
+      new CreateRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: cidr, InstanceId: instanceId }),
+    );
+  await byHand("10.200.9.0/24", worker1);
+  await byHand("10.200.8.0/24", seed.controllerId);
   const drifted = await table();
   const sync = await handler(scheduled()).catch((error: Error) => error);
   const repaired = await table();
   console.log(
-    `\ndrift by hand: 10.200.0.0/24 deleted, 10.200.9.0/24 → controller-0 added\n${renderRouteTable(drifted)}`,
+    "\ndrift by hand: 10.200.0.0/24 deleted, 10.200.9.0/24 → the old worker-1 (terminated) and " +
+      `10.200.8.0/24 → controller-0 added\n${renderRouteTable(drifted)}`,
   );
   // The badly tagged worker keeps the sync failing loudly, as it should; everything else converges.
   step(
     6,
-    "a full sync repaired the drift (the missing route is back, the orphan gone) and still reported worker-3's bad tag",
-    seedRows(replacement, [[allocated, launched]]),
+    "a full sync repaired the drift (the missing route is back, the orphan to the old worker-1 gone), left the " +
+      "route to controller-0 alone (not a worker: unmanaged) and still reported worker-3's bad tag",
+    seedRows(replacement, [
+      ["10.200.8.0/24", seed.controllerId],
+      [allocated, launched],
+    ]),
     repaired,
     sync instanceof Error && sync.message.includes("InvalidPodCidrError"),
   );

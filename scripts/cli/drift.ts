@@ -1,6 +1,7 @@
+import type { ClusterTag } from "../../functions/pod-routes/core/config.js";
 import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
 
-export type DriftKind = "missing" | "wrong-target" | "orphan" | "blackhole" | "conflict" | "invalid-tag";
+export type DriftKind = "missing" | "wrong-target" | "orphan" | "blackhole" | "conflict" | "overlap" | "invalid-tag";
 
 export interface Drift {
   readonly kind: DriftKind;
@@ -40,7 +41,8 @@ export function driftOf(summary: Summary): Drift[] {
             },
           ];
         case "conflict":
-          return [{ kind: "conflict", ...at, ...(decision.target ? { target: decision.target } : {}) }];
+        case "overlap":
+          return [{ kind: decision.action, ...at, ...(decision.target ? { target: decision.target } : {}) }];
         default:
           return [];
       }
@@ -49,4 +51,39 @@ export function driftOf(summary: Summary): Drift[] {
   for (const failure of summary.failures)
     if (failure.kind === "invalid-pod-cidr") drift.push({ kind: "invalid-tag", detail: failure.message });
   return drift;
+}
+
+/** A route pod-routes leaves alone, and the tags that would make its instance a worker that owns it. */
+export interface Unmanaged {
+  readonly routeTableId: string;
+  readonly cidr: string;
+  readonly target: string;
+  /** For an instance target: the tags to add, e.g. ["pod-cidr=10.200.0.0/24"]. */
+  readonly tagsToAdd?: readonly string[];
+  readonly detail: string;
+}
+
+/** The unmanaged routes of a dry-run full sync, with the tags that would hand each over. */
+export function unmanagedOf(
+  summary: Summary,
+  selector: { readonly podCidrTag: string; readonly clusterTag?: ClusterTag },
+): Unmanaged[] {
+  const clusterTag = selector.clusterTag && [selector.clusterTag.key, selector.clusterTag.value ?? ""].join("=");
+  return summary.tables.flatMap((table) =>
+    table.decisions.flatMap((decision): Unmanaged[] =>
+      decision.action === "unmanaged" && decision.cidr && decision.target
+        ? [
+            {
+              routeTableId: decision.routeTableId,
+              cidr: decision.cidr,
+              target: decision.target,
+              ...(decision.target.startsWith("i-")
+                ? { tagsToAdd: [`${selector.podCidrTag}=${decision.cidr}`, ...(clusterTag ? [clusterTag] : [])] }
+                : {}),
+              detail: decision.reason,
+            },
+          ]
+        : [],
+    ),
+  );
 }

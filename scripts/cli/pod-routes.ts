@@ -9,7 +9,7 @@ import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
 import { wire } from "../../functions/pod-routes/entry/wire.js";
 import { WORKER_STATES, workersOf } from "../../functions/pod-routes/adapters/worker.js";
 import { formatSummary } from "../lib/summary.mjs";
-import { driftOf } from "./drift.js";
+import { driftOf, unmanagedOf } from "./drift.js";
 import { columns, readRouteTable, renderRouteTable } from "./render.js";
 import { lifecycleAction, scheduled, stateChange } from "./sample-events.js";
 
@@ -51,7 +51,7 @@ const print = (value: unknown, text: () => string) => console.log(json() ? JSON.
 
 program
   .command("status")
-  .description("workers, routes per table, and drift; exits 1 when anything drifted")
+  .description("workers, routes per table, drift, and the routes left alone; exits 1 when anything drifted")
   .action(async () => {
     const deps = wire(process.env).dependencies();
     const instances = await deps.ec2.describeInstances({ tagKey: deps.config.podCidrTag, states: WORKER_STATES });
@@ -62,7 +62,8 @@ program
       plan.tables.map(async ({ routeTableId }) => ({ routeTableId, routes: await readRouteTable(ec2, routeTableId) })),
     );
     const drift = driftOf(plan);
-    print({ workers, tables, drift }, () =>
+    const unmanaged = unmanagedOf(plan, deps.config);
+    print({ workers, tables, drift, unmanaged }, () =>
       [
         "WORKERS",
         columns(
@@ -83,6 +84,17 @@ program
               ["KIND", "TABLE", "CIDR", "TARGET", "DETAIL"],
               drift.map((d) => [d.kind, d.routeTableId ?? "", d.cidr ?? "", d.target ?? "", d.detail]),
             )}`,
+        ...(unmanaged.length === 0
+          ? []
+          : [
+              "",
+              "UNMANAGED: inside the cluster CIDR, not pod-routes' own, left alone. Tag an instance as shown " +
+                "to hand its route to pod-routes; the route stays as it is meanwhile.",
+              columns(
+                ["TABLE", "CIDR", "TARGET", "TAGS TO ADD"],
+                unmanaged.map((u) => [u.routeTableId, u.cidr, u.target, u.tagsToAdd?.join(" ") ?? "(not an instance)"]),
+              ),
+            ]),
       ].join("\n"),
     );
     process.exitCode = drift.length === 0 ? EXIT.ok : EXIT.drift;

@@ -89,17 +89,27 @@ describe("pod-routes CLI", () => {
     const { code, stdout } = await podRoutes(["status", "--json", ...tables]);
 
     expect(code).toBe(1);
-    const { drift } = JSON.parse(stdout) as { drift: Array<{ kind: string; cidr?: string; target?: string }> };
+    const { drift, unmanaged } = JSON.parse(stdout) as {
+      drift: Array<{ kind: string; cidr?: string; target?: string }>;
+      unmanaged: Array<{ cidr: string; target: string; tagsToAdd?: string[] }>;
+    };
     expect(drift).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ kind: "missing", cidr: "10.200.0.0/24" }),
         expect.objectContaining({ kind: "wrong-target", cidr: "10.200.1.0/24", target: ids[2] }),
-        expect.objectContaining({ kind: "orphan", cidr: "10.200.9.0/24", target: seed.controllerId }),
         expect.objectContaining({ kind: "conflict", cidr: "10.200.2.0/24" }),
         expect.objectContaining({ kind: "invalid-tag" }),
       ]),
     );
     expect(JSON.stringify(drift)).toContain(rival);
+    // The route to the controller, no worker, is left alone and shown with the tags that would hand it over.
+    expect(unmanaged).toEqual([
+      expect.objectContaining({
+        cidr: "10.200.9.0/24",
+        target: seed.controllerId,
+        tagsToAdd: ["pod-cidr=10.200.9.0/24"],
+      }),
+    ]);
   });
 
   it("sync --dry-run changes nothing; sync repairs; reconcile follows one instance", async () => {

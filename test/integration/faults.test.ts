@@ -72,13 +72,18 @@ describe.each(SEEDS)("with 3 in 10 AWS calls failing (seed %i)", (seed) => {
         InstanceId: cluster.controllerId,
       }),
     );
-    // The drift routes 10.200.9.0/24 to the controller, untagged, until the sync removes it.
+    // An orphan to the terminated worker-1, which the sync removes.
+    await ec2.send(
+      new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: "10.200.8.0/24", InstanceId: worker1 }),
+    );
+    // The drift routes 10.200.9.0/24 to the controller: not a worker, so the sync leaves it alone.
     await withRetries(handler, scheduled(), rtb, { untagged: [cluster.controllerId] });
     expect((await routesOf(ec2, rtb)).filter(([cidr]) => CLUSTER.test(cidr))).toEqual([
       ["10.200.0.0/24", worker0],
       ["10.200.2.0/24", worker2],
+      ["10.200.9.0/24", cluster.controllerId],
     ]);
-    await expectRouting(ec2, rtb, { everyWorkerRouted: true });
+    await expectRouting(ec2, rtb, { everyWorkerRouted: true, untagged: [cluster.controllerId] });
 
     const faults = injectedFaults();
     expect(faults.throttle + faults["internal-before"] + faults["internal-after"]).toBeGreaterThan(5);

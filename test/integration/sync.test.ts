@@ -47,6 +47,7 @@ async function drift(seed: Awaited<ReturnType<typeof buildSeed>>, [worker0, , wo
 
 describe("full sync", () => {
   it("repairs drift: creates missing routes, fixes wrong targets, deletes orphans, leaves routes it does not own", async () => {
+    // Not its own: 10.100.0.0/16 lies outside the cluster CIDR; 10.200.9.0/24 → the controller, no worker.
     const { seed, handler, worker0, worker1, worker2, seedTable } = await seededCluster();
     await drift(seed, [worker0, worker1, worker2]);
 
@@ -64,11 +65,13 @@ describe("full sync", () => {
           applied: true,
         }),
         expect.objectContaining({ action: "delete", cidr: "10.200.7.0/24", applied: true }),
-        expect.objectContaining({ action: "delete", cidr: "10.200.9.0/24", target: seed.controllerId, applied: true }),
+        expect.objectContaining({ action: "unmanaged", cidr: "10.200.9.0/24", target: seed.controllerId }),
       ]),
     );
     expect(await routesOf(ec2, seed.routeTableId)).toEqual(
-      [...seedTable, ["10.100.0.0/16", worker0]].sort(([a], [b]) => a!.localeCompare(b!, "en", { numeric: true })),
+      [...seedTable, ["10.100.0.0/16", worker0], ["10.200.9.0/24", seed.controllerId]].sort(([a], [b]) =>
+        a!.localeCompare(b!, "en", { numeric: true }),
+      ),
     );
   });
 
@@ -89,7 +92,7 @@ describe("full sync", () => {
           ["create", "10.200.0.0/24", false],
           ["replace", "10.200.1.0/24", false],
           ["delete", "10.200.7.0/24", false],
-          ["delete", "10.200.9.0/24", false],
+          ["unmanaged", "10.200.9.0/24", false],
         ]),
       );
     }

@@ -71,14 +71,14 @@ describe("planTable for one worker's event", () => {
       "replaces a route to a terminated instance",
       [claim(A, "ensure")],
       [to.instance("10.200.1.0/24", "i-old")],
-      { targets: facts({ "i-old": { lifecycle: "gone", podCidrTag: "10.200.1.0/24" } }) },
+      { targets: facts({ "i-old": { lifecycle: "gone", worker: true, podCidrTag: "10.200.1.0/24" } }) },
       [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-old" }],
     ],
     [
       "replaces a route to a stopped instance",
       [claim(A, "ensure")],
       [to.instance("10.200.1.0/24", "i-old")],
-      { targets: facts({ "i-old": { lifecycle: "stopped", podCidrTag: "10.200.1.0/24" } }) },
+      { targets: facts({ "i-old": { lifecycle: "stopped", worker: true, podCidrTag: "10.200.1.0/24" } }) },
       [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-old" }],
     ],
     [
@@ -92,15 +92,29 @@ describe("planTable for one worker's event", () => {
       "replaces a route to a live worker now tagged with another CIDR",
       [claim(A, "ensure")],
       [to.instance("10.200.1.0/24", "i-moved")],
-      { targets: facts({ "i-moved": { lifecycle: "live", podCidrTag: "10.200.9.0/24" } }) },
+      { targets: facts({ "i-moved": { lifecycle: "live", worker: true, podCidrTag: "10.200.9.0/24" } }) },
       [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-moved" }],
     ],
     [
       "refuses a route to a live worker with the same CIDR",
       [claim(A, "ensure")],
       [to.instance("10.200.1.0/24", "i-rival")],
-      { targets: facts({ "i-rival": { lifecycle: "live", podCidrTag: "10.200.1.0/24" } }) },
+      { targets: facts({ "i-rival": { lifecycle: "live", worker: true, podCidrTag: "10.200.1.0/24" } }) },
       [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-rival" }],
+    ],
+    [
+      "refuses a route to a live instance that is not a worker",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-vpn")],
+      { targets: facts({ "i-vpn": { lifecycle: "live", worker: false } }) },
+      [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-vpn" }],
+    ],
+    [
+      "refuses a route to a stopped instance that is not a worker",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-parked")],
+      { targets: facts({ "i-parked": { lifecycle: "stopped", worker: false } }) },
+      [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-parked" }],
     ],
     [
       "refuses a route to a live instance it knows nothing about",
@@ -186,23 +200,63 @@ describe("planTable for a full sync", () => {
     ).toEqual(["keep", "keep"]);
   });
 
-  it("deletes orphans in the cluster CIDR, blackholes included, and nothing outside it", () => {
+  it("deletes the cluster routes that are provably its own, and nothing outside the cluster CIDR", () => {
     expect(
       sync(
         [claim(A, "ensure")],
         [
           to.instance("10.200.1.0/24", A.instanceId),
           to.instance("10.200.8.0/24", "i-dead", true),
-          to.eni("10.200.9.0/24", "eni-stray"),
+          to.instance("10.200.7.0/24", "i-gone"),
+          to.instance("10.200.6.0/24", "i-other-worker"),
           to.instance("10.100.0.0/16", "i-vpn"),
           to.gateway("0.0.0.0/0", "igw-1"),
           to.gateway("10.200.200.0/24", "pcx-1"),
         ],
+        {
+          targets: facts({
+            "i-gone": { lifecycle: "gone", worker: false },
+            "i-other-worker": { lifecycle: "live", worker: true, podCidrTag: "10.200.5.0/24" },
+          }),
+        },
       ),
     ).toEqual([
       { action: "keep", cidr: "10.200.1.0/24", target: A.instanceId },
       { action: "delete", cidr: "10.200.8.0/24", target: "i-dead" },
-      { action: "delete", cidr: "10.200.9.0/24", target: "eni-stray" },
+      { action: "delete", cidr: "10.200.7.0/24", target: "i-gone" },
+      { action: "delete", cidr: "10.200.6.0/24", target: "i-other-worker" },
+    ]);
+  });
+
+  it.each([
+    ["a live instance that is not a worker (an untagged worker, a VPN box)", "i-vpn", "live"],
+    ["a stopped instance that is not a worker", "i-parked", "stopped"],
+  ] as const)("leaves a route to %s alone, as unmanaged", (_name, id, lifecycle) => {
+    expect(
+      sync([claim(A, "ensure")], [to.instance("10.200.1.0/24", A.instanceId), to.instance("10.200.0.0/24", id)], {
+        targets: facts({ [id]: { lifecycle, worker: false } }),
+      }),
+    ).toEqual([
+      { action: "keep", cidr: "10.200.1.0/24", target: A.instanceId },
+      { action: "unmanaged", cidr: "10.200.0.0/24", target: id },
+    ]);
+  });
+
+  it("leaves a route to an ENI of no instance it knows alone, as unmanaged; a blackhole ENI route goes", () => {
+    expect(
+      sync([], [to.eni("10.200.9.0/24", "eni-appliance"), { ...to.eni("10.200.8.0/24", "eni-x"), blackhole: true }]),
+    ).toEqual([
+      { action: "unmanaged", cidr: "10.200.9.0/24", target: "eni-appliance" },
+      { action: "delete", cidr: "10.200.8.0/24", target: "eni-x" },
+    ]);
+  });
+
+  it("reports a route more specific than a worker's pod CIDR as an overlap, and still routes the worker", () => {
+    expect(
+      sync([claim(A, "ensure")], [to.gateway("10.200.1.128/25", "tgw-1"), to.gateway("10.200.0.0/23", "tgw-2")]),
+    ).toEqual([
+      { action: "create", cidr: "10.200.1.0/24", target: A.instanceId },
+      { action: "overlap", cidr: "10.200.1.128/25", target: "tgw-1" },
     ]);
   });
 
@@ -223,7 +277,7 @@ describe("planTable for a full sync", () => {
     const stoppedB = worker("i-bbbbbbbb", "10.200.1.0/24", { lifecycle: "stopped" });
     expect(
       sync([claim(A, "ensure"), claim(stoppedB, "retain")], [to.instance("10.200.1.0/24", stoppedB.instanceId)], {
-        targets: facts({ [stoppedB.instanceId]: { lifecycle: "stopped", podCidrTag: "10.200.1.0/24" } }),
+        targets: facts({ [stoppedB.instanceId]: { lifecycle: "stopped", worker: true, podCidrTag: "10.200.1.0/24" } }),
       }),
     ).toEqual([
       { action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: stoppedB.instanceId },

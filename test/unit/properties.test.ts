@@ -122,11 +122,15 @@ describe("pod-CIDR validation", () => {
 
 describe("the planner", () => {
   const ids = ["i-00000001", "i-00000002", "i-00000003", "i-00000004", "i-00000005"];
+  /** Instances that are never claimed in the input: workers of no claim, or not workers at all. */
+  const strangers = ["i-00000011", "i-00000012"];
   const destinations = [
     "10.200.0.0/24",
     "10.200.1.0/24",
     "10.200.2.0/24",
     "10.200.3.0/24",
+    "10.200.1.128/25",
+    "10.200.0.0/23",
     "10.200.0.0/16",
     "10.100.0.0/16",
     "0.0.0.0/0",
@@ -141,9 +145,13 @@ describe("the planner", () => {
   const routeArb = fc.record({
     destination: fc.constantFrom(...destinations),
     target: fc.oneof(
-      fc.constantFrom(...ids).map((id) => ({ instanceId: id })),
+      fc.constantFrom(...ids, ...strangers).map((id) => ({ instanceId: id })),
       fc.constantFrom(...ids).map((id) => ({ networkInterfaceId: `eni-${id.slice(2)}` })),
+      // A worker's secondary interface, and an ENI of no instance pod-routes knows (an appliance).
+      fc.constantFrom(...ids).map((id) => ({ networkInterfaceId: `eni2-${id.slice(2)}` })),
+      fc.constant({ networkInterfaceId: "eni-appliance" }),
       fc.constant({ foreignTarget: "igw-1" }),
+      fc.constant({ foreignTarget: "tgw-1" }),
     ),
     blackhole: fc.boolean(),
   });
@@ -153,12 +161,14 @@ describe("the planner", () => {
     onStop: fc.constantFrom<"keep" | "remove">("keep", "remove"),
     scope: fc.constantFrom<"claims" | "table">("claims", "table"),
     facts: fc.dictionary(
-      fc.constantFrom(...ids),
+      fc.constantFrom(...ids, ...strangers),
       fc.constantFrom<TargetFacts>(
-        { lifecycle: "live" },
-        { lifecycle: "gone" },
-        { lifecycle: "stopped" },
-        { lifecycle: "live", podCidrTag: "10.200.7.0/24" },
+        { lifecycle: "live", worker: false },
+        { lifecycle: "stopped", worker: false },
+        { lifecycle: "gone", worker: false },
+        { lifecycle: "live", worker: true, podCidrTag: "10.200.7.0/24" },
+        { lifecycle: "live", worker: true, podCidrTag: "10.200.1.0/24" },
+        { lifecycle: "stopped", worker: true, podCidrTag: "10.200.2.0/24" },
       ),
     ),
   });
@@ -174,7 +184,7 @@ describe("the planner", () => {
       routeTarget: w.multiHomed
         ? { kind: "interface" as const, id: `eni-${w.instanceId.slice(2)}` }
         : { kind: "instance" as const, id: w.instanceId },
-      interfaceIds: [`eni-${w.instanceId.slice(2)}`],
+      interfaceIds: [`eni-${w.instanceId.slice(2)}`, ...(w.multiHomed ? [`eni2-${w.instanceId.slice(2)}`] : [])],
     }));
     const claims: Claim[] = workers.map((worker) => ({
       worker,
@@ -221,6 +231,25 @@ describe("the planner", () => {
     );
   });
 
+  it("never deletes or replaces a route that is not provably its own", () => {
+    fc.assert(
+      fc.property(inputArb, (generated) => {
+        const input = inputOf(generated);
+        for (const decision of planTable(input).filter((d) => d.action === "delete" || d.action === "replace")) {
+          const route = input.table.routes.find((r) => r.destination === decision.cidr)!;
+          const targetId = route.instanceId ?? route.networkInterfaceId!;
+          const facts = input.targets.get(targetId);
+          const claimed = input.claims.some((claim) => pointsAt(route, claim.worker));
+          expect(
+            route.blackhole || claimed || facts?.lifecycle === "gone" || facts?.worker === true,
+            `${decision.action} ${decision.cidr} → ${targetId} (${JSON.stringify(facts)})`,
+          ).toBe(true);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it("on one instance's event, deletes only routes that point at that instance", () => {
     fc.assert(
       fc.property(inputArb, (generated) => {
@@ -248,13 +277,14 @@ describe("the planner", () => {
     );
   });
 
-  it("converges a full sync: each live worker routed, no route left to anything unclaimed, conflicts untouched", () => {
+  it("converges a full sync: each live worker routed, no own route left to anything unclaimed", () => {
     fc.assert(
       fc.property(inputArb, (generated) => {
         const input = inputOf({ ...generated, scope: "table" });
         const decisions = planTable(input);
         const routes = apply(input, decisions).table.routes;
-        const conflicted = new Set(decisions.filter((d) => d.action === "conflict").map((d) => d.cidr));
+        const leftAlone = ["conflict", "unmanaged", "overlap"];
+        const conflicted = new Set(decisions.filter((d) => leftAlone.includes(d.action)).map((d) => d.cidr));
         const settled = new Set(input.claims.filter((c) => c.desire !== "remove").map((c) => c.podCidr!.text));
         for (const route of routes.filter(
           (r) => r.foreignTarget === undefined && contains(CLUSTER, parseIpv4Block(r.destination)!),

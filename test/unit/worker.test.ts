@@ -103,9 +103,17 @@ describe("classifyInstance", () => {
 
 describe("targetFactsOf", () => {
   it("files the facts under the instance id and each ENI id", () => {
-    expect(targetFactsOf(instance({ State: { Name: "stopped" } }), "pod-cidr")).toEqual([
-      ["i-aaaaaaaa", { lifecycle: "stopped", podCidrTag: "10.200.1.0/24" }],
-      ["eni-1", { lifecycle: "stopped", podCidrTag: "10.200.1.0/24" }],
+    expect(targetFactsOf(instance({ State: { Name: "stopped" } }), { podCidrTag: "pod-cidr" })).toEqual([
+      ["i-aaaaaaaa", { lifecycle: "stopped", worker: true, podCidrTag: "10.200.1.0/24" }],
+      ["eni-1", { lifecycle: "stopped", worker: true, podCidrTag: "10.200.1.0/24" }],
     ]);
+  });
+
+  it.each([
+    ["without the pod-CIDR tag", { Tags: [{ Key: "Name", Value: "vpn" }] }, { podCidrTag: "pod-cidr" }],
+    ["without the cluster tag", {}, { podCidrTag: "pod-cidr", clusterTag: { key: "kubernetes.io/cluster/hard" } }],
+  ])("counts an instance %s as no worker", (_name, overrides, selector) => {
+    const [[, facts] = []] = targetFactsOf(instance(overrides), selector);
+    expect(facts).toMatchObject({ lifecycle: "live", worker: false });
   });
 });

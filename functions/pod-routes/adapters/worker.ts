@@ -75,10 +75,11 @@ export function workersOf(instances: readonly InstanceView[], selector: WorkerSe
 }
 
 /** Facts about an instance some route points at, keyed by the instance's id and each of its ENIs. */
-export function targetFactsOf(instance: InstanceView, podCidrTag: string): Array<[string, TargetFacts]> {
-  const tag = instance.Tags?.find((t) => t.Key === podCidrTag)?.Value;
+export function targetFactsOf(instance: InstanceView, selector: WorkerSelector): Array<[string, TargetFacts]> {
+  const tag = instance.Tags?.find((t) => t.Key === selector.podCidrTag)?.Value;
   const facts: TargetFacts = {
     lifecycle: lifecycleOf(instance.State?.Name),
+    worker: "worker" in classifyInstance(instance, selector),
     ...(tag !== undefined ? { podCidrTag: tag } : {}),
   };
   const ids = [instance.InstanceId, ...(instance.NetworkInterfaces ?? []).map((eni) => eni.NetworkInterfaceId)];

@@ -46,6 +46,8 @@ export interface Worker {
 /** What is known of whatever a route points at, keyed by instance or ENI id. */
 export interface TargetFacts {
   readonly lifecycle: Lifecycle;
+  /** A worker of this cluster: it carries the pod-CIDR tag, and the cluster tag when one is set. */
+  readonly worker: boolean;
   /** The pod-CIDR tag of the instance, when it has one. */
   readonly podCidrTag?: string;
 }

@@ -13,16 +13,22 @@ import {
 /** What must become of a worker's route. */
 export type Desire = "ensure" | "retain" | "remove";
 
-export type Action = "create" | "replace" | "delete" | "keep" | "conflict" | "skip";
+/**
+ * `conflict`: a worker's route cannot be made (its CIDR is held by something pod-routes may not take).
+ * `overlap`: a route inside a worker's pod CIDR, more specific than it, takes part of its traffic.
+ * `unmanaged`: a route inside the cluster CIDR to something that is not provably pod-routes' (a live or
+ * stopped instance that is not a worker, an ENI of no worker): reported, never changed.
+ */
+export type Action = "create" | "replace" | "delete" | "keep" | "conflict" | "overlap" | "unmanaged" | "skip";
 
 export interface Decision {
   readonly action: Action;
   readonly routeTableId: string;
   /** The route's destination; absent only when a skipped worker's tag is no CIDR at all. */
   readonly cidr?: string;
-  /** The worker this decision is about, when there is one. */
+  /** The worker this decision is about, when there is one (for an overlap, the worker overlapped). */
   readonly instanceId?: string;
-  /** Where the route points after the decision (create, replace) or now (keep, delete, conflict). */
+  /** Where the route points after the decision (create, replace), or now (the others). */
   readonly target?: string;
   /** Where a replaced route pointed before. */
   readonly previousTarget?: string;
@@ -46,12 +52,16 @@ export interface TablePlanInput {
   readonly claims: readonly Claim[];
   /**
    * `claims`: only the claimed workers' routes may change (one instance's event).
-   * `table`: every instance route inside the cluster CIDR is ours to converge (full sync).
+   * `table`: every route inside the cluster CIDR that is provably ours is converged (full sync): one to
+   * a worker of this cluster, to an instance that is gone, or a blackhole. Any other is `unmanaged`.
    */
   readonly scope: "claims" | "table";
   /** Instance and ENI ids whose routes stay exactly as they are (workers with an invalid tag). */
   readonly held: ReadonlySet<string>;
-  /** Facts about the other instances routes point at; an unknown target counts as a live stranger. */
+  /**
+   * Facts about the other instances routes point at (in a full sync, every target inside the cluster
+   * CIDR); an unknown target counts as a live stranger, never as ours.
+   */
   readonly targets: ReadonlyMap<string, TargetFacts>;
 }
 
@@ -120,25 +130,50 @@ export function planTable(input: TablePlanInput): Decision[] {
   }
 
   const deleted = new Set<string>();
+  const deletedRoutes = new Set<string>();
   for (const route of inCluster) {
     const targetId = routeTargetId(route);
     if (targetId === undefined || settled.has(route.destination)) continue;
     const owner = claims.find((claim) => pointsAt(route, claim.worker));
     if (owner) {
       deleted.add(owner.worker.instanceId);
+      deletedRoutes.add(route.destination);
       decisions.push(deleteRoute(routeTableId, route, owner.worker.instanceId, staleBecause(owner, route.destination)));
     } else if (scope === "table") {
-      decisions.push(
-        held.has(targetId)
-          ? {
-              action: "skip",
-              routeTableId,
-              cidr: route.destination,
-              target: targetId,
-              reason: `${targetId} has an invalid pod-CIDR tag; its routes are left alone`,
-            }
-          : deleteRoute(routeTableId, route, undefined, orphanBecause(route, input.targets)),
-      );
+      const ours = whyOurs(route, input.targets);
+      if (held.has(targetId)) {
+        decisions.push({
+          action: "skip",
+          routeTableId,
+          cidr: route.destination,
+          target: targetId,
+          reason: `${targetId} has an invalid pod-CIDR tag; its routes are left alone`,
+        });
+      } else if (ours === undefined) {
+        decisions.push(unmanaged(routeTableId, route, input.targets));
+      } else {
+        deletedRoutes.add(route.destination);
+        decisions.push(deleteRoute(routeTableId, route, undefined, `${ours}; no worker claims ${route.destination}`));
+      }
+    }
+  }
+
+  for (const claim of claims.filter((c) => c.desire === "ensure" && c.podCidr)) {
+    const podCidr = claim.podCidr!;
+    for (const route of table.routes.filter((r) => !deletedRoutes.has(r.destination))) {
+      const inner = parseIpv4Block(route.destination);
+      if (!inner || inner.prefixLength <= podCidr.prefixLength || !contains(podCidr, inner)) continue;
+      const target = describeTarget(route);
+      decisions.push({
+        action: "overlap",
+        routeTableId,
+        cidr: route.destination,
+        instanceId: claim.worker.instanceId,
+        target,
+        reason:
+          `${route.destination} → ${target} lies inside ${podCidr.text} → ${claim.worker.instanceId} ` +
+          `(its pod CIDR) and takes that part of its traffic: remove ${route.destination} or re-tag the worker`,
+      });
     }
   }
 
@@ -156,6 +191,14 @@ export function planTable(input: TablePlanInput): Decision[] {
     });
   }
   return decisions;
+}
+
+/** The instance and ENI targets of the routes inside the cluster CIDR that are not blackholes. */
+export function clusterTargets(table: ObservedTable, clusterCidr: Ipv4Block): string[] {
+  const targets = table.routes
+    .filter((route) => !route.blackhole && isInside(clusterCidr, route.destination))
+    .flatMap((route) => routeTargetId(route) ?? []);
+  return [...new Set(targets)];
 }
 
 /** Target ids whose facts the planner needs: other instances holding a CIDR a live worker claims. */
@@ -218,29 +261,48 @@ function planEnsure(
   };
 }
 
-/** Why the route's current target may lose it, or undefined when it is a live instance entitled to it. */
+/**
+ * Why a route to an instance or ENI is provably pod-routes' to change: it is a blackhole, its target is
+ * gone, or its target is a worker of this cluster. Undefined for anything else, which stays as it is.
+ */
+function whyOurs(route: ObservedRoute, targets: ReadonlyMap<string, TargetFacts>): string | undefined {
+  const targetId = routeTargetId(route)!;
+  if (route.blackhole) return `the route to ${targetId} is a blackhole`;
+  const facts = targets.get(targetId);
+  if (facts?.lifecycle === "gone") return `${targetId} is gone`;
+  if (facts?.worker) return `${targetId} is a worker of this cluster`;
+  return undefined;
+}
+
+/** Why the route's current target may lose it to a live worker, or undefined when it may not. */
 function whyReplaceable(
   route: ObservedRoute,
   targets: ReadonlyMap<string, TargetFacts>,
   cidr: string,
 ): string | undefined {
+  const ours = whyOurs(route, targets);
   const targetId = routeTargetId(route)!;
-  if (route.blackhole) return `the route to ${targetId} is a blackhole`;
   const facts = targets.get(targetId);
-  if (!facts) return undefined;
-  if (facts.lifecycle !== "live") return `${targetId} is ${facts.lifecycle === "gone" ? "gone" : "stopped"}`;
-  if (facts.podCidrTag !== undefined && facts.podCidrTag !== cidr)
-    return `${targetId} is now tagged ${facts.podCidrTag}`;
+  if (ours === undefined || route.blackhole || facts?.lifecycle === "gone") return ours;
+  if (facts?.lifecycle === "stopped") return `${targetId} is stopped`;
+  if (facts?.podCidrTag !== cidr) return `${targetId} is now tagged ${facts?.podCidrTag}`;
   return undefined;
 }
 
-function orphanBecause(route: ObservedRoute, targets: ReadonlyMap<string, TargetFacts>): string {
+function unmanaged(routeTableId: string, route: ObservedRoute, targets: ReadonlyMap<string, TargetFacts>): Decision {
   const targetId = routeTargetId(route)!;
-  if (route.blackhole) return `blackhole route to ${targetId}; no live worker claims ${route.destination}`;
   const facts = targets.get(targetId);
-  return facts?.lifecycle === "gone" || facts === undefined
-    ? `${targetId} is not a live worker; no worker claims ${route.destination}`
-    : `no worker claims ${route.destination}`;
+  const what =
+    facts === undefined
+      ? `${targetId}, which belongs to no instance pod-routes knows`
+      : `${targetId}, a ${facts.lifecycle} instance that is not a worker of this cluster`;
+  return {
+    action: "unmanaged",
+    routeTableId,
+    cidr: route.destination,
+    target: targetId,
+    reason: `${route.destination} routes to ${what}: left alone (tag it as a worker to hand its route over)`,
+  };
 }
 
 function staleBecause(owner: Claim, destination: string): string {

@@ -7,8 +7,9 @@ export interface Measurement {
 }
 
 /**
- * What an invocation did, as CloudWatch metrics: route changes applied, conflicts and bad tags seen,
- * lifecycle results, allocations and pool use, failed changes. Zeros are left out.
+ * What an invocation did, as CloudWatch metrics: route changes applied, conflicts (overlaps included),
+ * routes left alone as unmanaged, bad tags seen, lifecycle results, allocations and pool use, failed
+ * changes. Zeros are left out.
  */
 export function measurementsOf(summary: Summary): Measurement[] {
   const decisions = summary.tables.flatMap((table) => table.decisions);
@@ -18,7 +19,8 @@ export function measurementsOf(summary: Summary): Measurement[] {
     ["RoutesCreated", applied("create")],
     ["RoutesReplaced", applied("replace")],
     ["RoutesDeleted", applied("delete")],
-    ["Conflicts", decisions.filter((d) => d.action === "conflict").length],
+    ["Conflicts", decisions.filter((d) => d.action === "conflict" || d.action === "overlap").length],
+    ["UnmanagedRoutes", decisions.filter((d) => d.action === "unmanaged").length],
     ["InvalidPodCidrTags", failures("invalid-pod-cidr")],
     ["RouteTableFull", failures("route-limit")],
     ["FailedAwsCalls", failures("aws-error")],

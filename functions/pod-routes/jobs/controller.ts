@@ -6,7 +6,14 @@ import type { Request, SyncRequest } from "../core/request.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
 import type { ObservedTable, TargetFacts, Worker } from "../core/model.js";
 import { checkPodCidr } from "../core/pod-cidr.js";
-import { contestedTargets, desireFor, type Claim, type Desire, type TablePlanInput } from "../core/planner.js";
+import {
+  clusterTargets,
+  contestedTargets,
+  desireFor,
+  type Claim,
+  type Desire,
+  type TablePlanInput,
+} from "../core/planner.js";
 import type { Dependencies } from "./dependencies.js";
 import type { Allocation, Failure, Summary, TableReport } from "./summary.js";
 import { tableForSubnet } from "../core/tables.js";
@@ -27,6 +34,8 @@ export interface InstanceJob {
   readonly source: string;
   readonly reportedState?: string;
   readonly eventTime?: string;
+  /** Asked for by an operator: a manual remove may take routes to an instance that is not a worker. */
+  readonly manual?: boolean;
 }
 
 /** How long after a launch event EC2 may still not show the instance (eventual consistency). */
@@ -150,9 +159,7 @@ export async function syncAll(request: SyncRequest, deps: Dependencies): Promise
     states: WORKER_STATES,
   });
   const workers = workersOf(instances, config);
-  const known = new Map<string, TargetFacts>(
-    instances.flatMap((instance) => targetFactsOf(instance, config.podCidrTag)),
-  );
+  const known = new Map<string, TargetFacts>(instances.flatMap((instance) => targetFactsOf(instance, config)));
   const tables = await tablesForSync(workers, deps);
   const invalid = new Map<string, Failure>();
   const plans: TablePlanInput[] = tables.map((table) => {
@@ -177,8 +184,9 @@ export async function syncAll(request: SyncRequest, deps: Dependencies): Promise
     }
     return { table, clusterCidr: config.clusterCidr, claims, scope: "table", held, targets: known };
   });
+  // Every target in the cluster CIDR: whether a route is ours to change depends on who it points at.
   const targets = await resolveTargets(
-    plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)),
+    plans.flatMap((plan) => clusterTargets(plan.table, config.clusterCidr)),
     known,
     deps,
   );
@@ -209,6 +217,15 @@ function recognise(instance: InstanceView, job: InstanceJob, config: Config): Fo
     throw new NotAWorkerError(
       `${classified.notWorker}: ${job.intent} needs a worker tagged ${config.podCidrTag}=<pod CIDR>${allocationHint}`,
     );
+  }
+  if (job.intent === "remove" && job.manual) {
+    // An operator's explicit remove reaches the routes to any instance, worker or not: read it as one
+    // with no pod CIDR, so exactly the cluster routes pointing at it go.
+    const named = classifyInstance(
+      { ...instance, Tags: [...(instance.Tags ?? []), { Key: config.podCidrTag, Value: "" }] },
+      { podCidrTag: config.podCidrTag },
+    );
+    if ("worker" in named) return named;
   }
   return { ignored: classified.notWorker };
 }

@@ -42,8 +42,12 @@ export async function converge(
       );
       for (const decision of decisions) {
         deps.log.info("route decision", { ...decision, dryRun });
-        if (decision.action === "conflict")
-          failures.push({ kind: "conflict", message: `conflict in ${decision.routeTableId}: ${decision.reason}` });
+        if (decision.action === "conflict" || decision.action === "overlap") {
+          failures.push({
+            kind: "conflict",
+            message: `${decision.action} in ${decision.routeTableId}: ${decision.reason}`,
+          });
+        }
         if (decision.error) {
           failures.push({
             kind: decision.errorCode === "RouteLimitExceeded" ? "route-limit" : "aws-error",
@@ -68,7 +72,7 @@ export async function converge(
 }
 
 /**
- * Facts about the instances behind contested routes; what EC2 no longer shows counts as gone. A route
+ * Facts about the instances behind the given routes' targets; what EC2 no longer shows counts as gone. A route
  * through an ENI names its instance too while the ENI is attached, and turns blackhole once it is not,
  * so a bare ENI id here belongs to something other than an instance: no facts, and the planner leaves
  * the route alone.
@@ -82,9 +86,9 @@ export async function resolveTargets(
   if (instanceIds.length === 0) return known;
   const facts = new Map(known);
   for (const instance of await deps.ec2.describeInstances({ instanceIds })) {
-    for (const [id, fact] of targetFactsOf(instance, deps.config.podCidrTag)) facts.set(id, fact);
+    for (const [id, fact] of targetFactsOf(instance, deps.config)) facts.set(id, fact);
   }
-  for (const id of instanceIds) if (!facts.has(id)) facts.set(id, { lifecycle: "gone" });
+  for (const id of instanceIds) if (!facts.has(id)) facts.set(id, { lifecycle: "gone", worker: false });
   return facts;
 }
 

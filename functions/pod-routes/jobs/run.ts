@@ -29,6 +29,7 @@ export function run(request: Request, deps: Dependencies): Promise<Summary> {
           intent: request.intent,
           dryRun,
           source: request.trigger === "manual" ? `manual ${request.intent}` : "state-change event",
+          manual: request.trigger === "manual",
           reportedState: request.reportedState,
           eventTime: request.eventTime,
         },

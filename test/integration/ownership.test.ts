@@ -1,0 +1,126 @@
+import {
+  CreateNetworkInterfaceCommand,
+  CreateRouteCommand,
+  CreateTagsCommand,
+  type EC2Client,
+} from "@aws-sdk/client-ec2";
+import { describe, expect, it } from "vitest";
+import { scheduled, stateChange } from "../../scripts/cli/sample-events.js";
+import { bundledHandler } from "../support/bundle.js";
+import { buildNetwork, launch, launchWorker, routesOf } from "../support/seed.js";
+import { ec2 } from "./harness.js";
+
+/**
+ * "Kubernetes the hard way on AWS" as it stands before migration: the workers carry their pod CIDR only
+ * in their user data, so none is tagged, and the table routes 10.200.N.0/24 to worker N statically.
+ */
+async function untaggedTutorialCluster() {
+  const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24");
+  const controllerId = await launch(ec2, network.subnetId, [{ Key: "Name", Value: "controller-0" }]);
+  const workers = [];
+  for (const n of [0, 1, 2]) {
+    const instanceId = await launch(ec2, network.subnetId, [{ Key: "Name", Value: `worker-${n}` }]);
+    const podCidr = `10.200.${n}.0/24`;
+    await route(ec2, network.routeTableId, podCidr, { InstanceId: instanceId });
+    workers.push({ instanceId, podCidr });
+  }
+  return { ...network, controllerId, workers };
+}
+
+function route(client: EC2Client, routeTableId: string, cidr: string, target: Record<string, string>) {
+  return client.send(new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...target }));
+}
+
+describe("routes pod-routes does not own", () => {
+  it("an untagged tutorial cluster survives a scheduled sync unchanged: each route reported as unmanaged", async () => {
+    const cluster = await untaggedTutorialCluster();
+    const before = await routesOf(ec2, cluster.routeTableId);
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: cluster.routeTableId });
+
+    const summary = await handler(scheduled());
+
+    expect(await routesOf(ec2, cluster.routeTableId)).toEqual(before);
+    expect(summary.failures).toEqual([]);
+    expect(summary.tables[0]!.decisions.map(({ action, cidr, target }) => ({ action, cidr, target }))).toEqual(
+      cluster.workers.map((w) => ({ action: "unmanaged", cidr: w.podCidr, target: w.instanceId })),
+    );
+  });
+
+  it("migration cuts no route, whatever order the workers are tagged in and the syncs run", async () => {
+    const cluster = await untaggedTutorialCluster();
+    const before = await routesOf(ec2, cluster.routeTableId);
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: cluster.routeTableId });
+
+    for (const worker of [cluster.workers[1]!, cluster.workers[2]!, cluster.workers[0]!]) {
+      await ec2.send(
+        new CreateTagsCommand({ Resources: [worker.instanceId], Tags: [{ Key: "pod-cidr", Value: worker.podCidr }] }),
+      );
+      await handler(stateChange(worker.instanceId, "running"));
+      expect(await routesOf(ec2, cluster.routeTableId)).toEqual(before);
+      await handler(scheduled());
+      expect(await routesOf(ec2, cluster.routeTableId)).toEqual(before);
+    }
+    const summary = await handler(scheduled());
+    expect(summary.tables[0]!.decisions.map((d) => d.action)).toEqual(["keep", "keep", "keep"]);
+  });
+
+  it("leaves an appliance's routes alone: a live instance that is no worker, and an ENI of no instance", async () => {
+    const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24");
+    const vpn = await launch(ec2, network.subnetId, [{ Key: "Name", Value: "vpn" }]);
+    const eni = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: network.subnetId }))).NetworkInterface!;
+    await route(ec2, network.routeTableId, "10.200.50.0/24", { InstanceId: vpn });
+    await route(ec2, network.routeTableId, "10.200.51.0/24", { NetworkInterfaceId: eni.NetworkInterfaceId! });
+    const worker = await launchWorker(ec2, network.subnetId, "worker-0", "10.200.0.0/24");
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: network.routeTableId });
+
+    const summary = await handler(scheduled());
+
+    expect(summary.failures).toEqual([]);
+    expect(await routesOf(ec2, network.routeTableId)).toEqual(
+      expect.arrayContaining([
+        ["10.200.0.0/24", worker],
+        ["10.200.50.0/24", vpn],
+        ["10.200.51.0/24", eni.NetworkInterfaceId],
+      ]),
+    );
+    expect(summary.tables[0]!.decisions.filter((d) => d.action === "unmanaged").map((d) => d.cidr)).toEqual([
+      "10.200.50.0/24",
+      "10.200.51.0/24",
+    ]);
+  });
+
+  it("reports a route inside a worker's pod CIDR as an overlap naming both, and still routes the worker", async () => {
+    const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24");
+    await route(ec2, network.routeTableId, "10.200.0.128/25", { GatewayId: network.internetGatewayId });
+    const worker = await launchWorker(ec2, network.subnetId, "worker-0", "10.200.0.0/24");
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: network.routeTableId });
+
+    const failure = await handler(stateChange(worker, "running")).catch((error: Error) => error);
+
+    expect(failure).toMatchObject({
+      name: "ReconcileFailedError",
+      message: expect.stringMatching(
+        /overlap in rtb-\w+: 10\.200\.0\.128\/25 → igw-\w+ lies inside 10\.200\.0\.0\/24 → i-\w+ \(its pod CIDR\)/,
+      ),
+    });
+    expect(await routesOf(ec2, network.routeTableId)).toEqual(
+      expect.arrayContaining([
+        ["10.200.0.0/24", worker],
+        ["10.200.0.128/25", network.internetGatewayId],
+      ]),
+    );
+  });
+
+  it("a manual remove takes the cluster routes to an instance that is not a worker", async () => {
+    const cluster = await untaggedTutorialCluster();
+    const [worker0] = cluster.workers;
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: cluster.routeTableId });
+
+    const summary = await handler({ action: "remove", instanceId: worker0!.instanceId });
+
+    expect(summary.tables[0]!.decisions).toEqual([
+      expect.objectContaining({ action: "delete", cidr: worker0!.podCidr, target: worker0!.instanceId, applied: true }),
+    ]);
+    expect((await routesOf(ec2, cluster.routeTableId)).map(([cidr]) => cidr)).not.toContain(worker0!.podCidr);
+  });
+});
