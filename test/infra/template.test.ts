@@ -81,6 +81,16 @@ describe("infra/template.yaml", () => {
     expect(plain["Parameters"]["RouteTableExportName"]["Default"]).toBe("hard-k8s-rtb");
   }, 60_000);
 
+  it("takes a cluster CIDR from /8 to /30 only, as the function does", () => {
+    const pattern = new RegExp(cfn["Parameters"]["ClusterCidr"]["AllowedPattern"] as string);
+    for (const good of ["10.200.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.7.0/30"]) {
+      expect(pattern.test(good), good).toBe(true);
+    }
+    for (const bad of ["0.0.0.0/0", "0.0.0.0/1", "10.0.0.0/7", "10.200.0.0/31", "10.200.0.0", "256.0.0.0/16"]) {
+      expect(pattern.test(bad), bad).toBe(false);
+    }
+  });
+
   it("runs the project's own bundle on nodejs22.x, arm64, with bounded concurrency", () => {
     const fn = resources["PodRoutesFunction"];
     expect(fn["Properties"]).toMatchObject({

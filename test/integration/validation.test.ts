@@ -11,6 +11,9 @@ describe("input pod-routes must refuse or ignore", () => {
     ["10.200.3.5/24", /host bits are set; the block's network address is 10\.200\.3\.0\/24/],
     ["0.0.0.0/0", /outside CLUSTER_CIDR 10\.200\.0\.0\/16/],
     ["10.201.0.0/24", /outside CLUSTER_CIDR 10\.200\.0\.0\/16/],
+    ["10.200.0.0/16", /a \/16; each worker claims one \/24 block/],
+    ["10.200.16.0/20", /a \/20; each worker claims one \/24 block/],
+    ["10.200.5.9/32", /a \/32; each worker claims one \/24 block/],
   ])("refuses a worker tagged %s, naming instance, tag and value, and changes nothing", async (value, reason) => {
     const seed = await buildSeed(ec2);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
@@ -32,13 +35,13 @@ describe("input pod-routes must refuse or ignore", () => {
     expect(instance.SourceDestCheck).toBe(true);
   });
 
-  it("refuses a pod CIDR that overlaps the VPC even when the cluster CIDR allows it", async () => {
+  it("refuses a cluster CIDR that overlaps the VPC: a ConfigError naming both, nothing changed", async () => {
     const seed = await buildSeed(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, CLUSTER_CIDR: "10.0.0.0/8" });
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "10.240.5.0/24");
 
     await expect(handler(stateChange(bad, "running"))).rejects.toThrow(
-      /overlaps the VPC's CIDR block 10\.240\.0\.0\/16/,
+      /CLUSTER_CIDR="10\.0\.0\.0\/8" is invalid: overlaps 10\.240\.0\.0\/16, a CIDR block of vpc-/,
     );
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).toEqual(["0.0.0.0/0", "10.240.0.0/16"]);
   });

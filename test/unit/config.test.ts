@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../functions/pod-routes/core/config.js";
+import { assertClusterCidrOutside, parseConfig } from "../../functions/pod-routes/core/config.js";
 import { ConfigError } from "../../functions/pod-routes/core/errors.js";
+import { block, table } from "./fixtures.js";
 
 describe("parseConfig", () => {
   it("defaults to the seed's cluster", () => {
@@ -53,7 +54,9 @@ describe("parseConfig", () => {
     ["ROUTE_TABLE_IDS", "rtb-1,subnet-12345678", /"rtb-1" is not a route table id/],
     ["CLUSTER_CIDR", "10.200.0.0", /expected an IPv4 CIDR block/],
     ["CLUSTER_CIDR", "10.200.1.0/16", /host bits are set/],
-    ["CLUSTER_CIDR", "0.0.0.0/0", /would claim every route/],
+    ["CLUSTER_CIDR", "0.0.0.0/0", /wider than \/8/],
+    ["CLUSTER_CIDR", "0.0.0.0/1", /wider than \/8: pod-routes would claim routes far beyond the pods/],
+    ["CLUSTER_CIDR", "10.0.0.0/7", /wider than \/8/],
     ["POD_CIDR_TAG", "aws:pod-cidr", /aws: prefix is reserved/],
     ["CLUSTER_TAG", "=owned", /the key is empty/],
     ["ON_STOP", "delete", /expected one of: keep, remove/],
@@ -70,4 +73,21 @@ describe("parseConfig", () => {
     expect(parse).toThrow(`${variable}=${JSON.stringify(value)} is invalid`);
     expect(parse).toThrow(reason);
   });
+});
+
+describe("assertClusterCidrOutside", () => {
+  it("accepts a cluster CIDR outside every VPC block of the tables", () => {
+    expect(() => assertClusterCidrOutside(block("10.200.0.0/16"), [table([])])).not.toThrow();
+  });
+
+  it.each(["10.0.0.0/8", "10.240.0.0/16", "10.240.7.0/24"])(
+    "refuses CLUSTER_CIDR=%s overlapping the VPC's 10.240.0.0/16, naming the VPC and the table",
+    (cluster) => {
+      const check = () => assertClusterCidrOutside(block(cluster), [table([])]);
+      expect(check).toThrow(ConfigError);
+      expect(check).toThrow(
+        `CLUSTER_CIDR="${cluster}" is invalid: overlaps 10.240.0.0/16, a CIDR block of vpc-1 (route table rtb-00000000000000001)`,
+      );
+    },
+  );
 });

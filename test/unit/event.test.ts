@@ -150,9 +150,37 @@ describe("decodeEvent", () => {
     [{ action: "drop", instanceId: ID }, /action "drop": expected add, remove, reconcile or sync/],
     [{ action: "sync", instanceId: ID }, /manual "sync" covers every worker; remove instanceId/],
     [{ action: "add", instanceId: ID, dryRun: "yes" }, /dryRun must be true or false, got "yes"/],
-    [{ action: "add", instanceId: ID, dryrun: true }, /unknown key\(s\) dryrun/],
+    [{ action: "add", instanceId: ID, dryrun: true }, /unknown key\(s\) "dryrun"/],
   ])("refuses %j with a named error", (payload, message) => {
     expect(() => decodeEvent(payload)).toThrow(UnsupportedEventError);
     expect(() => decodeEvent(payload)).toThrow(message);
+  });
+
+  describe("hostile sizes", () => {
+    const huge = "x".repeat(5_000_000);
+
+    it.each([
+      ["an instance id", { action: "add", instanceId: huge }],
+      ["a detail-type", { source: "aws.autoscaling", "detail-type": huge, detail: {} }],
+      ["a group name", lifecycleAction("launch", ID, { group: huge, hook: "h" })],
+      ["an unknown key", { action: "add", instanceId: ID, [huge]: true }],
+    ])("quotes at most about 200 characters of %s in its error", (_name, payload) => {
+      const failure = (() => {
+        try {
+          decodeEvent(payload);
+        } catch (error) {
+          return error as Error;
+        }
+      })();
+      expect(failure).toBeInstanceOf(UnsupportedEventError);
+      expect(failure!.message.length).toBeLessThan(600);
+      expect(failure!.message).toContain("… (5000002 characters)");
+    });
+
+    it("keeps at most 255 characters of a field it only carries into logs", () => {
+      const request = decodeEvent(stateChange(ID, "running", { id: huge, replayName: huge }));
+      expect(request.eventId).toHaveLength(256);
+      expect(request.replayName?.endsWith("…")).toBe(true);
+    });
   });
 });

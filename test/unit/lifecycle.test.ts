@@ -78,7 +78,7 @@ describe("completing a launch action", () => {
     ec2.on(DescribeRouteTablesCommand).resolves(table());
     ec2.on(CreateRouteCommand).resolves({});
 
-    await createHandler(SETTINGS)(launch());
+    const summary = await createHandler(SETTINGS)(launch());
 
     expect(completions()).toEqual([
       {
@@ -88,6 +88,9 @@ describe("completing a launch action", () => {
         LifecycleActionToken: TOKEN,
       },
     ]);
+    // The summary, returned and logged, carries only the token's first characters.
+    expect(JSON.stringify(summary)).not.toContain(TOKEN);
+    expect(summary.request).toMatchObject({ token: `${TOKEN.slice(0, 8)}…` });
   });
 
   it("names the instance when the action carries no token", async () => {

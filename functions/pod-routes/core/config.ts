@@ -1,4 +1,5 @@
-import { parseIpv4Block, isNetworkAddress, type Ipv4Block } from "./cidr.js";
+import { isNetworkAddress, overlaps, parseIpv4Block, type Ipv4Block } from "./cidr.js";
+import type { ObservedTable } from "./model.js";
 import { ConfigError } from "./errors.js";
 
 export type OnStop = "keep" | "remove";
@@ -84,11 +85,38 @@ function parseClusterCidr(value: string): Ipv4Block {
   if (!isNetworkAddress(block)) {
     throw new ConfigError("CLUSTER_CIDR", value, "host bits are set; use the block's network address");
   }
-  if (block.prefixLength === 0)
-    throw new ConfigError("CLUSTER_CIDR", value, "0.0.0.0/0 would claim every route, the default route included");
+  if (block.prefixLength < WIDEST_CLUSTER_PREFIX) {
+    throw new ConfigError(
+      "CLUSTER_CIDR",
+      value,
+      `wider than /${WIDEST_CLUSTER_PREFIX}: pod-routes would claim routes far beyond the pods; use the pods' own block`,
+    );
+  }
   return block;
 }
 
+/**
+ * The cluster CIDR must not overlap a VPC block of any table pod-routes manages: a pod route there
+ * would shadow or collide with `local`. Known only once the tables are read; a ConfigError then.
+ */
+export function assertClusterCidrOutside(clusterCidr: Ipv4Block, tables: readonly ObservedTable[]): void {
+  for (const table of tables) {
+    for (const vpcCidr of table.vpcCidrs) {
+      const vpcBlock = parseIpv4Block(vpcCidr);
+      if (vpcBlock && overlaps(vpcBlock, clusterCidr)) {
+        throw new ConfigError(
+          "CLUSTER_CIDR",
+          clusterCidr.text,
+          `overlaps ${vpcCidr}, a CIDR block of ${table.vpcId} (route table ${table.routeTableId}); ` +
+            "choose a cluster CIDR outside the VPC",
+        );
+      }
+    }
+  }
+}
+
+/** A cluster CIDR wider than this would reach well beyond any cluster's pods. */
+const WIDEST_CLUSTER_PREFIX = 8;
 /** Kubernetes' node CIDR mask sizes: no shorter than the cluster's, and room for a few pods at least. */
 const LONGEST_POD_PREFIX = 30;
 

@@ -7,6 +7,15 @@ export abstract class PodRoutesError extends Error {
   override readonly name: string = this.constructor.name;
 }
 
+/** How much of an input value errors and logs quote: enough to recognise it, never a flood. */
+const QUOTED_CHARACTERS = 200;
+
+/** A value as JSON, cut to QUOTED_CHARACTERS with a note of its full length: input may be anything. */
+export function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? typeof value;
+  return text.length <= QUOTED_CHARACTERS ? text : `${text.slice(0, QUOTED_CHARACTERS)}… (${text.length} characters)`;
+}
+
 /** An environment variable holds a value pod-routes cannot use. */
 export class ConfigError extends PodRoutesError {
   constructor(
@@ -14,7 +23,7 @@ export class ConfigError extends PodRoutesError {
     readonly value: string,
     reason: string,
   ) {
-    super(`${variable}=${JSON.stringify(value)} is invalid: ${reason}`);
+    super(`${variable}=${quote(value)} is invalid: ${reason}`);
   }
 }
 
@@ -30,7 +39,7 @@ export class InvalidPodCidrError extends PodRoutesError {
     readonly reason: string,
   ) {
     super(
-      `instance ${instanceId}: tag ${tag}=${JSON.stringify(value)} is not a usable pod CIDR: ${reason}. ` +
+      `instance ${instanceId}: tag ${tag}=${quote(value)} is not a usable pod CIDR: ${reason}. ` +
         `Fix the tag; no route was changed for this instance.`,
     );
   }

@@ -1,4 +1,4 @@
-import { UnsupportedEventError } from "../core/errors.js";
+import { quote, UnsupportedEventError } from "../core/errors.js";
 import type { InstanceIntent, LifecycleRequest, Request } from "../core/request.js";
 
 const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -11,6 +11,8 @@ const LIFECYCLE_TRANSITIONS = new Map<string, { transition: LifecycleRequest["tr
     { transition: "terminate", value: "autoscaling:EC2_INSTANCE_TERMINATING" },
   ],
 ]);
+/** The longest event field kept: Auto Scaling group and hook names are at most 255 characters. */
+const MAX_FIELD_CHARACTERS = 255;
 const MANUAL_KEYS = new Set(["action", "instanceId", "dryRun"]);
 const MANUAL_INSTANCE_ACTIONS: readonly string[] = ["add", "remove", "reconcile"];
 
@@ -32,7 +34,7 @@ export function decodeEvent(event: unknown): Request {
   if ("source" in event || "detail-type" in event) return decodeEventBridge(event);
   if ("action" in event) return decodeManual(event);
   throw new UnsupportedEventError(
-    `unrecognised payload with keys [${Object.keys(event).join(", ")}]: expected an EventBridge event ` +
+    `unrecognised payload with keys ${quote(Object.keys(event))}: expected an EventBridge event ` +
       `(source, detail-type, detail) or a manual request {"action":"add|remove|reconcile|sync", ...}`,
   );
 }
@@ -105,8 +107,12 @@ function decodeLifecycleDetail(
     ["AutoScalingGroupName", groupName],
     ["LifecycleHookName", hookName],
   ] as const) {
-    if (typeof value !== "string" || value === "")
-      throw new UnsupportedEventError(`lifecycle action for ${instanceId} with detail.${key} ${describe(value)}`);
+    if (typeof value !== "string" || value === "" || value.length > MAX_FIELD_CHARACTERS) {
+      throw new UnsupportedEventError(
+        `lifecycle action for ${instanceId} with detail.${key} ${describe(value)}: ` +
+          `expected a name of 1 to ${MAX_FIELD_CHARACTERS} characters`,
+      );
+    }
   }
   if (transition !== undefined && transition !== expected.value) {
     throw new UnsupportedEventError(
@@ -155,7 +161,7 @@ function decodeManual(payload: Record<string, unknown>): Request {
   const unknownKeys = Object.keys(payload).filter((key) => !MANUAL_KEYS.has(key));
   if (unknownKeys.length > 0) {
     throw new UnsupportedEventError(
-      `manual request has unknown key(s) ${unknownKeys.join(", ")}; allowed: action, instanceId, dryRun`,
+      `manual request has unknown key(s) ${quote(unknownKeys.join(", "))}; allowed: action, instanceId, dryRun`,
     );
   }
   const { action, instanceId, dryRun = false } = payload;
@@ -183,7 +189,10 @@ function optionalString<K extends string>(
   as: K,
 ): Partial<Record<K, string>> {
   const value: unknown = Object.getOwnPropertyDescriptor(record, key)?.value;
-  return typeof value === "string" ? ({ [as]: value } as Record<K, string>) : {};
+  if (typeof value !== "string") return {};
+  // Carried into every log line and the summary: no longer than any AWS name or id it stands for.
+  const kept = value.length <= MAX_FIELD_CHARACTERS ? value : `${value.slice(0, MAX_FIELD_CHARACTERS)}…`;
+  return { [as]: kept } as Record<K, string>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -193,5 +202,5 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (value === undefined) return "missing";
   if (Array.isArray(value)) return "an array";
-  return JSON.stringify(value) ?? typeof value;
+  return quote(value);
 }

@@ -1,5 +1,5 @@
 import { allocatePodCidr } from "./allocation.js";
-import type { Config } from "../core/config.js";
+import { assertClusterCidrOutside, type Config } from "../core/config.js";
 import { converge, resolveTargets, type Converged } from "./converge.js";
 import { InstanceNotVisibleError, InvalidPodCidrError, NotAWorkerError } from "../core/errors.js";
 import type { Request, SyncRequest } from "../core/request.js";
@@ -51,6 +51,7 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
   let worker = found.worker;
   const { desire, because } = desireOf(job, worker, config);
   let tables: readonly ObservedTable[] = await tablesFor(worker, deps);
+  assertClusterCidrOutside(config.clusterCidr, tables);
   let allocation: Allocation | undefined;
   if (found.needsAllocation) {
     ({ worker, tables, allocation } = await allocatePodCidr(worker, tables, dryRun, deps));
@@ -69,7 +70,7 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
       });
       continue;
     }
-    const claim = claimFor(worker, desire, because, table, config);
+    const claim = claimFor(worker, desire, because, config);
     if ("invalid" in claim) throw claim.invalid;
     plans.push({
       table,
@@ -130,7 +131,6 @@ async function handOver(reports: readonly TableReport[], removed: Worker, deps: 
         heir,
         "ensure",
         `${heir.instanceId} is ${heir.state} and tagged ${cidr}, whose route was just removed`,
-        table,
         config,
       );
       return "invalid" in claim ? [] : [claim];
@@ -161,6 +161,7 @@ export async function syncAll(request: SyncRequest, deps: Dependencies): Promise
   const workers = workersOf(instances, config);
   const known = new Map<string, TargetFacts>(instances.flatMap((instance) => targetFactsOf(instance, config)));
   const tables = await tablesForSync(workers, deps);
+  assertClusterCidrOutside(config.clusterCidr, tables);
   const invalid = new Map<string, Failure>();
   const plans: TablePlanInput[] = tables.map((table) => {
     const members =
@@ -171,7 +172,7 @@ export async function syncAll(request: SyncRequest, deps: Dependencies): Promise
     const held = new Set<string>();
     for (const worker of members) {
       const { desire, because } = desireFor(worker, config.onStop);
-      const claim = claimFor(worker, desire, because, table, config);
+      const claim = claimFor(worker, desire, because, config);
       if ("invalid" in claim) {
         invalid.set(claim.invalid.message, {
           kind: "invalid-pod-cidr",
@@ -277,10 +278,9 @@ function claimFor(
   worker: Worker,
   desire: Desire,
   because: string,
-  table: ObservedTable,
   config: Config,
 ): Claim | { invalid: InvalidPodCidrError } {
-  const check = checkPodCidr(worker.podCidrTag, config.clusterCidr, table.vpcCidrs);
+  const check = checkPodCidr(worker.podCidrTag, config.clusterCidr, config.podCidrPrefixLength);
   if ("block" in check) return { worker, desire, because, podCidr: check.block };
   if (desire === "remove") return { worker, desire, because };
   return { invalid: new InvalidPodCidrError(worker.instanceId, config.podCidrTag, worker.podCidrTag, check.invalid) };

@@ -39,7 +39,7 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
   let summary: Summary | undefined;
   let thrown: Error | undefined;
   try {
-    summary = await reconcileInstance(request, job, deps);
+    summary = await reconcileInstance(reported(request), job, deps);
   } catch (error) {
     thrown = error instanceof Error ? error : new Error(String(error));
   }
@@ -63,4 +63,12 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
   });
   if (thrown !== undefined) throw thrown;
   return { ...summary!, lifecycle: { result, completion } };
+}
+
+/**
+ * The request as the summary reports and logs it: the action's token cut to its first characters. The
+ * token lets anyone who may complete lifecycle actions decide this launch; the logs do not need it.
+ */
+function reported(request: LifecycleRequest): LifecycleRequest {
+  return request.token === undefined ? request : { ...request, token: `${request.token.slice(0, 8)}…` };
 }
