@@ -107,7 +107,7 @@ describe("duplicate, replayed, late and out-of-order events", () => {
     const replacement = await launchWorker(ec2, seed.subnetId, "worker-1b", "10.200.1.0/24");
 
     await expect(handler(stateChange(replacement, "running"))).rejects.toThrow(
-      new RegExp(`10\\.200\\.1\\.0/24 routes to live instance ${worker1}; ${replacement} claims it too`),
+      new RegExp(`10\\.200\\.1\\.0/24 routes to live worker ${worker1}; ${replacement} claims it too`),
     );
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.1.0/24", worker1]);
 

@@ -1,5 +1,7 @@
 import {
+  AttachNetworkInterfaceCommand,
   CreateNetworkInterfaceCommand,
+  DescribeInstancesCommand,
   CreateRouteCommand,
   CreateTagsCommand,
   type EC2Client,
@@ -122,5 +124,28 @@ describe("routes pod-routes does not own", () => {
       expect.objectContaining({ action: "delete", cidr: worker0!.podCidr, target: worker0!.instanceId, applied: true }),
     ]);
     expect((await routesOf(ec2, cluster.routeTableId)).map(([cidr]) => cidr)).not.toContain(worker0!.podCidr);
+  });
+
+  it("moves a worker's route from a secondary interface to the primary one, whose check is off", async () => {
+    const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24");
+    const worker = await launchWorker(ec2, network.subnetId, "worker-0", "10.200.0.0/24");
+    const secondary = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: network.subnetId })))
+      .NetworkInterface!.NetworkInterfaceId!;
+    await ec2.send(
+      new AttachNetworkInterfaceCommand({ InstanceId: worker, NetworkInterfaceId: secondary, DeviceIndex: 1 }),
+    );
+    await route(ec2, network.routeTableId, "10.200.0.0/24", { NetworkInterfaceId: secondary });
+    const primary = (
+      await ec2.send(new DescribeInstancesCommand({ InstanceIds: [worker] }))
+    ).Reservations![0]!.Instances![0]!.NetworkInterfaces!.find(
+      (eni) => eni.Attachment?.DeviceIndex === 0,
+    )!.NetworkInterfaceId!;
+
+    const summary = await bundledHandler({ ROUTE_TABLE_IDS: network.routeTableId })(stateChange(worker, "running"));
+
+    expect(summary.tables[0]!.decisions).toEqual([
+      expect.objectContaining({ action: "replace", target: primary, previousTarget: secondary, applied: true }),
+    ]);
+    expect(await routesOf(ec2, network.routeTableId)).toContainEqual(["10.200.0.0/24", primary]);
   });
 });

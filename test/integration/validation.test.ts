@@ -111,7 +111,7 @@ describe("input pod-routes must refuse or ignore", () => {
 
     await expect(failure).rejects.toMatchObject({ name: "ReconcileFailedError" });
     await expect(failure).rejects.toThrow(
-      `10.200.0.0/24 routes to live instance ${seed.workers[0]!.instanceId}; ${impostor} claims it too`,
+      `10.200.0.0/24 routes to live worker ${seed.workers[0]!.instanceId}; ${impostor} claims it too`,
     );
     expect(await routesOf(ec2, seed.routeTableId)).toEqual(before);
   });

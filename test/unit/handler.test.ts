@@ -91,7 +91,7 @@ describe("when the route table changes under pod-routes", () => {
     ec2.on(CreateRouteCommand).rejects(awsError("RouteAlreadyExists"));
 
     await expect(handler()(stateChange(WORKER, "running"))).rejects.toThrow(
-      /routes to live instance i-0bbbbbbbbbbbbbbb2; i-0aaaaaaaaaaaaaaa1 claims it too/,
+      /routes to instance i-0bbbbbbbbbbbbbbb2, which pod-routes knows nothing of; i-0aaaaaaaaaaaaaaa1 claims it too/,
     );
     expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
   });

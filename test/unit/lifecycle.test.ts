@@ -122,7 +122,7 @@ describe("completing a launch action", () => {
       .on(DescribeRouteTablesCommand)
       .resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0bbbbbbbbbbbbbbb2" }]));
 
-    await expect(createHandler(SETTINGS)(launch())).rejects.toThrow(/routes to live instance i-0bbbbbbbbbbbbbbb2/);
+    await expect(createHandler(SETTINGS)(launch())).rejects.toThrow(/routes to live worker i-0bbbbbbbbbbbbbbb2/);
 
     expect(completions()).toEqual([
       expect.objectContaining({ LifecycleActionResult: "ABANDON", LifecycleActionToken: TOKEN }),

@@ -68,6 +68,20 @@ describe("planTable for one worker's event", () => {
       [{ action: "create", cidr: "10.200.3.0/24", target: "eni-primary" }],
     ],
     [
+      "keeps a route to a multi-homed worker through its primary ENI",
+      [claim(MULTI, "ensure")],
+      [{ ...to.eni("10.200.3.0/24", "eni-primary"), instanceId: MULTI.instanceId }],
+      {},
+      [{ action: "keep", cidr: "10.200.3.0/24", target: MULTI.instanceId }],
+    ],
+    [
+      "moves a route through the worker's secondary ENI, whose check stays on, to its primary one",
+      [claim(MULTI, "ensure")],
+      [{ ...to.eni("10.200.3.0/24", "eni-second"), instanceId: MULTI.instanceId }],
+      {},
+      [{ action: "replace", cidr: "10.200.3.0/24", target: "eni-primary", previousTarget: "eni-second" }],
+    ],
+    [
       "replaces a route to a terminated instance",
       [claim(A, "ensure")],
       [to.instance("10.200.1.0/24", "i-old")],
@@ -296,7 +310,9 @@ describe("planTable for a full sync", () => {
     });
     expect(decision).toMatchObject({
       routeTableId: TABLE_ID,
-      reason: expect.stringMatching(/routes to live instance i-rival; i-aaaaaaaa claims it too/),
+      reason: expect.stringMatching(
+        /routes to instance i-rival, which pod-routes knows nothing of; i-aaaaaaaa claims it too/,
+      ),
     });
   });
 });

@@ -57,7 +57,18 @@ export function routeTargetId(route: ObservedRoute): string | undefined {
   return route.foreignTarget === undefined ? (route.instanceId ?? route.networkInterfaceId) : undefined;
 }
 
-/** True when the route points at this worker, by instance id or through one of its ENIs. */
+/**
+ * True when the route reaches the worker the way pod-routes routes it: through its primary interface
+ * (the first of `interfaceIds`, whose source/dest check pod-routes turns off), or by instance id when it
+ * has one interface. A route through a secondary interface reaches an interface that drops pod traffic.
+ */
+export function inPlace(route: ObservedRoute, worker: Worker): boolean {
+  if (route.foreignTarget !== undefined) return false;
+  if (route.networkInterfaceId !== undefined) return route.networkInterfaceId === worker.interfaceIds[0];
+  return route.instanceId === worker.instanceId && worker.routeTarget.kind === "instance";
+}
+
+/** True when the route points at this worker, by instance id or through any of its ENIs. */
 export function pointsAt(route: ObservedRoute, worker: Worker): boolean {
   if (route.foreignTarget !== undefined) return false;
   if (route.instanceId !== undefined) return route.instanceId === worker.instanceId;

@@ -1,6 +1,7 @@
 import { contains, parseIpv4Block, type Ipv4Block } from "./cidr.js";
 import type { OnStop } from "./config.js";
 import {
+  inPlace,
   pointsAt,
   routeTargetId,
   type Lifecycle,
@@ -236,8 +237,20 @@ function planEnsure(
   }
   if (!route)
     return { action: "create", ...about, target: worker.routeTarget.id, reason: `${because} and has no route` };
-  if (pointsAt(route, worker))
+  if (inPlace(route, worker))
     return { action: "keep", ...about, target: current, reason: `${because} and its route is in place` };
+  if (pointsAt(route, worker)) {
+    const through = route.networkInterfaceId ?? route.instanceId!;
+    return {
+      action: "replace",
+      ...about,
+      target: worker.routeTarget.id,
+      previousTarget: through,
+      reason:
+        `${because}; its route goes through ${through}, not ${worker.routeTarget.id}, the interface whose ` +
+        "source/dest check is off, so the pods' traffic would be dropped",
+    };
+  }
   if (route.foreignTarget !== undefined) {
     return conflict(
       `${cidr} routes to ${current}, which pod-routes never changes; ${instanceId} claims it: remove that route or re-tag the worker`,
@@ -245,11 +258,18 @@ function planEnsure(
   }
   const gone = whyReplaceable(route, input.targets, cidr);
   if (gone === undefined) {
+    const facts = input.targets.get(routeTargetId(route)!);
     const holder =
-      route.instanceId !== undefined
-        ? `live instance ${current}`
-        : `network interface ${current}, which belongs to no instance pod-routes knows`;
-    return conflict(`${cidr} routes to ${holder}; ${instanceId} claims it too: fix the pod-CIDR tag of one of them`);
+      facts === undefined
+        ? route.instanceId !== undefined
+          ? `instance ${current}, which pod-routes knows nothing of`
+          : `network interface ${current}, which belongs to no instance pod-routes knows`
+        : facts.worker
+          ? `live worker ${current}`
+          : `${facts.lifecycle} instance ${current}, which is not a worker of this cluster`;
+    return conflict(
+      `${cidr} routes to ${holder}; ${instanceId} claims it too: remove that route or fix the pod-CIDR tag of one of them`,
+    );
   }
   return {
     action: "replace",
