@@ -40,6 +40,50 @@ export function scheduled(options: EventOptions = {}) {
   };
 }
 
+/** EventBridge Scheduler's tick (what SAM's ScheduleV2 creates): its detail is the string "{}". */
+export function schedulerTick(options: EventOptions = {}) {
+  return {
+    version: "0",
+    id: options.id ?? randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.scheduler",
+    account: ACCOUNT,
+    time: options.time ?? new Date().toISOString(),
+    region: REGION,
+    resources: [`arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/pod-routes-sync`],
+    detail: "{}",
+  };
+}
+
+interface TagChangeOptions extends EventOptions {
+  /** The keys the change touched. */
+  readonly changed: readonly string[];
+  /** Every tag the instance has after the change. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A Tag Change on Resource event for an EC2 instance: a removed key is changed and absent from `tags`. */
+export function tagChange(instanceId: string, options: TagChangeOptions) {
+  return {
+    version: "0",
+    id: options.id ?? randomUUID(),
+    "detail-type": "Tag Change on Resource",
+    source: "aws.tag",
+    account: ACCOUNT,
+    time: options.time ?? new Date().toISOString(),
+    region: REGION,
+    resources: [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`],
+    detail: {
+      "changed-tag-keys": [...options.changed],
+      service: "ec2",
+      "resource-type": "instance",
+      version: 3,
+      tags: { ...options.tags },
+    },
+    ...(options.replayName ? { "replay-name": options.replayName } : {}),
+  };
+}
+
 interface LifecycleOptions extends EventOptions {
   readonly group: string;
   readonly hook: string;

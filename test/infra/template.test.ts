@@ -33,7 +33,8 @@ const actionsOf = (statement: Json): string[] => [statement["Action"]].flat();
 
 /**
  * What CloudFormation makes of the intrinsic functions in a policy's Resource, for given parameters and
- * conditions: enough of Ref, Fn::If, Fn::Join and Fn::Split to read the ARNs IAM will see.
+ * conditions: enough of Ref, Fn::If, Fn::Join, Fn::Split and Fn::Select to read the ARNs IAM will see
+ * and the tag keys the rules match.
  */
 function evaluate(
   value: unknown,
@@ -48,6 +49,7 @@ function evaluate(
   if (fn === "Fn::If" && args[0] in conditions) return again(args[conditions[args[0]] ? 1 : 2]);
   if (fn === "Fn::Join") return (again(args[1]) as string[]).join(args[0]);
   if (fn === "Fn::Split") return (again(args[1]) as string).split(args[0]);
+  if (fn === "Fn::Select") return (again(args[1]) as unknown[])[args[0]];
   throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
 }
 
@@ -134,10 +136,31 @@ describe("infra/template.yaml", () => {
     expect(cfn["Parameters"]["SyncSchedule"]["Default"]).toBe("rate(5 minutes)");
   });
 
+  it("follows a change of the pod-CIDR tag, and of the cluster tag's key when one is set, on EC2 instances", () => {
+    const pattern = resources["PodRoutesFunctionTagChange"]["Properties"]["EventPattern"];
+    expect(pattern).toMatchObject({
+      source: ["aws.tag"],
+      "detail-type": ["Tag Change on Resource"],
+      detail: { service: ["ec2"], "resource-type": ["instance"] },
+    });
+    const keys = (clusterTag: string) =>
+      evaluate(
+        pattern["detail"]["changed-tag-keys"],
+        { PodCidrTag: "pod-cidr", ClusterTag: clusterTag },
+        {
+          HasClusterTag: clusterTag !== "",
+        },
+      );
+    expect(keys("")).toEqual(["pod-cidr"]);
+    expect(keys("kubernetes.io/cluster/hard-k8s=owned")).toEqual(["pod-cidr", "kubernetes.io/cluster/hard-k8s"]);
+    expect(keys("hard-k8s")).toEqual(["pod-cidr", "hard-k8s"]);
+  });
+
   it("gives every rule target a retry policy and the dead-letter queue", () => {
     for (const rule of [
       "PodRoutesFunctionInstanceStateChange",
       "PodRoutesFunctionLifecycleAction",
+      "PodRoutesFunctionTagChange",
       "PodRoutesFunctionFullSync",
     ]) {
       const [target] = resources[rule]["Properties"]["Targets"];
@@ -154,7 +177,12 @@ describe("infra/template.yaml", () => {
     expect(archive["SourceArn"]).toEqual({
       "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default",
     });
-    const [stateChanges, lifecycle] = archive["EventPattern"]["$or"];
+    const [stateChanges, lifecycle, tagChanges] = archive["EventPattern"]["$or"];
+    expect(tagChanges).toEqual({
+      source: ["aws.tag"],
+      "detail-type": ["Tag Change on Resource"],
+      detail: { service: ["ec2"], "resource-type": ["instance"] },
+    });
     expect(stateChanges).toEqual(resources["PodRoutesFunctionInstanceStateChange"]["Properties"]["EventPattern"]);
     expect(lifecycle).toEqual({
       source: ["aws.autoscaling"],

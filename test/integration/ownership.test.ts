@@ -4,10 +4,11 @@ import {
   DescribeInstancesCommand,
   CreateRouteCommand,
   CreateTagsCommand,
+  DeleteTagsCommand,
   type EC2Client,
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
-import { scheduled, stateChange } from "../../scripts/cli/sample-events.js";
+import { scheduled, stateChange, tagChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
 import { buildNetwork, launch, launchWorker, routesOf } from "../support/seed.js";
 import { ec2 } from "./harness.js";
@@ -147,5 +148,67 @@ describe("routes pod-routes does not own", () => {
       expect.objectContaining({ action: "replace", target: primary, previousTarget: secondary, applied: true }),
     ]);
     expect(await routesOf(ec2, network.routeTableId)).toContainEqual(["10.200.0.0/24", primary]);
+  });
+});
+
+describe("tag changes", () => {
+  async function routedWorker() {
+    const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24");
+    const worker = await launchWorker(ec2, network.subnetId, "worker-0", "10.200.0.0/24", [
+      { Key: "kubernetes.io/cluster/hard-k8s", Value: "owned" },
+    ]);
+    const handler = bundledHandler({
+      ROUTE_TABLE_IDS: network.routeTableId,
+      CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s=owned",
+    });
+    await handler(stateChange(worker, "running"));
+    return { network, worker, handler, cidrs: async () => (await routesOf(ec2, network.routeTableId)).map(([c]) => c) };
+  }
+
+  it("a new pod-CIDR value moves the worker's route at once, freeing the old block", async () => {
+    const { worker, handler, cidrs } = await routedWorker();
+    await ec2.send(new CreateTagsCommand({ Resources: [worker], Tags: [{ Key: "pod-cidr", Value: "10.200.5.0/24" }] }));
+
+    await handler(tagChange(worker, { changed: ["pod-cidr"], tags: { "pod-cidr": "10.200.5.0/24" } }));
+
+    expect(await cidrs()).toContain("10.200.5.0/24");
+    expect(await cidrs()).not.toContain("10.200.0.0/24");
+  });
+
+  it.each([
+    ["pod-cidr", { "kubernetes.io/cluster/hard-k8s": "owned" }],
+    ["kubernetes.io/cluster/hard-k8s", { "pod-cidr": "10.200.0.0/24" }],
+  ])("removing the worker's %s tag removes its routes", async (key, tags) => {
+    const { worker, handler, cidrs } = await routedWorker();
+    await ec2.send(new DeleteTagsCommand({ Resources: [worker], Tags: [{ Key: key }] }));
+
+    const summary = await handler(tagChange(worker, { changed: [key], tags }));
+
+    expect(summary.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "delete", applied: true })]);
+    expect(await cidrs()).not.toContain("10.200.0.0/24");
+  });
+
+  it("a removal replayed after the tag came back changes nothing: the current tags decide", async () => {
+    const { worker, handler, cidrs } = await routedWorker();
+
+    await handler({ ...tagChange(worker, { changed: ["pod-cidr"], tags: {} }), "replay-name": "late" });
+
+    expect(await cidrs()).toContain("10.200.0.0/24");
+  });
+
+  it("adding a cluster tag to an untagged worker with a static route cuts nothing", async () => {
+    const cluster = await untaggedTutorialCluster();
+    const before = await routesOf(ec2, cluster.routeTableId);
+    const handler = bundledHandler({
+      ROUTE_TABLE_IDS: cluster.routeTableId,
+      CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s=owned",
+    });
+    const [worker0] = cluster.workers;
+    const clusterTag = { Key: "kubernetes.io/cluster/hard-k8s", Value: "owned" };
+    await ec2.send(new CreateTagsCommand({ Resources: [worker0!.instanceId], Tags: [clusterTag] }));
+
+    await handler(tagChange(worker0!.instanceId, { changed: [clusterTag.Key], tags: { [clusterTag.Key]: "owned" } }));
+
+    expect(await routesOf(ec2, cluster.routeTableId)).toEqual(before);
   });
 });

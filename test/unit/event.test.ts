@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
 import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
-import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
+import { lifecycleAction, scheduled, schedulerTick, stateChange, tagChange } from "../../scripts/cli/sample-events.js";
 
 const ID = "i-0123456789abcdef0";
 const launchAction = () =>
@@ -21,6 +21,53 @@ describe("decodeEvent", () => {
       reportedState: "running",
       eventTime: "2026-11-29T10:00:00Z",
     });
+  });
+
+  it("turns EventBridge Scheduler's tick, whose detail is a string, into a full sync", () => {
+    expect(decodeEvent(schedulerTick({ id: "evt-9" }))).toEqual({
+      kind: "sync",
+      trigger: "schedule",
+      dryRun: false,
+      eventId: "evt-9",
+    });
+  });
+
+  it.each([
+    ["a pod-CIDR tag set", ["pod-cidr"], { "pod-cidr": "10.200.1.0/24" }, undefined],
+    ["a pod-CIDR tag removed", ["pod-cidr"], { Name: "worker-1" }, ["pod-cidr"]],
+    ["two tags, one removed", ["pod-cidr", "team"], { team: "k8s" }, ["pod-cidr"]],
+  ])(
+    "reads a tag change on an instance (%s): the instance, and the keys it no longer has",
+    (_n, changed, tags, removed) => {
+      expect(decodeEvent(tagChange(ID, { changed, tags, id: "evt-8", time: "2026-11-29T10:00:00Z" }))).toEqual({
+        kind: "instance",
+        trigger: "tag-change",
+        intent: "reconcile",
+        instanceId: ID,
+        dryRun: false,
+        eventId: "evt-8",
+        eventTime: "2026-11-29T10:00:00Z",
+        ...(removed ? { removedTagKeys: removed } : {}),
+      });
+    },
+  );
+
+  it.each([
+    ["another service", { service: "rds" }, /pod-routes follows the tags of EC2 instances only/],
+    ["another resource type", { "resource-type": "subnet" }, /EC2 instances only/],
+    ["no tags object", { tags: undefined }, /without a detail.tags object/],
+    ["keys that are not strings", { "changed-tag-keys": [7] }, /expected tag keys/],
+  ])("refuses a tag change on %s", (_name, override, message) => {
+    const event = tagChange(ID, { changed: ["pod-cidr"], tags: {} });
+    expect(() => decodeEvent({ ...event, detail: { ...event.detail, ...override } })).toThrow(message);
+  });
+
+  it("refuses a tag change whose resource is not an instance ARN", () => {
+    const event = {
+      ...tagChange(ID, { changed: ["pod-cidr"], tags: {} }),
+      resources: ["arn:aws:ec2:us-east-1:1:vpc/x"],
+    };
+    expect(() => decodeEvent(event)).toThrow(/resources\[0\] .*: expected an EC2 instance ARN/);
   });
 
   it("turns a scheduled event into a full sync", () => {

@@ -19,6 +19,8 @@ const expected: Record<string, object> = {
   "lifecycle-terminate-warm-pool.json": { kind: "lifecycle", transition: "terminate", destination: "WarmPool" },
   "lifecycle-test-notification.json": { kind: "ignored", reason: "Auto Scaling test notification" },
   "scheduled.json": { kind: "sync", trigger: "schedule" },
+  "scheduler-tick.json": { kind: "sync", trigger: "schedule" },
+  "tag-change-pod-cidr-removed.json": { kind: "instance", trigger: "tag-change", removedTagKeys: ["pod-cidr"] },
   "manual-add.json": { kind: "instance", trigger: "manual", intent: "add" },
   "manual-remove.json": { kind: "instance", trigger: "manual", intent: "remove" },
   "manual-reconcile-dry-run.json": { kind: "instance", trigger: "manual", intent: "reconcile", dryRun: true },

@@ -1,7 +1,7 @@
 /** What pod-routes is asked to do, as decoded from an event or a manual payload. */
 
 /** Where a request came from; reported in the summary and logs. */
-export type Trigger = "ec2-state-change" | "autoscaling-lifecycle" | "schedule" | "manual";
+export type Trigger = "ec2-state-change" | "tag-change" | "autoscaling-lifecycle" | "schedule" | "manual";
 
 /** What the caller wants done with one instance. */
 export type InstanceIntent = "reconcile" | "add" | "remove";
@@ -23,6 +23,8 @@ export interface InstanceRequest extends RequestBase {
   readonly reportedState?: string;
   /** When the event happened (ISO time), to tell a fresh launch from a stale replay. */
   readonly eventTime?: string;
+  /** On a tag change: the tag keys the change removed from the instance. */
+  readonly removedTagKeys?: readonly string[];
 }
 
 export interface SyncRequest extends RequestBase {

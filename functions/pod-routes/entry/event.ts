@@ -1,5 +1,5 @@
 import { quote, UnsupportedEventError } from "../core/errors.js";
-import type { InstanceIntent, LifecycleRequest, Request } from "../core/request.js";
+import type { InstanceIntent, InstanceRequest, LifecycleRequest, Request } from "../core/request.js";
 
 const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 const TEST_NOTIFICATION = "autoscaling:TEST_NOTIFICATION";
@@ -76,14 +76,71 @@ function decodeEventBridge(event: Record<string, unknown>): Request {
       ...optionalString(event, "time", "eventTime"),
     };
   }
-  if (source === "aws.events" && detailType === "Scheduled Event") {
+  if (source === "aws.tag" && detailType === "Tag Change on Resource") {
+    return {
+      ...decodeTagChange(event),
+      ...origin,
+      ...optionalString(event, "time", "eventTime"),
+    };
+  }
+  // EventBridge rules' schedules send aws.events; EventBridge Scheduler (SAM's ScheduleV2) aws.scheduler.
+  if ((source === "aws.events" || source === "aws.scheduler") && detailType === "Scheduled Event") {
     return { kind: "sync", trigger: "schedule", dryRun: false, ...origin };
   }
   throw new UnsupportedEventError(
     `unsupported event source=${describe(source)} detail-type=${describe(detailType)}: pod-routes handles ` +
       `"EC2 Instance State-change Notification" (aws.ec2), "EC2 Instance-launch/terminate Lifecycle Action" ` +
-      `(aws.autoscaling) and "Scheduled Event" (aws.events)`,
+      `(aws.autoscaling), "Tag Change on Resource" (aws.tag) and "Scheduled Event" (aws.events, aws.scheduler)`,
   );
+}
+
+/** An instance ARN's id, in any partition: arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0. */
+const INSTANCE_ARN = /^arn:[a-z-]+:ec2:[a-z0-9-]*:\d{12}:instance\/(i-(?:[0-9a-f]{8}|[0-9a-f]{17}))$/;
+/** An instance holds at most 50 tags, with keys of at most 128 characters. */
+const MAX_TAG_KEYS = 50;
+const MAX_TAG_KEY_CHARACTERS = 128;
+
+/**
+ * Tag Change on Resource: the instance in `resources[0]`, the changed keys, and the tags it has now. A
+ * changed key the instance no longer has was removed.
+ */
+function decodeTagChange(event: Record<string, unknown>): InstanceRequest {
+  const detail = event["detail"];
+  if (!isRecord(detail)) throw new UnsupportedEventError("tag change event without a detail object");
+  if (detail["service"] !== "ec2" || detail["resource-type"] !== "instance") {
+    throw new UnsupportedEventError(
+      `tag change on ${describe(detail["service"])} ${describe(detail["resource-type"])}: ` +
+        "pod-routes follows the tags of EC2 instances only",
+    );
+  }
+  const resources = event["resources"];
+  const arn: unknown = Array.isArray(resources) ? resources[0] : undefined;
+  const instanceId = typeof arn === "string" ? INSTANCE_ARN.exec(arn)?.[1] : undefined;
+  if (instanceId === undefined) {
+    throw new UnsupportedEventError(`tag change with resources[0] ${describe(arn)}: expected an EC2 instance ARN`);
+  }
+  const changed = detail["changed-tag-keys"];
+  const tags = detail["tags"];
+  if (!Array.isArray(changed) || changed.length > MAX_TAG_KEYS || !changed.every((key) => typeof key === "string")) {
+    throw new UnsupportedEventError(
+      `tag change for ${instanceId} with detail.changed-tag-keys ${describe(changed)}: expected tag keys`,
+    );
+  }
+  if (!isRecord(tags)) {
+    throw new UnsupportedEventError(`tag change for ${instanceId} without a detail.tags object`);
+  }
+  // A tag key is at most 128 characters: a longer one names no tag pod-routes reads.
+  const removedTagKeys = changed
+    .filter((key) => !Object.hasOwn(tags, key))
+    .map((key) => key.slice(0, MAX_TAG_KEY_CHARACTERS));
+  return {
+    kind: "instance",
+    trigger: "tag-change",
+    intent: "reconcile",
+    instanceId,
+    dryRun: false,
+    ...(removedTagKeys.length > 0 ? { removedTagKeys } : {}),
+  };
 }
 
 function decodeLifecycleDetail(

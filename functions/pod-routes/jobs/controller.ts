@@ -34,8 +34,8 @@ export interface InstanceJob {
   readonly source: string;
   readonly reportedState?: string;
   readonly eventTime?: string;
-  /** Asked for by an operator: a manual remove may take routes to an instance that is not a worker. */
-  readonly manual?: boolean;
+  /** When the instance is not a worker, remove its cluster routes rather than ignore it (see run.ts). */
+  readonly removesRoutesOfNonWorker?: boolean;
 }
 
 /** How long after a launch event EC2 may still not show the instance (eventual consistency). */
@@ -49,7 +49,10 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
   if ("ignored" in found)
     return { request, dryRun, ignored: found.ignored, tables: [], instanceChanges: [], failures: [] };
   let worker = found.worker;
-  const { desire, because } = desireOf(job, worker, config);
+  const { desire, because } =
+    found.notWorker === undefined
+      ? desireOf(job, worker, config)
+      : { desire: "remove" as const, because: `${found.notWorker}; ${job.source}` };
   let tables: readonly ObservedTable[] = await tablesFor(worker, deps);
   assertClusterCidrOutside(config.clusterCidr, tables);
   let allocation: Allocation | undefined;
@@ -199,7 +202,14 @@ export async function syncAll(request: SyncRequest, deps: Dependencies): Promise
   return { request, dryRun, ...outcome, failures: [...invalid.values(), ...outcome.failures] };
 }
 
-type Found = { readonly worker: Worker; readonly needsAllocation?: boolean } | { readonly ignored: string };
+type Found =
+  | {
+      readonly worker: Worker;
+      readonly needsAllocation?: boolean;
+      /** Set when the instance is not a worker and its cluster routes are to go: why it is not. */
+      readonly notWorker?: string;
+    }
+  | { readonly ignored: string };
 
 /** Our worker, a launching worker still to be given a pod CIDR, or a reason to leave the instance alone. */
 function recognise(instance: InstanceView, job: InstanceJob, config: Config): Found {
@@ -219,14 +229,13 @@ function recognise(instance: InstanceView, job: InstanceJob, config: Config): Fo
       `${classified.notWorker}: ${job.intent} needs a worker tagged ${config.podCidrTag}=<pod CIDR>${allocationHint}`,
     );
   }
-  if (job.intent === "remove" && job.manual) {
-    // An operator's explicit remove reaches the routes to any instance, worker or not: read it as one
-    // with no pod CIDR, so exactly the cluster routes pointing at it go.
+  if (job.removesRoutesOfNonWorker) {
+    // Read it as a worker with no pod CIDR, so exactly the cluster routes pointing at it go.
     const named = classifyInstance(
       { ...instance, Tags: [...(instance.Tags ?? []), { Key: config.podCidrTag, Value: "" }] },
       { podCidrTag: config.podCidrTag },
     );
-    if ("worker" in named) return named;
+    if ("worker" in named) return { worker: named.worker, notWorker: classified.notWorker };
   }
   return { ignored: classified.notWorker };
 }

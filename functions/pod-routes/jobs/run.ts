@@ -1,5 +1,6 @@
 import { reconcileInstance, syncAll } from "./controller.js";
-import type { Request } from "../core/request.js";
+import type { Config } from "../core/config.js";
+import type { InstanceRequest, Request } from "../core/request.js";
 import { handleLifecycleAction } from "./lifecycle.js";
 import type { Dependencies } from "./dependencies.js";
 import type { Summary } from "./summary.js";
@@ -28,12 +29,32 @@ export function run(request: Request, deps: Dependencies): Promise<Summary> {
           instanceId: request.instanceId,
           intent: request.intent,
           dryRun,
-          source: request.trigger === "manual" ? `manual ${request.intent}` : "state-change event",
-          manual: request.trigger === "manual",
+          source: sourceOf(request),
+          removesRoutesOfNonWorker: removesRoutesOfNonWorker(request, deps.config),
           reportedState: request.reportedState,
           eventTime: request.eventTime,
         },
         deps,
       );
   }
+}
+
+function sourceOf(request: InstanceRequest): string {
+  if (request.trigger === "manual") return `manual ${request.intent}`;
+  if (request.trigger === "tag-change") {
+    const removed = request.removedTagKeys ?? [];
+    return removed.length > 0 ? `tag change removing ${removed.join(", ")}` : "tag change event";
+  }
+  return "state-change event";
+}
+
+/**
+ * The two requests that may take the cluster routes of an instance that is not a worker: an operator's
+ * manual remove, and the instance's own tag change that removed its pod-CIDR or cluster tag (it was a
+ * worker a moment ago). A tag being added never does: during a migration, the static route stays.
+ */
+function removesRoutesOfNonWorker(request: InstanceRequest, config: Config): boolean {
+  if (request.trigger === "manual") return request.intent === "remove";
+  const ours = [config.podCidrTag, ...(config.clusterTag ? [config.clusterTag.key] : [])];
+  return (request.removedTagKeys ?? []).some((key) => ours.includes(key));
 }
