@@ -96,10 +96,8 @@ async function story(): Promise<void> {
   );
 
   const badlyTagged = await launchWorker(ec2, seed.subnetId, "worker-3", "10.200.3.7/24");
-  const refusal = await handler(stateChange(badlyTagged, "running")).then(
-    () => "accepted",
-    (error: Error) => `${error.name}: ${error.message}`,
-  );
+  // A delivered event that fails for good is reported, not retried: the summary names the failure.
+  const refusal = (await handler(stateChange(badlyTagged, "running"))).failures[0]?.message ?? "accepted";
   step(
     4,
     `a worker tagged 10.200.3.7/24 was refused, the table unchanged — ${refusal}`,
@@ -129,13 +127,13 @@ async function story(): Promise<void> {
   await byHand("10.200.9.0/24", worker1);
   await byHand("10.200.8.0/24", seed.controllerId);
   const drifted = await table();
-  const sync = await handler(scheduled()).catch((error: Error) => error);
+  const sync = await handler(scheduled());
   const repaired = await table();
   console.log(
     "\ndrift by hand: 10.200.0.0/24 deleted, 10.200.9.0/24 → the old worker-1 (terminated) and " +
       `10.200.8.0/24 → controller-0 added\n${renderRouteTable(drifted)}`,
   );
-  // The badly tagged worker keeps the sync failing loudly, as it should; everything else converges.
+  // The badly tagged worker is reported by every sync, as it should be; everything else converges.
   step(
     6,
     "a full sync repaired the drift (the missing route is back, the orphan to the old worker-1 gone), left the " +
@@ -145,7 +143,7 @@ async function story(): Promise<void> {
       [allocated, launched],
     ]),
     repaired,
-    sync instanceof Error && sync.message.includes("InvalidPodCidrError"),
+    sync.failures.some((failure) => failure.message.startsWith("InvalidPodCidrError")),
   );
 }
 

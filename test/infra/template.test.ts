@@ -191,7 +191,7 @@ describe("infra/template.yaml", () => {
     expect(archive["RetentionDays"]).toEqual({ Ref: "ArchiveRetentionDays" });
   });
 
-  it("retries a failed invocation twice, then sends it to the failure queue, and alarms on errors and on both queues", () => {
+  it("retries a failed invocation twice, then sends it to the failure queue, and alarms on errors, permanent failures and both queues", () => {
     expect(resources["PodRoutesFunctionEventInvokeConfig"]["Properties"]).toMatchObject({
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 3600,
@@ -200,6 +200,7 @@ describe("infra/template.yaml", () => {
     const alarms = Object.values(resources).filter((r: Json) => r["Type"] === "AWS::CloudWatch::Alarm") as Json[];
     expect(alarms.map((a) => [a["Properties"]["MetricName"], a["Properties"]["Dimensions"][0]["Value"]])).toEqual([
       ["Errors", { Ref: "PodRoutesFunction" }],
+      ["PermanentFailures", "pod-routes"],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["DeadLetterQueue", "QueueName"] }],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["FailureQueue", "QueueName"] }],
     ]);

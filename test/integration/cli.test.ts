@@ -147,15 +147,15 @@ describe("pod-routes CLI", () => {
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.7.0/24", newcomer]);
   });
 
-  it("invoke reports the handler's named error and exits 1", async () => {
+  it("invoke reports the handler's named failure and exits 1", async () => {
     const seed = await buildSeed(ec2, 0);
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "banana");
     const file = join(await mkdtemp(join(tmpdir(), "pod-routes-cli-")), "event.json");
     await writeFile(file, JSON.stringify(stateChange(bad, "running")));
 
-    const { code, stderr } = await podRoutes(["invoke", file, "--route-tables", seed.routeTableId]);
+    const { code, stdout } = await podRoutes(["invoke", file, "--route-tables", seed.routeTableId]);
 
     expect(code).toBe(1);
-    expect(stderr).toContain(`InvalidPodCidrError: instance ${bad}: tag pod-cidr="banana"`);
+    expect(stdout).toContain(`FAILED: InvalidPodCidrError: instance ${bad}: tag pod-cidr="banana"`);
   });
 });

@@ -106,9 +106,14 @@ describe("duplicate, replayed, late and out-of-order events", () => {
     const { seed, handler, worker1 } = await seededCluster();
     const replacement = await launchWorker(ec2, seed.subnetId, "worker-1b", "10.200.1.0/24");
 
-    await expect(handler(stateChange(replacement, "running"))).rejects.toThrow(
-      new RegExp(`10\\.200\\.1\\.0/24 routes to live worker ${worker1}; ${replacement} claims it too`),
-    );
+    expect((await handler(stateChange(replacement, "running"))).failures).toEqual([
+      {
+        kind: "conflict",
+        message: expect.stringMatching(
+          new RegExp(`10\\.200\\.1\\.0/24 routes to live worker ${worker1}; ${replacement} claims it too`),
+        ),
+      },
+    ]);
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.1.0/24", worker1]);
 
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [worker1] }));

@@ -117,9 +117,11 @@ describe("Auto Scaling lifecycle actions", () => {
     const { seed, group } = await taggedGroup(1, ["10.200.4.7/24"]);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ...settings });
 
-    await expect(
-      handler(launch(group, group.instanceIds[0]!, "11111111-2222-3333-4444-555555555555")),
-    ).rejects.toMatchObject({ name: "InvalidPodCidrError" });
+    const summary = await handler(launch(group, group.instanceIds[0]!, "11111111-2222-3333-4444-555555555555"));
+
+    expect(summary.failures).toEqual([
+      { kind: "invalid-pod-cidr", message: expect.stringMatching(/^InvalidPodCidrError: /) },
+    ]);
 
     expect(completions()).toEqual([`${group.name} pod-routes-launch ${result} 11111111-2222-3333-4444-555555555555`]);
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).toEqual(["0.0.0.0/0", "10.240.0.0/16"]);
@@ -222,11 +224,16 @@ describe("pod CIDR allocation", () => {
     const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1);
     handlerCalls();
 
-    await expect(bundledHandler(settings)(launch(group, group.instanceIds[0]!))).rejects.toMatchObject({
-      name: "PodCidrPoolExhaustedError",
-      message: expect.stringContaining("no free /24 block in CLUSTER_CIDR 10.200.0.0/23"),
-    });
-    await expect(bundledHandler(settings)(launch(group, group.instanceIds[0]!))).rejects.toThrow("2 of 2 in use");
+    const summary = await bundledHandler(settings)(launch(group, group.instanceIds[0]!));
+
+    expect(summary.failures).toEqual([
+      {
+        kind: "pool-exhausted",
+        message: expect.stringMatching(
+          /^PodCidrPoolExhaustedError: no free \/24 block in CLUSTER_CIDR 10\.200\.0\.0\/23 .*2 of 2 in use/,
+        ),
+      },
+    ]);
     expect(completions()[0]).toMatch(/ ABANDON /);
   });
 

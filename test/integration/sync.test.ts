@@ -108,21 +108,28 @@ describe("full sync", () => {
     expect(summary.tables[0]!.decisions.map((d) => d.action)).toEqual(["keep", "keep", "keep"]);
   });
 
-  it("leaves a CIDR two live workers claim alone, converges the rest, then fails listing the conflict", async () => {
+  it("leaves a CIDR two live workers claim alone, converges the rest, and reports the conflict", async () => {
     const { seed, handler, worker0, worker1 } = await seededCluster();
     const impostor = await launchWorker(ec2, seed.subnetId, "worker-dup", "10.200.1.0/24");
     await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.0.0/24" }));
 
-    await expect(handler(scheduled())).rejects.toThrow(
-      new RegExp(`live workers (${worker1} and ${impostor}|${impostor} and ${worker1}) all claim 10\\.200\\.1\\.0/24`),
-    );
+    expect((await handler(scheduled())).failures).toEqual([
+      {
+        kind: "conflict",
+        message: expect.stringMatching(
+          new RegExp(
+            `live workers (${worker1} and ${impostor}|${impostor} and ${worker1}) all claim 10\\.200\\.1\\.0/24`,
+          ),
+        ),
+      },
+    ]);
 
     const routes = await routesOf(ec2, seed.routeTableId);
     expect(routes).toContainEqual(["10.200.1.0/24", worker1]);
     expect(routes).toContainEqual(["10.200.0.0/24", worker0]);
   });
 
-  it("leaves the routes of a worker with a bad tag alone, converges the rest, then fails naming the tag", async () => {
+  it("leaves the routes of a worker with a bad tag alone, converges the rest, and reports the tag", async () => {
     const { seed, handler, worker0, worker2 } = await seededCluster();
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "10.200.5.1/24");
     await ec2.send(
@@ -134,9 +141,12 @@ describe("full sync", () => {
     );
     await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.2.0/24" }));
 
-    await expect(handler(scheduled())).rejects.toThrow(
-      `instance ${bad}: tag pod-cidr="10.200.5.1/24" is not a usable pod CIDR`,
-    );
+    expect((await handler(scheduled())).failures).toEqual([
+      {
+        kind: "invalid-pod-cidr",
+        message: expect.stringContaining(`instance ${bad}: tag pod-cidr="10.200.5.1/24" is not a usable pod CIDR`),
+      },
+    ]);
 
     const routes = await routesOf(ec2, seed.routeTableId);
     expect(routes).toContainEqual(["10.200.5.0/24", bad]);

@@ -15,13 +15,16 @@ describe("input pod-routes must refuse or ignore", () => {
     ["10.200.16.0/20", /a \/20; each worker claims one \/24 block/],
     ["10.200.5.9/32", /a \/32; each worker claims one \/24 block/],
   ])("refuses a worker tagged %s, naming instance, tag and value, and changes nothing", async (value, reason) => {
+    // The delivered event reports it (no retry can fix a tag); a manual add fails with the named error.
     const seed = await buildSeed(ec2);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", value);
     const before = await routesOf(ec2, seed.routeTableId);
 
-    const failure = handler(stateChange(bad, "running"));
+    const summary = await handler(stateChange(bad, "running"));
+    const failure = handler({ action: "add", instanceId: bad });
 
+    expect(summary.failures).toEqual([{ kind: "invalid-pod-cidr", message: expect.stringMatching(reason) }]);
     await expect(failure).rejects.toMatchObject({
       name: "InvalidPodCidrError",
       instanceId: bad,
@@ -40,9 +43,16 @@ describe("input pod-routes must refuse or ignore", () => {
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, CLUSTER_CIDR: "10.0.0.0/8" });
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "10.240.5.0/24");
 
-    await expect(handler(stateChange(bad, "running"))).rejects.toThrow(
-      /CLUSTER_CIDR="10\.0\.0\.0\/8" is invalid: overlaps 10\.240\.0\.0\/16, a CIDR block of vpc-/,
-    );
+    const summary = await handler(stateChange(bad, "running"));
+
+    expect(summary.failures).toEqual([
+      {
+        kind: "config",
+        message: expect.stringMatching(
+          /^ConfigError: CLUSTER_CIDR="10\.0\.0\.0\/8" is invalid: overlaps 10\.240\.0\.0\/16, a CIDR block of vpc-/,
+        ),
+      },
+    ]);
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).toEqual(["0.0.0.0/0", "10.240.0.0/16"]);
   });
 
@@ -107,12 +117,16 @@ describe("input pod-routes must refuse or ignore", () => {
     const impostor = await launchWorker(ec2, seed.subnetId, "worker-dup", "10.200.0.0/24");
     const before = await routesOf(ec2, seed.routeTableId);
 
-    const failure = handler(stateChange(impostor, "running"));
+    const summary = await handler(stateChange(impostor, "running"));
 
-    await expect(failure).rejects.toMatchObject({ name: "ReconcileFailedError" });
-    await expect(failure).rejects.toThrow(
-      `10.200.0.0/24 routes to live worker ${seed.workers[0]!.instanceId}; ${impostor} claims it too`,
-    );
+    expect(summary.failures).toEqual([
+      {
+        kind: "conflict",
+        message: expect.stringContaining(
+          `10.200.0.0/24 routes to live worker ${seed.workers[0]!.instanceId}; ${impostor} claims it too`,
+        ),
+      },
+    ]);
     expect(await routesOf(ec2, seed.routeTableId)).toEqual(before);
   });
 
@@ -128,9 +142,14 @@ describe("input pod-routes must refuse or ignore", () => {
     );
     const worker = await launchWorker(ec2, seed.subnetId, "worker-4", "10.200.4.0/24");
 
-    await expect(handler(stateChange(worker, "running"))).rejects.toThrow(
-      `10.200.4.0/24 routes to ${seed.internetGatewayId}, which pod-routes never changes`,
-    );
+    expect((await handler(stateChange(worker, "running"))).failures).toEqual([
+      {
+        kind: "conflict",
+        message: expect.stringContaining(
+          `10.200.4.0/24 routes to ${seed.internetGatewayId}, which pod-routes never changes`,
+        ),
+      },
+    ]);
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.4.0/24", seed.internetGatewayId]);
   });
 
@@ -156,10 +175,13 @@ describe("input pod-routes must refuse or ignore", () => {
     const handler = bundledHandler({ ROUTE_TABLE_IDS: "rtb-0123456789abcdef0" });
     const seed = await buildSeed(ec2, 1);
 
-    await expect(handler(stateChange(seed.workers[0]!.instanceId, "running"))).rejects.toMatchObject({
-      name: "RouteTableNotFoundError",
-      message: expect.stringContaining("rtb-0123456789abcdef0 not found"),
-    });
+    expect((await handler(stateChange(seed.workers[0]!.instanceId, "running"))).failures).toEqual([
+      {
+        kind: "table-not-found",
+        message: expect.stringMatching(/^RouteTableNotFoundError: .*rtb-0123456789abcdef0 not found/),
+      },
+    ]);
+    await expect(handler({ action: "sync" })).rejects.toMatchObject({ name: "RouteTableNotFoundError" });
   });
 
   it("refuses a manual add for an instance that is not a worker", async () => {

@@ -90,9 +90,16 @@ describe("when the route table changes under pod-routes", () => {
       );
     ec2.on(CreateRouteCommand).rejects(awsError("RouteAlreadyExists"));
 
-    await expect(handler()(stateChange(WORKER, "running"))).rejects.toThrow(
-      /routes to instance i-0bbbbbbbbbbbbbbb2, which pod-routes knows nothing of; i-0aaaaaaaaaaaaaaa1 claims it too/,
-    );
+    const summary = await handler()(stateChange(WORKER, "running"));
+
+    expect(summary.failures).toEqual([
+      {
+        kind: "conflict",
+        message: expect.stringContaining(
+          "routes to instance i-0bbbbbbbbbbbbbbb2, which pod-routes knows nothing of; i-0aaaaaaaaaaaaaaa1 claims it too",
+        ),
+      },
+    ]);
     expect(ec2.commandCalls(ReplaceRouteCommand)).toHaveLength(0);
   });
 
@@ -147,10 +154,14 @@ describe("failures that need a person", () => {
       .on(CreateRouteCommand)
       .rejects(awsError("RouteLimitExceeded", "The maximum number of routes has been reached."));
 
-    const failure = handler()(stateChange(WORKER, "running"));
+    // A delivered event reports it and succeeds; a manual invoke fails with it.
+    const summary = await handler()(stateChange(WORKER, "running"));
+    const failure = handler()({ action: "add", instanceId: WORKER });
 
+    const quota = /Routes per route table" quota \(Amazon VPC, L-93826ACB\).*Service Quotas/;
+    expect(summary.failures).toEqual([{ kind: "route-limit", message: expect.stringMatching(quota) }]);
     await expect(failure).rejects.toMatchObject({ name: "ReconcileFailedError" });
-    await expect(failure).rejects.toThrow(/Routes per route table" quota \(Amazon VPC, L-93826ACB\).*Service Quotas/);
+    await expect(failure).rejects.toThrow(quota);
   });
 
   it("keeps converging the other routes when one change fails, then fails listing it", async () => {
@@ -231,9 +242,16 @@ describe("finding tables and targets", () => {
     const run = handler()(stateChange(WORKER, "running"));
 
     if (action === "conflict")
-      await expect(run).rejects.toThrow(
-        /routes to network interface eni-0ccccccccccccccc3, which belongs to no instance pod-routes knows/,
-      );
+      await expect(run).resolves.toMatchObject({
+        failures: [
+          {
+            kind: "conflict",
+            message: expect.stringMatching(
+              /routes to network interface eni-0ccccccccccccccc3, which belongs to no instance pod-routes knows/,
+            ),
+          },
+        ],
+      });
     else
       await expect(run).resolves.toMatchObject({
         tables: [{ decisions: [{ action: "replace", previousTarget: "eni-0ccccccccccccccc3" }] }],
@@ -296,8 +314,8 @@ describe("logs and metrics", () => {
     vi.stubEnv("POWERTOOLS_LOG_LEVEL", "INFO");
     vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
     vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
-    // Error lines go to stderr: kept out of the test output.
-    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    // Error lines go to stderr: read with the rest, and kept out of the test output.
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
   });
   afterEach(() => {
     vi.unstubAllEnvs();
@@ -347,5 +365,30 @@ describe("logs and metrics", () => {
       _aws: { CloudWatchMetrics: [{ Namespace: "PodRoutes" }] },
     });
     expect(emf[1]).toMatchObject({ ErrorKind: "UnsupportedEventError", Errors: 1 });
+  });
+
+  it("report a delivered event's permanent failure at error level and as PermanentFailures, the alarm's metric", async () => {
+    const badTag = instance({ Tags: [{ Key: "pod-cidr", Value: "banana" }] });
+    ec2.on(DescribeInstancesCommand).resolves(describes(badTag));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+
+    const summary = await handler()(stateChange(WORKER, "running"));
+
+    const entries = written
+      .flatMap((line) => line.split("\n"))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>);
+    expect(summary.failures).toEqual([{ kind: "invalid-pod-cidr", message: expect.stringContaining("banana") }]);
+    expect(entries.find((entry) => entry["message"] === "permanent failure: reported, not retried")).toMatchObject({
+      level: "ERROR",
+      failureKind: "invalid-pod-cidr",
+      failure: expect.stringContaining(`instance ${WORKER}: tag pod-cidr="banana"`),
+    });
+    // The template's alarm watches exactly this metric, namespace and dimension.
+    expect(entries.find((entry) => entry["_aws"])).toMatchObject({
+      service: "pod-routes",
+      PermanentFailures: 1,
+      _aws: { CloudWatchMetrics: [{ Namespace: "PodRoutes", Dimensions: [["service"]] }] },
+    });
   });
 });

@@ -111,7 +111,7 @@ describe("completing a launch action", () => {
     ]);
   });
 
-  it("abandons once on a permanent failure (a conflict) and fails the invocation", async () => {
+  it("abandons once on a permanent failure (a conflict) and reports it; the invocation succeeds", async () => {
     ec2.on(DescribeInstancesCommand).resolves({
       Reservations: [{ Instances: [{ ...instance(), InstanceId: "i-0bbbbbbbbbbbbbbb2", State: { Name: "running" } }] }],
     });
@@ -122,7 +122,12 @@ describe("completing a launch action", () => {
       .on(DescribeRouteTablesCommand)
       .resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0bbbbbbbbbbbbbbb2" }]));
 
-    await expect(createHandler(SETTINGS)(launch())).rejects.toThrow(/routes to live worker i-0bbbbbbbbbbbbbbb2/);
+    const summary = await createHandler(SETTINGS)(launch());
+
+    expect(summary.failures).toEqual([
+      { kind: "conflict", message: expect.stringMatching(/routes to live worker i-0bbbbbbbbbbbbbbb2/) },
+    ]);
+    expect(summary.lifecycle).toEqual({ result: "ABANDON", completion: "completed" });
 
     expect(completions()).toEqual([
       expect.objectContaining({ LifecycleActionResult: "ABANDON", LifecycleActionToken: TOKEN }),
@@ -244,9 +249,11 @@ describe("allocation", () => {
   it("does not allocate for an instance outside CLUSTER_TAG: the launch is abandoned", async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance({})] }] });
 
-    await expect(createHandler({ ...allocating, CLUSTER_TAG: "cluster=a" })(launch())).rejects.toMatchObject({
-      name: "NotAWorkerError",
-    });
+    const summary = await createHandler({ ...allocating, CLUSTER_TAG: "cluster=a" })(launch());
+
+    expect(summary.failures).toEqual([
+      { kind: "not-a-worker", message: expect.stringMatching(/^NotAWorkerError: i-\w+ has no pod-cidr tag/) },
+    ]);
 
     expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(0);
     expect(completions()).toEqual([expect.objectContaining({ LifecycleActionResult: "ABANDON" })]);

@@ -55,6 +55,7 @@ describe("measurementsOf", () => {
         { name: "InvalidPodCidrTags", unit: "Count", value: 1 },
         { name: "RouteTableFull", unit: "Count", value: 1 },
         { name: "FailedAwsCalls", unit: "Count", value: 2 },
+        { name: "PermanentFailures", unit: "Count", value: 2 },
       ],
     ],
     [

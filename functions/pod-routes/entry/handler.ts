@@ -2,6 +2,7 @@ import type { Context } from "aws-lambda";
 import { DeadlineExceededError, ReconcileFailedError } from "../core/errors.js";
 import { decodeEvent } from "./event.js";
 import { measurementsOf } from "./metrics.js";
+import { isTransient, permanentFailureOf } from "../jobs/failures.js";
 import { run } from "../jobs/run.js";
 import type { Summary } from "../jobs/summary.js";
 import { wire, type Deadlines, type Env } from "./wire.js";
@@ -31,7 +32,13 @@ export function createHandler(env: Env = process.env): (event: unknown, context?
         ...(request.eventId ? { eventId: request.eventId } : {}),
         ...(request.replayName ? { replayName: request.replayName } : {}),
       });
-      const summary = await run(request, deps);
+      const summary = await run(request, deps).catch((error: unknown) => {
+        // A delivered event that failed for good is reported, not retried: see below.
+        const failure = request.trigger === "manual" ? undefined : permanentFailureOf(error);
+        if (failure === undefined) throw error;
+        const dryRun = deps.config.dryRun || request.dryRun;
+        return { request, dryRun, tables: [], instanceChanges: [], failures: [failure] };
+      });
       logger.info("summary", { summary });
       const measurements = measurementsOf(summary);
       for (const { name, unit, value } of measurements) metrics.addMetric(name, unit, value);
@@ -41,8 +48,17 @@ export function createHandler(env: Env = process.env): (event: unknown, context?
           context,
           summary.failures.map((failure) => failure.message),
         );
-      if (summary.failures.length > 0)
+      // A retry can fix only what failed transiently. A delivered event's permanent failures (a bad tag,
+      // a conflict, a full table) are logged and counted, and the invocation succeeds, so retries and
+      // the failure queue carry only what a retry can fix. A manual invoke returns them to its caller.
+      if (summary.failures.some(isTransient) || (request.trigger === "manual" && summary.failures.length > 0))
         throw new ReconcileFailedError(summary.failures.map((failure) => failure.message));
+      for (const failure of summary.failures) {
+        logger.error("permanent failure: reported, not retried", {
+          failureKind: failure.kind,
+          failure: failure.message,
+        });
+      }
       return summary;
     } catch (error) {
       const reported =

@@ -1,3 +1,4 @@
+import { isTransient } from "../jobs/failures.js";
 import type { Summary } from "../jobs/summary.js";
 
 export interface Measurement {
@@ -24,6 +25,8 @@ export function measurementsOf(summary: Summary): Measurement[] {
     ["InvalidPodCidrTags", failures("invalid-pod-cidr")],
     ["RouteTableFull", failures("route-limit")],
     ["FailedAwsCalls", failures("aws-error")],
+    // What needs a person: a tag, a route, a setting or a quota. Alarmed on in the template.
+    ["PermanentFailures", summary.failures.filter((f) => !isTransient(f)).length],
     ["LifecycleContinue", summary.lifecycle?.result === "CONTINUE" ? 1 : 0],
     ["LifecycleAbandon", summary.lifecycle?.result === "ABANDON" ? 1 : 0],
     ["PodCidrsAllocated", summary.allocation?.how === "claimed" ? 1 : 0],

@@ -1,31 +1,16 @@
 import type { LifecycleResult } from "../core/config.js";
 import { reconcileInstance, type InstanceJob } from "./controller.js";
-import {
-  InvalidPodCidrError,
-  NotAWorkerError,
-  PodCidrPoolExhaustedError,
-  ReconcileFailedError,
-  RouteLimitError,
-  RouteTableNotFoundError,
-} from "../core/errors.js";
+import { ReconcileFailedError } from "../core/errors.js";
+import { isTransient, permanentFailureOf } from "./failures.js";
 import type { LifecycleRequest } from "../core/request.js";
 import type { Dependencies } from "./dependencies.js";
 import type { Summary } from "./summary.js";
 
-/** Errors no retry can fix: the launch is given up (LAUNCH_FAILURE_RESULT) instead of left waiting. */
-const PERMANENT_ERRORS = [
-  InvalidPodCidrError,
-  NotAWorkerError,
-  PodCidrPoolExhaustedError,
-  RouteLimitError,
-  RouteTableNotFoundError,
-];
-
 /**
  * Routes (or unroutes) the instance behind a lifecycle action, then completes the action.
- * Launch: CONTINUE once the route is in place; LAUNCH_FAILURE_RESULT on a permanent failure; no
- * completion on a transient one, so Lambda's retry (or the hook's timeout) decides. Terminate: always
- * CONTINUE — a scale-in is never held hostage — and a failed removal fails the invocation afterwards.
+ * Launch: CONTINUE once the route is in place; LAUNCH_FAILURE_RESULT on a permanent failure, reported
+ * in the summary; no completion on a transient one, so Lambda's retry (or the hook's timeout) decides.
+ * Terminate: always CONTINUE — a scale-in is never held hostage — and a failed removal is reported.
  */
 export async function handleLifecycleAction(request: LifecycleRequest, deps: Dependencies): Promise<Summary> {
   const { config } = deps;
@@ -36,23 +21,31 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
     intent: request.transition === "launch" ? "launch" : request.destination === "WarmPool" ? "stop" : "remove",
     source: `${request.transition} lifecycle action of ${request.groupName}`,
   };
-  let summary: Summary | undefined;
-  let thrown: Error | undefined;
+  let summary: Summary;
+  let transientError: Error | undefined;
   try {
     summary = await reconcileInstance(reported(request), job, deps);
   } catch (error) {
-    thrown = error instanceof Error ? error : new Error(String(error));
+    // A permanent failure still completes the action. A transient one leaves a launch to the retry;
+    // a terminate is completed all the same, then fails so the retry removes the route.
+    const failure = permanentFailureOf(error);
+    if (failure === undefined && request.transition === "launch") throw error;
+    if (failure === undefined) transientError = error instanceof Error ? error : new Error(String(error));
+    summary = {
+      request: reported(request),
+      dryRun,
+      tables: [],
+      instanceChanges: [],
+      failures: failure ? [failure] : [],
+    };
   }
-  const failures = summary?.failures ?? [];
-  const permanent =
-    thrown !== undefined
-      ? PERMANENT_ERRORS.some((type) => thrown instanceof type)
-      : failures.every((f) => f.kind !== "aws-error");
-  const failed = thrown !== undefined || failures.length > 0;
-  if (request.transition === "launch" && failed && !permanent)
-    throw thrown ?? new ReconcileFailedError(failures.map((failure) => failure.message));
+  const { failures } = summary;
+  if (request.transition === "launch" && failures.some(isTransient)) {
+    throw new ReconcileFailedError(failures.map((failure) => failure.message));
+  }
 
-  const result: LifecycleResult = request.transition === "launch" && failed ? config.launchFailureResult : "CONTINUE";
+  const result: LifecycleResult =
+    request.transition === "launch" && failures.length > 0 ? config.launchFailureResult : "CONTINUE";
   const completion = dryRun ? ("planned" as const) : await deps.autoScaling.completeLifecycleAction(request, result);
   deps.log.info("lifecycle action completed", {
     instanceId: request.instanceId,
@@ -61,8 +54,8 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
     result,
     completion,
   });
-  if (thrown !== undefined) throw thrown;
-  return { ...summary!, lifecycle: { result, completion } };
+  if (transientError !== undefined) throw transientError;
+  return { ...summary, lifecycle: { result, completion } };
 }
 
 /**

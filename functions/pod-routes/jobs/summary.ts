@@ -20,7 +20,15 @@ export interface InstanceChange {
 /**
  * `aws-error` may pass on retry; the others need a person (a tag, a conflicting route, the quota).
  */
-export type FailureKind = "conflict" | "invalid-pod-cidr" | "route-limit" | "aws-error";
+export type FailureKind =
+  | "conflict"
+  | "invalid-pod-cidr"
+  | "not-a-worker"
+  | "pool-exhausted"
+  | "route-limit"
+  | "table-not-found"
+  | "config"
+  | "aws-error";
 
 export interface Failure {
   readonly kind: FailureKind;
