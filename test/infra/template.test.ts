@@ -130,7 +130,14 @@ describe("infra/template.yaml", () => {
     expect(withGroups).toEqual({
       source: ["aws.autoscaling"],
       "detail-type": ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"],
-      detail: { AutoScalingGroupName: { Ref: "WorkerGroupNames" } },
+      detail: {
+        AutoScalingGroupName: { Ref: "WorkerGroupNames" },
+        LifecycleHookName: [{ prefix: { Ref: "LifecycleHookPrefix" } }],
+      },
+    });
+    // The function owns the same hooks the rule lets through: the prefix itself, or prefix-anything.
+    expect(resources["PodRoutesFunction"]["Properties"]["Environment"]["Variables"]["LIFECYCLE_HOOK_NAMES"]).toEqual({
+      "Fn::Sub": "${LifecycleHookPrefix},${LifecycleHookPrefix}-*",
     });
     expect(resources["PodRoutesFunctionFullSync"]["Properties"]["ScheduleExpression"]).toEqual({ Ref: "SyncSchedule" });
     expect(cfn["Parameters"]["SyncSchedule"]["Default"]).toBe("rate(5 minutes)");

@@ -130,9 +130,11 @@ describe.each(SEEDS)("with 3 in 10 AWS calls failing (seed %i)", (seed) => {
       lifecycleAction("terminate", leaving, { group: group.name, hook: group.terminateHook }),
       rtb,
     );
-    expect((await routesOf(ec2, rtb)).some(([, target]) => target === leaving)).toBe(false);
-    // The group terminates the instance once its action is complete; the others stay routed.
+    // The route stays while the instance drains; the group terminates it once its action is complete,
+    // and the state change takes the route. The others stay routed.
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [leaving] }));
+    await withRetries(handler, stateChange(leaving, "terminated"), rtb);
+    expect((await routesOf(ec2, rtb)).some(([, target]) => target === leaving)).toBe(false);
     await expectRouting(ec2, rtb, { everyWorkerRouted: true });
   });
 });

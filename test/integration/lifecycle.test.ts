@@ -2,6 +2,7 @@ import {
   CreateRouteCommand,
   CreateTagsCommand,
   DescribeInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
@@ -72,7 +73,7 @@ describe("Auto Scaling lifecycle actions", () => {
     expect(again.tables[0]!.decisions).toEqual([expect.objectContaining({ action: "keep" })]);
   });
 
-  it("removes a terminating worker's route before letting it go with CONTINUE", async () => {
+  it("lets a terminating worker go with CONTINUE at once, keeping its route until EC2 reports it shutting down", async () => {
     const { seed, group } = await taggedGroup(2, ["10.200.4.0/24", "10.200.5.0/24"]);
     const [leaving, staying] = group.instanceIds as [string, string];
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
@@ -82,14 +83,12 @@ describe("Auto Scaling lifecycle actions", () => {
     const summary = await handler(terminate(group, leaving));
 
     expect(summary.lifecycle).toEqual({ result: "CONTINUE", completion: "completed" });
-    // The second DescribeInstances looks for a live worker now tagged with the removed CIDR (see handOver).
-    expect(handlerCalls()).toEqual([
-      "DescribeInstances",
-      "DescribeRouteTables",
-      "DeleteRoute",
-      "DescribeInstances",
-      "CompleteLifecycleAction",
-    ]);
+    expect(handlerCalls()).toEqual(["CompleteLifecycleAction"]);
+    expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.4.0/24", leaving]);
+
+    // The group terminates it; the state change removes the route.
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [leaving] }));
+    await handler(stateChange(leaving, "shutting-down"));
     const routes = await routesOf(ec2, seed.routeTableId);
     expect(routes.map(([cidr]) => cidr)).not.toContain("10.200.4.0/24");
     expect(routes).toContainEqual(["10.200.5.0/24", staying]);
@@ -98,15 +97,18 @@ describe("Auto Scaling lifecycle actions", () => {
   it.each([
     ["keep", true],
     ["remove", false],
-  ])("follows ON_STOP=%s for a worker headed into the warm pool", async (onStop, kept) => {
+  ])("follows ON_STOP=%s once a worker headed into the warm pool is stopped", async (onStop, kept) => {
     const { seed, group } = await taggedGroup(1, ["10.200.4.0/24"]);
     const worker = group.instanceIds[0]!;
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ON_STOP: onStop });
     await handler(launch(group, worker));
 
     const summary = await handler(terminate(group, worker, "WarmPool"));
-
     expect(summary.lifecycle?.result).toBe("CONTINUE");
+    expect((await routesOf(ec2, seed.routeTableId)).some(([cidr]) => cidr === "10.200.4.0/24")).toBe(true);
+
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [worker] }));
+    await handler(stateChange(worker, "stopped"));
     expect((await routesOf(ec2, seed.routeTableId)).some(([cidr]) => cidr === "10.200.4.0/24")).toBe(kept);
   });
 
@@ -127,19 +129,17 @@ describe("Auto Scaling lifecycle actions", () => {
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).toEqual(["0.0.0.0/0", "10.240.0.0/16"]);
   });
 
-  it("lets an instance that is not a worker terminate without touching anything", async () => {
-    const seed = await buildSeed(ec2, 0);
-    const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1);
+  it("never completes another hook's action (a drain hook): no call at all", async () => {
+    const { seed, group } = await taggedGroup(1, ["10.200.4.0/24"]);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     handlerCalls();
 
-    const summary = await handler(terminate(group, group.instanceIds[0]!));
+    const summary = await handler(
+      lifecycleAction("terminate", group.instanceIds[0]!, { group: group.name, hook: "node-drain" }),
+    );
 
-    expect(summary).toMatchObject({
-      ignored: `${group.instanceIds[0]} has no pod-cidr tag`,
-      lifecycle: { result: "CONTINUE" },
-    });
-    expect(handlerCalls()).toEqual(["DescribeInstances", "CompleteLifecycleAction"]);
+    expect(summary.ignored).toMatch(/hook node-drain is not one of LIFECYCLE_HOOK_NAMES/);
+    expect(handlerCalls()).toEqual([]);
   });
 
   it("ignores Auto Scaling's test notification without a call", async () => {
@@ -204,6 +204,7 @@ describe("pod CIDR allocation", () => {
     const freed = (await tagsOf([leaving]))[leaving];
     await handler(terminate(group, leaving));
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [leaving] }));
+    await handler(stateChange(leaving, "terminated"));
     const newcomer = (await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1, "second-group")).instanceIds[0]!;
 
     const summary = await handler(launch(group, newcomer));

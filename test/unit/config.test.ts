@@ -16,6 +16,7 @@ describe("parseConfig", () => {
       launchFailureResult: "ABANDON",
       allocatePodCidr: false,
       podCidrPrefixLength: 24,
+      lifecycleHookNames: [{ exact: "pod-routes" }, { prefix: "pod-routes-" }],
     });
   });
 
@@ -31,6 +32,7 @@ describe("parseConfig", () => {
       LAUNCH_FAILURE_RESULT: "continue",
       ALLOCATE_POD_CIDR: "true",
       POD_CIDR_PREFIX_LENGTH: "26",
+      LIFECYCLE_HOOK_NAMES: "route-hook, routes-*",
     });
     expect({ ...config, clusterCidr: config.clusterCidr.text }).toEqual({
       routeTableIds: ["rtb-0123456789abcdef0", "rtb-12345678"],
@@ -43,6 +45,7 @@ describe("parseConfig", () => {
       launchFailureResult: "CONTINUE",
       allocatePodCidr: true,
       podCidrPrefixLength: 26,
+      lifecycleHookNames: [{ exact: "route-hook" }, { prefix: "routes-" }],
     });
   });
 
@@ -67,6 +70,8 @@ describe("parseConfig", () => {
     ["POD_CIDR_PREFIX_LENGTH", "15", /expected a whole number from 16 \(CLUSTER_CIDR 10\.200\.0\.0\/16\) to 30/],
     ["POD_CIDR_PREFIX_LENGTH", "31", /from 16/],
     ["POD_CIDR_PREFIX_LENGTH", "/24", /from 16/],
+    ["LIFECYCLE_HOOK_NAMES", "*", /"\*" is not a lifecycle hook name or a prefix ending in \*/],
+    ["LIFECYCLE_HOOK_NAMES", "pod routes", /"pod routes" is not a lifecycle hook name/],
   ])("refuses %s=%s, naming the variable", (variable, value, reason) => {
     const parse = () => parseConfig({ [variable]: value });
     expect(parse).toThrow(ConfigError);

@@ -6,7 +6,6 @@ import {
 import {
   CreateRouteCommand,
   CreateTagsCommand,
-  DeleteRouteCommand,
   DescribeInstancesCommand,
   DescribeRouteTablesCommand,
   EC2Client,
@@ -61,9 +60,9 @@ function table(routes: Route[] = []) {
 }
 
 const launch = (token: string | undefined = TOKEN) =>
-  lifecycleAction("launch", WORKER, { group: "workers", hook: "launch-hook", ...(token ? { token } : {}) });
+  lifecycleAction("launch", WORKER, { group: "workers", hook: "pod-routes-launch", ...(token ? { token } : {}) });
 const terminate = (destination?: string) =>
-  lifecycleAction("terminate", WORKER, { group: "workers", hook: "terminate-hook", token: TOKEN, destination });
+  lifecycleAction("terminate", WORKER, { group: "workers", hook: "pod-routes-terminate", token: TOKEN, destination });
 const completions = () => autoScaling.commandCalls(CompleteLifecycleActionCommand).map((call) => call.args[0].input);
 
 beforeEach(() => {
@@ -83,7 +82,7 @@ describe("completing a launch action", () => {
     expect(completions()).toEqual([
       {
         AutoScalingGroupName: "workers",
-        LifecycleHookName: "launch-hook",
+        LifecycleHookName: "pod-routes-launch",
         LifecycleActionResult: "CONTINUE",
         LifecycleActionToken: TOKEN,
       },
@@ -104,7 +103,7 @@ describe("completing a launch action", () => {
     expect(completions()).toEqual([
       {
         AutoScalingGroupName: "workers",
-        LifecycleHookName: "launch-hook",
+        LifecycleHookName: "pod-routes-launch",
         LifecycleActionResult: "CONTINUE",
         InstanceId: WORKER,
       },
@@ -160,7 +159,7 @@ describe("completing a launch action", () => {
     ec2.on(DescribeRouteTablesCommand).resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER }]));
     autoScaling
       .on(CompleteLifecycleActionCommand)
-      .rejects(asError("ValidationError", "No Lifecycle Hook found with name launch-hook"));
+      .rejects(asError("ValidationError", "No Lifecycle Hook found with name pod-routes-launch"));
 
     await expect(createHandler(SETTINGS)(launch())).rejects.toThrow("No Lifecycle Hook found");
   });
@@ -178,38 +177,67 @@ describe("completing a launch action", () => {
 });
 
 describe("completing a terminate action", () => {
-  it("continues even when the route could not be removed, then fails so the retry removes it", async () => {
-    ec2
-      .on(DescribeInstancesCommand)
-      .resolves({ Reservations: [{ Instances: [instance({ "pod-cidr": "10.200.1.0/24" }, "running")] }] });
-    ec2.on(DescribeRouteTablesCommand).resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER }]));
-    ec2.on(DeleteRouteCommand).rejects(ec2Error("InternalError"));
+  it.each([undefined, "WarmPool"])(
+    "continues at once and leaves the route, the instance still running (destination %s)",
+    async (destination) => {
+      const summary = await createHandler(SETTINGS)(terminate(destination));
 
-    await expect(createHandler(SETTINGS)(terminate())).rejects.toMatchObject({ name: "ReconcileFailedError" });
+      expect(completions()).toEqual([
+        {
+          AutoScalingGroupName: "workers",
+          LifecycleHookName: "pod-routes-terminate",
+          LifecycleActionResult: "CONTINUE",
+          LifecycleActionToken: TOKEN,
+        },
+      ]);
+      expect(summary).toMatchObject({ tables: [], lifecycle: { result: "CONTINUE", completion: "completed" } });
+      expect(ec2.calls()).toHaveLength(0);
+    },
+  );
+});
 
-    expect(completions()).toEqual([
-      {
-        AutoScalingGroupName: "workers",
-        LifecycleHookName: "terminate-hook",
-        LifecycleActionResult: "CONTINUE",
-        LifecycleActionToken: TOKEN,
-      },
-    ]);
+describe("other hooks' actions", () => {
+  it.each([
+    ["a drain hook of a node-termination handler", "nth-drain", {}],
+    ["a hook outside LIFECYCLE_HOOK_NAMES", "pod-routes-launch", { LIFECYCLE_HOOK_NAMES: "routes-*" }],
+  ])("ignores %s: never completed, no AWS call", async (_name, hook, settings) => {
+    const action = lifecycleAction("launch", WORKER, { group: "workers", hook, token: TOKEN });
+
+    const summary = await createHandler({ ...SETTINGS, ...settings })(action);
+
+    expect(summary.ignored).toMatch(/is not one of LIFECYCLE_HOOK_NAMES/);
+    expect(completions()).toEqual([]);
+    expect(ec2.calls()).toHaveLength(0);
+  });
+});
+
+describe("old and warm-pool launch actions", () => {
+  it.each([
+    ["replayed from an archive", { "replay-name": "r1" }],
+    ["older than any hook waits", { time: "2026-01-01T00:00:00Z" }],
+  ])("acknowledges a launch %s for an instance that is gone: no ABANDON, no route, success", async (_n, extra) => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+
+    const summary = await createHandler(SETTINGS)({ ...launch(), ...extra });
+
+    expect(summary.ignored).toMatch(/launch action is no longer active/);
+    expect(completions()).toEqual([]);
   });
 
-  it("keeps the route of a worker headed into the warm pool with ON_STOP=keep", async () => {
+  it("retries, never abandons, a launch out of the warm pool while EC2 still shows the instance stopped", async () => {
     ec2
       .on(DescribeInstancesCommand)
-      .resolves({ Reservations: [{ Instances: [instance({ "pod-cidr": "10.200.1.0/24" }, "running")] }] });
-    ec2.on(DescribeRouteTablesCommand).resolves(table([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: WORKER }]));
+      .resolves({ Reservations: [{ Instances: [instance({ "pod-cidr": "10.200.1.0/24" }, "stopped")] }] });
+    const action = lifecycleAction("launch", WORKER, {
+      group: "workers",
+      hook: "pod-routes-launch",
+      token: TOKEN,
+    });
 
-    const summary = await createHandler(SETTINGS)(terminate("WarmPool"));
-
-    expect(summary.tables[0]!.decisions).toEqual([
-      expect.objectContaining({ action: "keep", reason: expect.stringContaining("warm pool") }),
-    ]);
-    expect(ec2.commandCalls(DeleteRouteCommand)).toHaveLength(0);
-    expect(completions()).toHaveLength(1);
+    await expect(
+      createHandler(SETTINGS)({ ...action, detail: { ...action.detail, Origin: "WarmPool" } }),
+    ).rejects.toMatchObject({ name: "InstanceNotReadyError" });
+    expect(completions()).toEqual([]);
   });
 });
 

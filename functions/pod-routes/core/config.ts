@@ -1,6 +1,6 @@
 import { isNetworkAddress, overlaps, parseIpv4Block, type Ipv4Block } from "./cidr.js";
 import type { ObservedTable } from "./model.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, quote } from "./errors.js";
 
 export type OnStop = "keep" | "remove";
 export type SourceDestCheckPolicy = "disable" | "leave";
@@ -26,6 +26,17 @@ export interface Config {
   /** Give untagged workers launched through a lifecycle hook a free pod CIDR. */
   readonly allocatePodCidr: boolean;
   readonly podCidrPrefixLength: number;
+  /** The lifecycle hooks that are pod-routes' own: exact names, or prefixes (written `prefix*`). */
+  readonly lifecycleHookNames: readonly HookName[];
+}
+
+export type HookName = { readonly exact: string } | { readonly prefix: string };
+
+/** True when the hook is one of pod-routes' own; any other hook's actions are someone else's. */
+export function ownsHook(config: Pick<Config, "lifecycleHookNames">, hookName: string): boolean {
+  return config.lifecycleHookNames.some((name) =>
+    "exact" in name ? name.exact === hookName : hookName.startsWith(name.prefix),
+  );
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -56,6 +67,7 @@ export function parseConfig(env: Env): Config {
     allocatePodCidr:
       oneOf("ALLOCATE_POD_CIDR", read(env, "ALLOCATE_POD_CIDR", "false"), ["true", "false"] as const) === "true",
     podCidrPrefixLength: parsePrefixLength(read(env, "POD_CIDR_PREFIX_LENGTH", "24"), clusterCidr),
+    lifecycleHookNames: parseHookNames(read(env, "LIFECYCLE_HOOK_NAMES", "pod-routes,pod-routes-*")),
   };
 }
 
@@ -130,6 +142,23 @@ function parsePrefixLength(value: string, clusterCidr: Ipv4Block): number {
     );
   }
   return length;
+}
+
+/** Auto Scaling's hook names: 1 to 255 letters, digits and -_/ (a trailing * makes a prefix here). */
+const HOOK_NAME = /^[A-Za-z0-9\-_/]{1,255}\*?$/;
+
+function parseHookNames(value: string): HookName[] {
+  return value.split(",").map((entry) => {
+    const name = entry.trim();
+    if (!HOOK_NAME.test(name) || name === "*") {
+      throw new ConfigError(
+        "LIFECYCLE_HOOK_NAMES",
+        value,
+        `${quote(name)} is not a lifecycle hook name or a prefix ending in * (e.g. pod-routes,pod-routes-*)`,
+      );
+    }
+    return name.endsWith("*") ? { prefix: name.slice(0, -1) } : { exact: name };
+  });
 }
 
 function parseTagKey(variable: string, key: string): string {

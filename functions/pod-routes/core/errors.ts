@@ -51,6 +51,9 @@ export class NotAWorkerError extends PodRoutesError {}
 /** EC2 does not show an instance yet that an event just reported as launched (eventual consistency). */
 export class InstanceNotVisibleError extends PodRoutesError {}
 
+/** An instance is not yet in the state its event promised (a warm-pool launch still stopped): retry. */
+export class InstanceNotReadyError extends PodRoutesError {}
+
 /** The invocation stopped its AWS calls short of the Lambda timeout; the retry or the next sync converges. */
 export class DeadlineExceededError extends PodRoutesError {}
 

@@ -1,7 +1,12 @@
 import { allocatePodCidr } from "./allocation.js";
 import { assertClusterCidrOutside, type Config } from "../core/config.js";
 import { converge, resolveTargets, type Converged } from "./converge.js";
-import { InstanceNotVisibleError, InvalidPodCidrError, NotAWorkerError } from "../core/errors.js";
+import {
+  InstanceNotReadyError,
+  InstanceNotVisibleError,
+  InvalidPodCidrError,
+  NotAWorkerError,
+} from "../core/errors.js";
 import type { Request, SyncRequest } from "../core/request.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
 import type { ObservedTable, TargetFacts, Worker } from "../core/model.js";
@@ -17,14 +22,14 @@ import {
 import type { Dependencies } from "./dependencies.js";
 import type { Allocation, Failure, Summary, TableReport } from "./summary.js";
 import { tableForSubnet } from "../core/tables.js";
-import { classifyInstance, targetFactsOf, WORKER_STATES, workersOf } from "../adapters/worker.js";
+import { classifyInstance, lifecycleOf, targetFactsOf, WORKER_STATES, workersOf } from "../adapters/worker.js";
 
 /**
  * What to do with one instance. `reconcile` follows its current state; `add` and `launch` need a live
  * worker (`launch` comes from a lifecycle hook and may allocate its pod CIDR); `remove` takes its
  * routes out whatever its state; `stop` treats it as stopped (it is headed for a warm pool).
  */
-export type Intent = "reconcile" | "add" | "remove" | "launch" | "stop";
+export type Intent = "reconcile" | "add" | "remove" | "launch";
 
 export interface InstanceJob {
   readonly instanceId: string;
@@ -34,6 +39,10 @@ export interface InstanceJob {
   readonly source: string;
   readonly reportedState?: string;
   readonly eventTime?: string;
+  /** A launch action that may no longer be active (replayed, or older than any hook waits). */
+  readonly actionMayBeOver?: boolean;
+  /** A launch out of a warm pool: EC2 may still show the instance stopped for a moment. */
+  readonly fromWarmPool?: boolean;
   /** When the instance is not a worker, remove its cluster routes rather than ignore it (see run.ts). */
   readonly removesRoutesOfNonWorker?: boolean;
 }
@@ -213,6 +222,9 @@ type Found =
 
 /** Our worker, a launching worker still to be given a pod CIDR, or a reason to leave the instance alone. */
 function recognise(instance: InstanceView, job: InstanceJob, config: Config): Found {
+  if (job.intent === "launch" && job.actionMayBeOver && lifecycleOf(instance.State?.Name) === "gone") {
+    return { ignored: `${job.instanceId} is ${instance.State?.Name}; its launch action is no longer active` };
+  }
   const classified = classifyInstance(instance, config);
   if ("worker" in classified) return classified;
   if (job.intent === "launch" && config.allocatePodCidr) {
@@ -244,6 +256,9 @@ function recognise(instance: InstanceView, job: InstanceJob, config: Config): Fo
 function unseen(job: InstanceJob, now: number): Found {
   if (job.intent === "add")
     throw new NotAWorkerError(`instance ${job.instanceId} not found: add needs a running worker`);
+  if (job.intent === "launch" && job.actionMayBeOver) {
+    return { ignored: `instance ${job.instanceId} is not found; its launch action is no longer active` };
+  }
   if (job.intent === "launch" || mayStillBeLaunching(job, now)) {
     throw new InstanceNotVisibleError(
       `instance ${job.instanceId} is launching but EC2 does not show it yet; the retry will find it`,
@@ -266,6 +281,11 @@ function desireOf(job: InstanceJob, worker: Worker, config: Config): { desire: D
   switch (job.intent) {
     case "add":
     case "launch":
+      if (worker.lifecycle === "stopped" && job.fromWarmPool) {
+        throw new InstanceNotReadyError(
+          `${worker.instanceId} is ${worker.state}: it is still coming out of the warm pool; the retry will find it running`,
+        );
+      }
       if (worker.lifecycle !== "live")
         throw new NotAWorkerError(
           `${worker.instanceId} is ${worker.state}: ${job.intent} needs a pending or running worker`,
@@ -273,11 +293,6 @@ function desireOf(job: InstanceJob, worker: Worker, config: Config): { desire: D
       return { desire: "ensure", because: `${worker.instanceId} is ${worker.state} (${job.source})` };
     case "remove":
       return { desire: "remove", because: `${worker.instanceId} is ${worker.state}; ${job.source}` };
-    case "stop":
-      return {
-        desire: config.onStop === "keep" ? "retain" : "remove",
-        because: `${worker.instanceId} is stopping into a warm pool and ON_STOP=${config.onStop}`,
-      };
     case "reconcile":
       return desireFor(worker, config.onStop);
   }

@@ -8,6 +8,6 @@ export interface Dependencies {
   readonly config: Config;
   readonly ec2: Ec2Port;
   readonly autoScaling: AutoScalingPort;
-  readonly log: Pick<Logger, "info" | "warn">;
+  readonly log: Pick<Logger, "debug" | "info" | "warn">;
   readonly now: () => number;
 }

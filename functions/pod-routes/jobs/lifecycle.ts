@@ -1,51 +1,79 @@
-import type { LifecycleResult } from "../core/config.js";
+import { ownsHook, type LifecycleResult } from "../core/config.js";
 import { reconcileInstance, type InstanceJob } from "./controller.js";
 import { ReconcileFailedError } from "../core/errors.js";
 import { isTransient, permanentFailureOf } from "./failures.js";
 import type { LifecycleRequest } from "../core/request.js";
 import type { Dependencies } from "./dependencies.js";
-import type { Summary } from "./summary.js";
+import type { LifecycleOutcome, Summary } from "./summary.js";
+
+/** The longest a hook waits for a launch action (the largest heartbeat timeout): older ones are over. */
+const LONGEST_ACTION_MS = 7200 * 1000;
 
 /**
- * Routes (or unroutes) the instance behind a lifecycle action, then completes the action.
- * Launch: CONTINUE once the route is in place; LAUNCH_FAILURE_RESULT on a permanent failure, reported
- * in the summary; no completion on a transient one, so Lambda's retry (or the hook's timeout) decides.
- * Terminate: always CONTINUE — a scale-in is never held hostage — and a failed removal is reported.
+ * Completes pod-routes' own lifecycle actions; other hooks' actions (a node-termination handler's drain
+ * hook, say) are left to their owners. Launch: CONTINUE once the route is in place;
+ * LAUNCH_FAILURE_RESULT on a permanent failure, reported in the summary; no completion on a transient
+ * one, so Lambda's retry (or the hook's timeout) decides. A replayed or old launch action of an instance
+ * that is gone is over: acknowledged without completion. Terminate: CONTINUE at once, the route left
+ * as it is, since the instance still runs and may be draining; it goes when EC2 reports the instance
+ * shutting down (or stopped, with ON_STOP=remove).
  */
 export async function handleLifecycleAction(request: LifecycleRequest, deps: Dependencies): Promise<Summary> {
   const { config } = deps;
   const dryRun = config.dryRun || request.dryRun;
+  const about = { instanceId: request.instanceId, groupName: request.groupName, hookName: request.hookName };
+  const quiet = (ignored: string): Summary => ({
+    request: reported(request),
+    dryRun,
+    ignored,
+    tables: [],
+    instanceChanges: [],
+    failures: [],
+  });
+  if (!ownsHook(config, request.hookName)) {
+    deps.log.debug("lifecycle action of another hook: left to its owner", about);
+    return quiet(`hook ${request.hookName} is not one of LIFECYCLE_HOOK_NAMES: its action is left to its owner`);
+  }
+  if (request.transition === "terminate") {
+    const summary = quiet(
+      `${request.instanceId} still runs while it terminates: its route stays until EC2 reports it shutting down`,
+    );
+    return { ...summary, lifecycle: await complete(request, "CONTINUE", dryRun, deps) };
+  }
+
   const job: InstanceJob = {
     instanceId: request.instanceId,
     dryRun,
-    intent: request.transition === "launch" ? "launch" : request.destination === "WarmPool" ? "stop" : "remove",
-    source: `${request.transition} lifecycle action of ${request.groupName}`,
+    intent: "launch",
+    source: `launch lifecycle action of ${request.groupName}`,
+    actionMayBeOver: request.replayName !== undefined || ageOf(request, deps.now()) > LONGEST_ACTION_MS,
+    fromWarmPool: request.origin === "WarmPool",
   };
   let summary: Summary;
-  let transientError: Error | undefined;
   try {
     summary = await reconcileInstance(reported(request), job, deps);
   } catch (error) {
-    // A permanent failure still completes the action. A transient one leaves a launch to the retry;
-    // a terminate is completed all the same, then fails so the retry removes the route.
+    // A permanent failure still completes the action; a transient one leaves it to the retry.
     const failure = permanentFailureOf(error);
-    if (failure === undefined && request.transition === "launch") throw error;
-    if (failure === undefined) transientError = error instanceof Error ? error : new Error(String(error));
-    summary = {
-      request: reported(request),
-      dryRun,
-      tables: [],
-      instanceChanges: [],
-      failures: failure ? [failure] : [],
-    };
+    if (failure === undefined) throw error;
+    summary = { request: reported(request), dryRun, tables: [], instanceChanges: [], failures: [failure] };
+  }
+  if (summary.ignored !== undefined) {
+    deps.log.info("launch action no longer active: acknowledged, not completed", { ...about, why: summary.ignored });
+    return summary;
   }
   const { failures } = summary;
-  if (request.transition === "launch" && failures.some(isTransient)) {
-    throw new ReconcileFailedError(failures.map((failure) => failure.message));
-  }
+  if (failures.some(isTransient)) throw new ReconcileFailedError(failures.map((failure) => failure.message));
+  const result: LifecycleResult = failures.length > 0 ? config.launchFailureResult : "CONTINUE";
+  return { ...summary, lifecycle: await complete(request, result, dryRun, deps) };
+}
 
-  const result: LifecycleResult =
-    request.transition === "launch" && failures.length > 0 ? config.launchFailureResult : "CONTINUE";
+async function complete(
+  request: LifecycleRequest,
+  result: LifecycleResult,
+  dryRun: boolean,
+  deps: Dependencies,
+): Promise<LifecycleOutcome> {
   const completion = dryRun ? ("planned" as const) : await deps.autoScaling.completeLifecycleAction(request, result);
   deps.log.info("lifecycle action completed", {
     instanceId: request.instanceId,
@@ -54,8 +82,12 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
     result,
     completion,
   });
-  if (transientError !== undefined) throw transientError;
-  return { ...summary, lifecycle: { result, completion } };
+  return { result, completion };
+}
+
+function ageOf(request: LifecycleRequest, now: number): number {
+  const time = request.eventTime === undefined ? Number.NaN : Date.parse(request.eventTime);
+  return Number.isFinite(time) ? now - time : 0;
 }
 
 /**
