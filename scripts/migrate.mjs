@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { isMap, parseDocument } from "yaml";
 import { awsCli, connectionHelp, connectionOptions, invokeFunction, stackOutputs } from "./lib/aws.mjs";
 import { main, parse, stackName, UsageError } from "./lib/cli.mjs";
-import { formatSummary } from "./lib/summary.mjs";
+import { formatSummary, handOverCommands } from "./lib/summary.mjs";
 
 const usage = `Usage: scripts/migrate.mjs --stack-name POD_ROUTES_STACK [--static-stack NAME] [options]
 
@@ -93,5 +93,21 @@ await main("scripts/migrate.mjs", async () => {
   if (!functionName) throw new UsageError("--stack-name is required to run the sync");
   const { response, failed } = await invokeFunction(aws, functionName, { action: "sync" });
   console.log(failed ? `sync failed: ${response.errorMessage}` : formatSummary(response));
-  return failed ? 1 : 0;
+  if (failed || !podRoutes) return 1;
+  // Routes to workers that carry no pod-CIDR tag yet stay as they are (unmanaged) until tagged.
+  /** @type {{ Stacks: Array<{ Parameters?: Array<{ ParameterKey: string; ParameterValue: string }> }> }} */
+  const described = await aws("cloudformation", "describe-stacks", ["--stack-name", podRoutes]);
+  const parameter = (/** @type {string} */ key) =>
+    described.Stacks[0]?.Parameters?.find((p) => p.ParameterKey === key)?.ParameterValue;
+  const commands = handOverCommands(response, {
+    podCidrTag: parameter("PodCidrTag") ?? "pod-cidr",
+    ...(parameter("ClusterTag") ? { clusterTag: parameter("ClusterTag") } : {}),
+  });
+  if (commands.length > 0) {
+    console.log(
+      `\n${commands.length} route(s) point at instances that are not workers yet; pod-routes leaves them as they ` +
+        `are. Tag each instance to hand its route over (no route is cut meanwhile):\n${commands.join("\n")}`,
+    );
+  }
+  return 0;
 });

@@ -38,3 +38,23 @@ export function formatSummary(summary) {
   for (const failure of summary.failures ?? []) lines.push(`FAILED: ${failure.message ?? failure}`);
   return lines.join("\n");
 }
+
+/**
+ * For each route a sync left alone as unmanaged that points at an instance, the AWS CLI command that
+ * tags the instance as the worker owning it: the step that hands a static route to pod-routes.
+ * @param {Partial<import("../../functions/pod-routes/jobs/summary.js").Summary>} summary
+ * @param {{ podCidrTag: string; clusterTag?: string }} tags the stack's PodCidrTag and ClusterTag (KEY or KEY=VALUE)
+ * @returns {string[]}
+ */
+export function handOverCommands(summary, { podCidrTag, clusterTag }) {
+  const [clusterKey, clusterValue = ""] = (clusterTag ?? "").split("=");
+  const extra = clusterKey ? ` Key=${clusterKey},Value=${clusterValue}` : "";
+  return (summary.tables ?? []).flatMap((table) =>
+    table.decisions
+      .filter((decision) => decision.action === "unmanaged" && decision.target?.startsWith("i-"))
+      .map(
+        (decision) =>
+          `aws ec2 create-tags --resources ${decision.target} --tags Key=${podCidrTag},Value=${decision.cidr}${extra}`,
+      ),
+  );
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { handOverCommands } from "../../scripts/lib/summary.mjs";
+
+describe("handOverCommands: the tags that hand a static route to pod-routes", () => {
+  const summary = {
+    tables: [
+      {
+        routeTableId: "rtb-1",
+        decisions: [
+          {
+            action: "unmanaged",
+            routeTableId: "rtb-1",
+            cidr: "10.200.0.0/24",
+            target: "i-0aaaaaaaaaaaaaaa1",
+            reason: "",
+            applied: false,
+          },
+          {
+            action: "unmanaged",
+            routeTableId: "rtb-1",
+            cidr: "10.200.9.0/24",
+            target: "eni-appliance",
+            reason: "",
+            applied: false,
+          },
+          {
+            action: "keep",
+            routeTableId: "rtb-1",
+            cidr: "10.200.1.0/24",
+            target: "i-0bbbbbbbbbbbbbbb2",
+            reason: "",
+            applied: false,
+          },
+        ],
+      },
+    ],
+  } as const;
+
+  it("tags each instance an unmanaged route points at with that route's CIDR, and nothing else", () => {
+    expect(handOverCommands(summary, { podCidrTag: "pod-cidr" })).toEqual([
+      "aws ec2 create-tags --resources i-0aaaaaaaaaaaaaaa1 --tags Key=pod-cidr,Value=10.200.0.0/24",
+    ]);
+  });
+
+  it("adds the cluster tag when the stack sets one", () => {
+    expect(
+      handOverCommands(summary, { podCidrTag: "pod-cidr", clusterTag: "kubernetes.io/cluster/hard=owned" }),
+    ).toEqual([
+      "aws ec2 create-tags --resources i-0aaaaaaaaaaaaaaa1 --tags Key=pod-cidr,Value=10.200.0.0/24 Key=kubernetes.io/cluster/hard,Value=owned",
+    ]);
+  });
+});
