@@ -81,7 +81,7 @@ function clientOf(path) {
 /**
  * The SDK's generated schema modules key traits with computed properties (`{ [_xN]: ... }` where
  * `const _xN = "xmlName"`). esbuild cannot prove such keys pure, so it keeps every shape of the service
- * (aws-sdk-js-v3 issue 7607: ~540 KB for EC2). Writing the constant keys out as the literals they are
+ * (aws-sdk-js-v3#7607: ~540 KB for EC2). Writing the constant keys out as the literals they are
  * changes nothing at run time and lets esbuild drop every shape the handler's operations do not reach.
  * Of the shapes they do reach, an EC2 instance's are most of what is left: those keep only the members
  * in INSTANCE_FIELDS (functions/pod-routes/adapters/instance-fields.ts), and esbuild drops what they led to.
