@@ -142,6 +142,37 @@ describe("Auto Scaling lifecycle actions", () => {
     expect(handlerCalls()).toEqual([]);
   });
 
+  it.each([
+    ["replayed from an archive", { "replay-name": "r1" }],
+    ["older than any hook waits", { time: "2026-01-01T00:00:00Z" }],
+  ])("acknowledges a launch action %s of a terminated instance without completing it", async (_name, extra) => {
+    const { seed, group } = await taggedGroup(1, ["10.200.4.0/24"]);
+    const gone = group.instanceIds[0]!;
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [gone] }));
+    handlerCalls();
+
+    const summary = await bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId })({ ...launch(group, gone), ...extra });
+
+    expect(summary.ignored).toMatch(/launch action is no longer active/);
+    expect(handlerCalls()).toEqual(["DescribeInstances"]);
+    expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).not.toContain("10.200.4.0/24");
+  });
+
+  it("retries, never abandons, a warm-pool launch while EC2 still shows the instance stopped", async () => {
+    const { seed, group } = await taggedGroup(1, ["10.200.4.0/24"]);
+    const worker = group.instanceIds[0]!;
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [worker] }));
+    const action = launch(group, worker);
+
+    const failure = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId })({
+      ...action,
+      detail: { ...action.detail, Origin: "WarmPool" },
+    });
+
+    await expect(failure).rejects.toMatchObject({ name: "InstanceNotReadyError" });
+    expect(completions()).toEqual([]);
+  });
+
   it("ignores Auto Scaling's test notification without a call", async () => {
     const handler = bundledHandler();
     const summary = await handler({

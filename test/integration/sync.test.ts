@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
-import { scheduled, stateChange } from "../../scripts/cli/sample-events.js";
+import { scheduled, schedulerTick, stateChange } from "../../scripts/cli/sample-events.js";
 import { buildSeed, launch, launchWorker, routesOf } from "../support/seed.js";
 import { ec2, handlerCalls } from "./harness.js";
 
@@ -97,6 +97,16 @@ describe("full sync", () => {
       );
     }
     expect(await routesOf(ec2, seed.routeTableId)).toEqual(drifted);
+  });
+
+  it("runs a full sync on EventBridge Scheduler's tick, whose detail is the string {}", async () => {
+    const { seed, handler, worker0 } = await seededCluster();
+    await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.0.0/24" }));
+
+    const summary = await handler(schedulerTick());
+
+    expect(summary.request).toMatchObject({ kind: "sync", trigger: "schedule" });
+    expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.0.0/24", worker0]);
   });
 
   it("costs a converged cluster two reads and no change", async () => {

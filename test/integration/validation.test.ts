@@ -162,6 +162,34 @@ describe("input pod-routes must refuse or ignore", () => {
     expect(handlerCalls()).toEqual([]);
   });
 
+  it.each(["__proto__", "constructor", "toString"])(
+    "refuses a lifecycle-like event with detail-type %s before any AWS call: no route deleted, nothing completed",
+    async (detailType) => {
+      const seed = await buildSeed(ec2, 1);
+      const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
+      await handler(stateChange(seed.workers[0]!.instanceId, "running"));
+      handlerCalls();
+      const detail = {
+        EC2InstanceId: seed.workers[0]!.instanceId,
+        AutoScalingGroupName: "g",
+        LifecycleHookName: "pod-routes",
+      };
+
+      await expect(handler({ source: "aws.autoscaling", "detail-type": detailType, detail })).rejects.toMatchObject({
+        name: "UnsupportedEventError",
+      });
+      expect(handlerCalls()).toEqual([]);
+    },
+  );
+
+  it("quotes at most about 200 characters of a 5 MB field in its error", async () => {
+    const failure = await bundledHandler()({ action: "add", instanceId: "i-".padEnd(5_000_000, "0") }).catch(
+      (error: Error) => error,
+    );
+    expect(failure).toMatchObject({ name: "UnsupportedEventError" });
+    expect((failure as Error).message.length).toBeLessThan(600);
+  });
+
   it("names the variable when a setting is invalid, before any AWS call", async () => {
     const handler = bundledHandler({ ON_STOP: "delete" });
 
