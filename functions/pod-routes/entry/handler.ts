@@ -4,7 +4,7 @@ import { decodeEvent } from "./event.js";
 import { measurementsOf } from "./metrics.js";
 import { isTransient, permanentFailureOf } from "../jobs/failures.js";
 import { run } from "../jobs/run.js";
-import type { Summary } from "../jobs/summary.js";
+import { emptySummary, type Summary } from "../jobs/summary.js";
 import { wire, type Deadlines, type Env } from "./wire.js";
 
 /** Work stops this long before the Lambda timeout, leaving time to complete a lifecycle action and report. */
@@ -36,8 +36,7 @@ export function createHandler(env: Env = process.env): (event: unknown, context?
         // A delivered event that failed for good is reported, not retried: see below.
         const failure = request.trigger === "manual" ? undefined : permanentFailureOf(error);
         if (failure === undefined) throw error;
-        const dryRun = deps.config.dryRun || request.dryRun;
-        return { request, dryRun, tables: [], instanceChanges: [], failures: [failure] };
+        return emptySummary(request, deps.config.dryRun || request.dryRun, { failures: [failure] });
       });
       logger.info("summary", { summary });
       const measurements = measurementsOf(summary);

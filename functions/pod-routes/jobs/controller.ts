@@ -20,7 +20,7 @@ import {
   type TablePlanInput,
 } from "../core/planner.js";
 import type { Dependencies } from "./dependencies.js";
-import type { Allocation, Failure, Summary, TableReport } from "./summary.js";
+import { emptySummary, type Allocation, type Failure, type Summary, type TableReport } from "./summary.js";
 import { tableForSubnet } from "../core/tables.js";
 import { classifyInstance, lifecycleOf, targetFactsOf, WORKER_STATES, workersOf } from "../adapters/worker.js";
 
@@ -55,8 +55,7 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
   const { dryRun } = job;
   const [instance] = await ec2.describeInstances({ instanceIds: [job.instanceId] });
   const found = instance ? recognise(instance, job, config) : unseen(job, deps.now());
-  if ("ignored" in found)
-    return { request, dryRun, ignored: found.ignored, tables: [], instanceChanges: [], failures: [] };
+  if ("ignored" in found) return emptySummary(request, dryRun, { ignored: found.ignored });
   let worker = found.worker;
   const { desire, because } =
     found.notWorker === undefined
@@ -229,10 +228,7 @@ function recognise(instance: InstanceView, job: InstanceJob, config: Config): Fo
   if ("worker" in classified) return classified;
   if (job.intent === "launch" && config.allocatePodCidr) {
     // Classify as if tagged: the cluster tag must still match before a block is given away.
-    const provisional = classifyInstance(
-      { ...instance, Tags: [...(instance.Tags ?? []), { Key: config.podCidrTag, Value: "" }] },
-      config,
-    );
+    const provisional = classifyInstance(withoutPodCidr(instance, config.podCidrTag), config);
     if ("worker" in provisional) return { worker: provisional.worker, needsAllocation: true };
   }
   if (job.intent === "add" || job.intent === "launch") {
@@ -243,13 +239,15 @@ function recognise(instance: InstanceView, job: InstanceJob, config: Config): Fo
   }
   if (job.removesRoutesOfNonWorker) {
     // Read it as a worker with no pod CIDR, so exactly the cluster routes pointing at it go.
-    const named = classifyInstance(
-      { ...instance, Tags: [...(instance.Tags ?? []), { Key: config.podCidrTag, Value: "" }] },
-      { podCidrTag: config.podCidrTag },
-    );
+    const named = classifyInstance(withoutPodCidr(instance, config.podCidrTag), { podCidrTag: config.podCidrTag });
     if ("worker" in named) return { worker: named.worker, notWorker: classified.notWorker };
   }
   return { ignored: classified.notWorker };
+}
+
+/** The instance as if tagged with an empty pod CIDR: to be read as a worker that has no block yet. */
+function withoutPodCidr(instance: InstanceView, podCidrTag: string): InstanceView {
+  return { ...instance, Tags: [...(instance.Tags ?? []), { Key: podCidrTag, Value: "" }] };
 }
 
 /** An instance EC2 does not show: too new to see yet (retry), or gone long enough to be forgotten. */

@@ -4,7 +4,7 @@ import { ReconcileFailedError } from "../core/errors.js";
 import { isTransient, permanentFailureOf } from "./failures.js";
 import type { LifecycleRequest } from "../core/request.js";
 import type { Dependencies } from "./dependencies.js";
-import type { LifecycleOutcome, Summary } from "./summary.js";
+import { emptySummary, type LifecycleOutcome, type Summary } from "./summary.js";
 
 /** The longest a hook waits for a launch action (the largest heartbeat timeout): older ones are over. */
 const LONGEST_ACTION_MS = 7200 * 1000;
@@ -22,14 +22,7 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
   const { config } = deps;
   const dryRun = config.dryRun || request.dryRun;
   const about = { instanceId: request.instanceId, groupName: request.groupName, hookName: request.hookName };
-  const quiet = (ignored: string): Summary => ({
-    request: reported(request),
-    dryRun,
-    ignored,
-    tables: [],
-    instanceChanges: [],
-    failures: [],
-  });
+  const quiet = (ignored: string): Summary => emptySummary(reported(request), dryRun, { ignored });
   if (!ownsHook(config, request.hookName)) {
     deps.log.debug("lifecycle action of another hook: left to its owner", about);
     return quiet(`hook ${request.hookName} is not one of LIFECYCLE_HOOK_NAMES: its action is left to its owner`);
@@ -56,7 +49,7 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
     // A permanent failure still completes the action; a transient one leaves it to the retry.
     const failure = permanentFailureOf(error);
     if (failure === undefined) throw error;
-    summary = { request: reported(request), dryRun, tables: [], instanceChanges: [], failures: [failure] };
+    summary = emptySummary(reported(request), dryRun, { failures: [failure] });
   }
   if (summary.ignored !== undefined) {
     deps.log.info("launch action no longer active: acknowledged, not completed", { ...about, why: summary.ignored });

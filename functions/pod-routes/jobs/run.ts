@@ -3,7 +3,7 @@ import type { Config } from "../core/config.js";
 import type { InstanceRequest, Request } from "../core/request.js";
 import { handleLifecycleAction } from "./lifecycle.js";
 import type { Dependencies } from "./dependencies.js";
-import type { Summary } from "./summary.js";
+import { emptySummary, type Summary } from "./summary.js";
 
 /** Does what a decoded request asks. */
 export function run(request: Request, deps: Dependencies): Promise<Summary> {
@@ -14,14 +14,7 @@ export function run(request: Request, deps: Dependencies): Promise<Summary> {
     case "lifecycle":
       return handleLifecycleAction(request, deps);
     case "ignored":
-      return Promise.resolve({
-        request,
-        dryRun,
-        ignored: request.reason,
-        tables: [],
-        instanceChanges: [],
-        failures: [],
-      });
+      return Promise.resolve(emptySummary(request, dryRun, { ignored: request.reason }));
     case "instance":
       return reconcileInstance(
         request,

@@ -66,3 +66,12 @@ export interface Summary {
   readonly instanceChanges: readonly InstanceChange[];
   readonly failures: readonly Failure[];
 }
+
+/** The summary of an invocation that planned nothing: ignored, or stopped by a permanent failure. */
+export function emptySummary(
+  request: Request,
+  dryRun: boolean,
+  outcome: Pick<Summary, "ignored"> | Pick<Summary, "failures">,
+): Summary {
+  return { request, dryRun, tables: [], instanceChanges: [], failures: [], ...outcome };
+}
