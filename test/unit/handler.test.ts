@@ -95,6 +95,7 @@ describe("when the route table changes under pod-routes", () => {
     expect(summary.failures).toEqual([
       {
         kind: "conflict",
+        instanceId: WORKER,
         message: expect.stringContaining(
           "routes to instance i-0bbbbbbbbbbbbbbb2, which pod-routes knows nothing of; i-0aaaaaaaaaaaaaaa1 claims it too",
         ),
@@ -159,7 +160,9 @@ describe("failures that need a person", () => {
     const failure = handler()({ action: "add", instanceId: WORKER });
 
     const quota = /Routes per route table" quota \(Amazon VPC, L-93826ACB\).*Service Quotas/;
-    expect(summary.failures).toEqual([{ kind: "route-limit", message: expect.stringMatching(quota) }]);
+    expect(summary.failures).toEqual([
+      { kind: "route-limit", instanceId: WORKER, message: expect.stringMatching(quota) },
+    ]);
     await expect(failure).rejects.toMatchObject({ name: "ReconcileFailedError" });
     await expect(failure).rejects.toThrow(quota);
   });

@@ -124,7 +124,11 @@ describe("completing a launch action", () => {
     const summary = await createHandler(SETTINGS)(launch());
 
     expect(summary.failures).toEqual([
-      { kind: "conflict", message: expect.stringMatching(/routes to live worker i-0bbbbbbbbbbbbbbb2/) },
+      {
+        kind: "conflict",
+        instanceId: WORKER,
+        message: expect.stringMatching(/routes to live worker i-0bbbbbbbbbbbbbbb2/),
+      },
     ]);
     expect(summary.lifecycle).toEqual({ result: "ABANDON", completion: "completed" });
 

@@ -29,8 +29,8 @@ export interface InstanceQuery {
 export interface TableQuery {
   readonly routeTableIds?: readonly string[];
   readonly vpcIds?: readonly string[];
-  /** Tables with a route to this instance: how to find a vanished instance's tables. */
-  readonly routeToInstanceId?: string;
+  /** Tables with a route to any of these instances: how to find vanished instances' tables. */
+  readonly routeToInstanceIds?: readonly string[];
 }
 
 /** The EC2 calls pod-routes makes, and nothing else. */
@@ -199,7 +199,7 @@ function instanceFilters(query: InstanceQuery): Filter[] {
 function tableFilters(query: TableQuery): Filter[] {
   const filters: Filter[] = [];
   if (query.vpcIds) filters.push({ Name: "vpc-id", Values: [...query.vpcIds] });
-  if (query.routeToInstanceId) filters.push({ Name: "route.instance-id", Values: [query.routeToInstanceId] });
+  if (query.routeToInstanceIds) filters.push({ Name: "route.instance-id", Values: [...query.routeToInstanceIds] });
   return filters;
 }
 

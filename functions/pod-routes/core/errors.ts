@@ -86,3 +86,8 @@ export function awsErrorCode(error: unknown): string | undefined {
   if (error instanceof Error && "$metadata" in error) return error.name;
   return undefined;
 }
+
+/** Whatever was thrown, as an Error: JavaScript lets anything be thrown. */
+export function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(typeof thrown === "string" ? thrown : quote(thrown));
+}

@@ -1,76 +1,126 @@
-import type { Context } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DeadlineExceededError, ReconcileFailedError } from "../core/errors.js";
 import { decodeEvent } from "./event.js";
 import { measurementsOf } from "./metrics.js";
 import { isTransient, permanentFailureOf } from "../jobs/failures.js";
+import { runBatch, type BatchSummary, type QueuedRequest } from "../jobs/batch.js";
 import { run } from "../jobs/run.js";
 import { emptySummary, type Summary } from "../jobs/summary.js";
-import { wire, type Deadlines, type Env } from "./wire.js";
+import { batchResponseOf, queuedRequestsOf } from "./queue.js";
+import { wire, type Deadlines, type Env, type Wired } from "./wire.js";
 
 /** Work stops this long before the Lambda timeout, leaving time to complete a lifecycle action and report. */
 const WORK_MARGIN_MS = 3_000;
 /** A lifecycle completion stops this long before it. */
 const COMPLETION_MARGIN_MS = 500;
 
+/** A batch from the queue gets the messages to retry; any other payload, its summary. */
+export interface PodRoutesHandler {
+  (event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
+  (event: unknown, context?: Context): Promise<Summary>;
+}
+
 /**
  * Builds a handler bound to an environment. Settings are parsed and clients built on the first
  * invocation, once; the event is decoded before any AWS call so bad input changes nothing.
  */
-export function createHandler(env: Env = process.env): (event: unknown, context?: Context) => Promise<Summary> {
-  let wired: ReturnType<typeof wire> | undefined;
-  return async (event, context) => {
+export function createHandler(env: Env = process.env): PodRoutesHandler {
+  let wired: Wired | undefined;
+  const handle = async (event: unknown, context?: Context): Promise<Summary | SQSBatchResponse> => {
     wired ??= wire(env);
-    const { logger, metrics } = wired;
-    const deadlines = deadlinesOf(context);
-    const deps = wired.dependencies(deadlines);
+    const { logger } = wired;
     logger.resetKeys();
     if (context) logger.addContext(context);
-    try {
-      const request = decodeEvent(event);
-      logger.appendKeys({
-        trigger: request.trigger,
-        ...(request.eventId ? { eventId: request.eventId } : {}),
-        ...(request.replayName ? { replayName: request.replayName } : {}),
-      });
-      const summary = await run(request, deps).catch((error: unknown) => {
-        // A delivered event that failed for good is reported, not retried: see below.
-        const failure = request.trigger === "manual" ? undefined : permanentFailureOf(error);
-        if (failure === undefined) throw error;
-        return emptySummary(request, deps.config.dryRun || request.dryRun, { failures: [failure] });
-      });
-      logger.info("summary", { summary });
-      const measurements = measurementsOf(summary);
-      for (const { name, unit, value } of measurements) metrics.addMetric(name, unit, value);
-      if (measurements.length > 0) metrics.publishStoredMetrics();
-      if (deadlines.work?.aborted)
-        throw deadlineExceeded(
-          context,
-          summary.failures.map((failure) => failure.message),
-        );
-      // A retry can fix only what failed transiently. A delivered event's permanent failures (a bad tag,
-      // a conflict, a full table) are logged and counted, and the invocation succeeds, so retries and
-      // the failure queue carry only what a retry can fix. A manual invoke returns them to its caller.
-      if (summary.failures.some(isTransient) || (request.trigger === "manual" && summary.failures.length > 0))
-        throw new ReconcileFailedError(summary.failures.map((failure) => failure.message));
-      for (const failure of summary.failures) {
-        logger.error("permanent failure: reported, not retried", {
-          failureKind: failure.kind,
-          failure: failure.message,
-        });
-      }
-      return summary;
-    } catch (error) {
-      const reported =
-        deadlines.work?.aborted && !(error instanceof DeadlineExceededError)
-          ? deadlineExceeded(context, [String(error)], error)
-          : error;
-      logger.error("invocation failed", reported as Error);
-      const errors = metrics.singleMetric();
-      errors.addDimension("ErrorKind", (reported as Error).name ?? "Error");
-      errors.addMetric("Errors", "Count", 1);
-      throw reported;
-    }
+    const queued = queuedRequestsOf(event);
+    return queued ? handleBatch(queued, wired, context) : handleOne(event, wired, context);
   };
+  return handle as PodRoutesHandler;
+}
+
+/**
+ * A batch from the FIFO queue: one reconcile for all its events. Unreadable messages and permanent
+ * failures are acknowledged with an error log naming the message, so they never block the group;
+ * what a retry can fix goes back to the queue, with every later message (FIFO order).
+ */
+async function handleBatch(
+  queued: readonly QueuedRequest[],
+  wired: Wired,
+  context: Context | undefined,
+): Promise<SQSBatchResponse> {
+  const { logger, metrics } = wired;
+  const deadlines = deadlinesOf(context);
+  logger.appendKeys({ trigger: "queue", messages: queued.length });
+  const summary = await runBatch(queued, wired.dependencies(deadlines));
+  for (const record of summary.records) {
+    const about = { ...record, reason: record.reason };
+    if (record.outcome === "unreadable") logger.error("unreadable event: acknowledged, not retried", about);
+    else if (record.outcome === "failed") logger.error("permanent failure: reported, not retried", about);
+    else if (record.outcome === "retry") logger.warn("left on the queue for a retry", about);
+    else logger.info("event handled", about);
+  }
+  logger.info("summary", { summary });
+  publish(wired, summary);
+  if (summary.retry.length > 0) {
+    const errors = metrics.singleMetric();
+    errors.addDimension("ErrorKind", deadlines.work?.aborted ? "DeadlineExceededError" : "RetriedEvents");
+    errors.addMetric("Errors", "Count", 1);
+  }
+  return batchResponseOf(summary.retry);
+}
+
+async function handleOne(event: unknown, wired: Wired, context: Context | undefined): Promise<Summary> {
+  const { logger, metrics } = wired;
+  const deadlines = deadlinesOf(context);
+  const deps = wired.dependencies(deadlines);
+  try {
+    const request = decodeEvent(event);
+    logger.appendKeys({
+      trigger: request.trigger,
+      ...(request.eventId ? { eventId: request.eventId } : {}),
+      ...(request.replayName ? { replayName: request.replayName } : {}),
+    });
+    const summary = await run(request, deps).catch((error: unknown) => {
+      // A delivered event that failed for good is reported, not retried: see below.
+      const failure = request.trigger === "manual" ? undefined : permanentFailureOf(error);
+      if (failure === undefined) throw error;
+      return emptySummary(request, deps.config.dryRun || request.dryRun, { failures: [failure] });
+    });
+    logger.info("summary", { summary });
+    publish(wired, summary);
+    if (deadlines.work?.aborted)
+      throw deadlineExceeded(
+        context,
+        summary.failures.map((failure) => failure.message),
+      );
+    // A retry can fix only what failed transiently. A delivered event's permanent failures (a bad tag,
+    // a conflict, a full table) are logged and counted, and the invocation succeeds, so retries and
+    // the failure queue carry only what a retry can fix. A manual invoke returns them to its caller.
+    if (summary.failures.some(isTransient) || (request.trigger === "manual" && summary.failures.length > 0))
+      throw new ReconcileFailedError(summary.failures.map((failure) => failure.message));
+    for (const failure of summary.failures) {
+      logger.error("permanent failure: reported, not retried", {
+        failureKind: failure.kind,
+        failure: failure.message,
+      });
+    }
+    return summary;
+  } catch (error) {
+    const reported =
+      deadlines.work?.aborted && !(error instanceof DeadlineExceededError)
+        ? deadlineExceeded(context, [String(error)], error)
+        : error;
+    logger.error("invocation failed", reported as Error);
+    const errors = metrics.singleMetric();
+    errors.addDimension("ErrorKind", (reported as Error).name ?? "Error");
+    errors.addMetric("Errors", "Count", 1);
+    throw reported;
+  }
+}
+
+function publish({ metrics }: Wired, summary: Summary | BatchSummary): void {
+  const measurements = measurementsOf(summary);
+  for (const { name, unit, value } of measurements) metrics.addMetric(name, unit, value);
+  if (measurements.length > 0) metrics.publishStoredMetrics();
 }
 
 function deadlinesOf(context: Context | undefined): Deadlines {

@@ -1,4 +1,5 @@
 import { isTransient } from "../jobs/failures.js";
+import type { BatchSummary } from "../jobs/batch.js";
 import type { Summary } from "../jobs/summary.js";
 
 export interface Measurement {
@@ -9,10 +10,23 @@ export interface Measurement {
 
 /**
  * What an invocation did, as CloudWatch metrics: route changes applied, conflicts (overlaps included),
- * routes left alone as unmanaged, bad tags seen, lifecycle results, allocations and pool use, failed
- * changes. Zeros are left out.
+ * routes left alone as unmanaged, bad tags seen, unreadable queued events, lifecycle results,
+ * allocations and pool use (the fullest seen), failed changes. Zeros are left out.
  */
-export function measurementsOf(summary: Summary): Measurement[] {
+export function measurementsOf(summary: Summary | BatchSummary): Measurement[] {
+  const { lifecycles, allocations } =
+    "records" in summary
+      ? {
+          lifecycles: summary.records.flatMap((record) => record.lifecycle ?? []),
+          allocations: summary.records.flatMap((record) => record.allocation ?? []),
+        }
+      : {
+          lifecycles: summary.lifecycle ? [summary.lifecycle] : [],
+          allocations: summary.allocation ? [summary.allocation] : [],
+        };
+  const pool = allocations
+    .flatMap((allocation) => allocation.pool ?? [])
+    .reduce<{ inUse: number; capacity: number } | undefined>((a, b) => (a && a.inUse >= b.inUse ? a : b), undefined);
   const decisions = summary.tables.flatMap((table) => table.decisions);
   const applied = (action: string) => decisions.filter((d) => d.action === action && d.applied).length;
   const failures = (kind: string) => summary.failures.filter((f) => f.kind === kind).length;
@@ -27,15 +41,15 @@ export function measurementsOf(summary: Summary): Measurement[] {
     ["FailedAwsCalls", failures("aws-error")],
     // What needs a person: a tag, a route, a setting or a quota. Alarmed on in the template.
     ["PermanentFailures", summary.failures.filter((f) => !isTransient(f)).length],
-    ["LifecycleContinue", summary.lifecycle?.result === "CONTINUE" ? 1 : 0],
-    ["LifecycleAbandon", summary.lifecycle?.result === "ABANDON" ? 1 : 0],
-    ["PodCidrsAllocated", summary.allocation?.how === "claimed" ? 1 : 0],
-    ["PodCidrPoolInUse", summary.allocation?.pool?.inUse ?? 0],
+    ["UnreadableEvents", failures("unreadable-event")],
+    ["LifecycleContinue", lifecycles.filter((l) => l.result === "CONTINUE").length],
+    ["LifecycleAbandon", lifecycles.filter((l) => l.result === "ABANDON").length],
+    ["PodCidrsAllocated", allocations.filter((a) => a.how === "claimed").length],
+    ["PodCidrPoolInUse", pool?.inUse ?? 0],
   ];
   const measurements: Measurement[] = counts
     .filter(([, value]) => value > 0)
     .map(([name, value]) => ({ name, unit: "Count", value }));
-  const pool = summary.allocation?.pool;
   if (pool)
     measurements.push({
       name: "PodCidrPoolUtilization",

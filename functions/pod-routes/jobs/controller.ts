@@ -2,6 +2,7 @@ import { allocatePodCidr } from "./allocation.js";
 import { assertClusterCidrOutside, type Config } from "../core/config.js";
 import { converge, resolveTargets, type Converged } from "./converge.js";
 import {
+  asError,
   InstanceNotReadyError,
   InstanceNotVisibleError,
   InvalidPodCidrError,
@@ -9,7 +10,7 @@ import {
 } from "../core/errors.js";
 import type { Request, SyncRequest } from "../core/request.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
-import type { ObservedTable, TargetFacts, Worker } from "../core/model.js";
+import { pointsAt, type ObservedTable, type TargetFacts, type Worker } from "../core/model.js";
 import { checkPodCidr } from "../core/pod-cidr.js";
 import {
   clusterTargets,
@@ -50,51 +51,145 @@ export interface InstanceJob {
 /** How long after a launch event EC2 may still not show the instance (eventual consistency). */
 const LAUNCH_VISIBILITY_GRACE_MS = 5 * 60_000;
 
-export async function reconcileInstance(request: Request, job: InstanceJob, deps: Dependencies): Promise<Summary> {
+/** What became of one job in a reconcile: left alone, failed before any change, or planned. */
+export interface JobOutcome {
+  readonly job: InstanceJob;
+  readonly ignored?: string;
+  /** Thrown for this job alone (a bad tag, not a worker, not visible yet): nothing was planned for it. */
+  readonly error?: Error;
+  readonly allocation?: Allocation;
+}
+
+export interface Reconciled extends Converged {
+  /** One per job, in the order given. */
+  readonly jobs: readonly JobOutcome[];
+}
+
+/**
+ * Reconciles a set of instances, and with `sync` every worker, in one pass: one DescribeInstances for
+ * the workers and one for the named instances they leave out, one DescribeRouteTables, one plan per
+ * table, then the changes. A job's own failure (its tag, its state) is its outcome; the others go on.
+ */
+export async function reconcile(
+  jobs: readonly InstanceJob[],
+  sync: boolean,
+  dryRun: boolean,
+  deps: Dependencies,
+): Promise<Reconciled> {
   const { config, ec2 } = deps;
-  const { dryRun } = job;
-  const [instance] = await ec2.describeInstances({ instanceIds: [job.instanceId] });
-  const found = instance ? recognise(instance, job, config) : unseen(job, deps.now());
-  if ("ignored" in found) return emptySummary(request, dryRun, { ignored: found.ignored });
-  let worker = found.worker;
-  const { desire, because } =
-    found.notWorker === undefined
-      ? desireOf(job, worker, config)
-      : { desire: "remove" as const, because: `${found.notWorker}; ${job.source}` };
-  let tables: readonly ObservedTable[] = await tablesFor(worker, deps);
-  assertClusterCidrOutside(config.clusterCidr, tables);
-  let allocation: Allocation | undefined;
-  if (found.needsAllocation) {
-    ({ worker, tables, allocation } = await allocatePodCidr(worker, tables, dryRun, deps));
+  const synced = sync
+    ? await ec2.describeInstances({
+        tagKey: config.podCidrTag,
+        ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}),
+        states: WORKER_STATES,
+      })
+    : [];
+  const seen = new Map(synced.map((instance) => [instance.InstanceId ?? "", instance]));
+  const named = [...new Set(jobs.map((job) => job.instanceId))].filter((id) => !seen.has(id));
+  const described = named.length > 0 ? await ec2.describeInstances({ instanceIds: named }) : [];
+  for (const instance of described) seen.set(instance.InstanceId ?? "", instance);
+
+  const outcomes: JobOutcome[] = [];
+  const found = new Map<InstanceJob, { worker: Worker; needsAllocation?: boolean; desire: Desire; because: string }>();
+  for (const job of jobs) {
+    try {
+      const instance = seen.get(job.instanceId);
+      const recognised = instance ? recognise(instance, job, config) : unseen(job, deps.now());
+      if ("ignored" in recognised) {
+        outcomes.push({ job, ignored: recognised.ignored });
+        continue;
+      }
+      const { desire, because } =
+        recognised.notWorker === undefined
+          ? desireOf(job, recognised.worker, config)
+          : { desire: "remove" as const, because: `${recognised.notWorker}; ${job.source}` };
+      found.set(job, { ...recognised, desire, because });
+    } catch (error) {
+      outcomes.push({ job, error: asError(error) });
+    }
   }
 
-  const plans: TablePlanInput[] = [];
-  const skipped: TableReport[] = [];
-  for (const table of tables) {
-    if (worker.vpcId !== undefined && table.vpcId !== worker.vpcId) {
-      const reason = `${worker.instanceId} is in ${worker.vpcId}, the table in ${table.vpcId}`;
-      skipped.push({
-        routeTableId: table.routeTableId,
-        decisions: [
-          { action: "skip", routeTableId: table.routeTableId, instanceId: worker.instanceId, reason, applied: false },
-        ],
-      });
-      continue;
+  if (!sync && found.size === 0) {
+    return {
+      jobs: jobs.map((job) => outcomes.find((o) => o.job === job)!),
+      tables: [],
+      instanceChanges: [],
+      failures: [],
+    };
+  }
+  const syncWorkers = workersOf(synced, config);
+  const jobWorkers = [...found.values()].map((f) => f.worker);
+  let tables: readonly ObservedTable[] = await tablesOf([...syncWorkers, ...jobWorkers], deps);
+  assertClusterCidrOutside(config.clusterCidr, tables);
+
+  const allocations = new Map<InstanceJob, Allocation>();
+  for (const [job, f] of found) {
+    if (!f.needsAllocation) continue;
+    try {
+      const allocated = await allocatePodCidr(f.worker, tables, dryRun, deps);
+      ({ tables } = allocated);
+      found.set(job, { ...f, worker: allocated.worker });
+      allocations.set(job, allocated.allocation);
+    } catch (error) {
+      found.delete(job);
+      outcomes.push({ job, error: asError(error) });
     }
+  }
+
+  // One claim per instance: a job's claim stands over the sync's, and an ensure over any other.
+  const claims = new Map<string, Claim>();
+  const invalid = new Map<string, Failure>();
+  const held = new Set<string>();
+  for (const worker of syncWorkers) {
+    const { desire, because } = desireFor(worker, config.onStop);
     const claim = claimFor(worker, desire, because, config);
-    if ("invalid" in claim) throw claim.invalid;
+    if ("invalid" in claim) {
+      invalid.set(claim.invalid.message, {
+        kind: "invalid-pod-cidr",
+        instanceId: worker.instanceId,
+        message: `${claim.invalid.name}: ${claim.invalid.message}`,
+      });
+      for (const id of [worker.instanceId, ...worker.interfaceIds]) held.add(id);
+    } else {
+      claims.set(worker.instanceId, claim);
+    }
+  }
+  const jobClaims = new Map<string, Claim>();
+  for (const [job, f] of found) {
+    try {
+      const claim = claimFor(f.worker, f.desire, f.because, config);
+      if ("invalid" in claim) throw claim.invalid;
+      const earlier = jobClaims.get(f.worker.instanceId);
+      if (earlier?.desire !== "ensure") jobClaims.set(f.worker.instanceId, claim);
+      outcomes.push({ job, ...(allocations.has(job) ? { allocation: allocations.get(job) } : {}) });
+    } catch (error) {
+      outcomes.push({ job, error: asError(error) });
+    }
+  }
+  for (const [instanceId, claim] of jobClaims) claims.set(instanceId, claim);
+
+  const known = new Map<string, TargetFacts>([...seen.values()].flatMap((instance) => targetFactsOf(instance, config)));
+  const skipped: TableReport[] = [];
+  const plans: TablePlanInput[] = [];
+  for (const table of tables) {
+    const members = [...claims.values()].filter((claim) => belongsTo(claim.worker, table, tables, config));
+    if (config.routeTableIds.length > 0) skipped.push(...elsewhere(table, [...jobClaims.values()]));
+    if (!sync && members.length === 0) continue;
     plans.push({
       table,
       clusterCidr: config.clusterCidr,
-      claims: [claim],
-      scope: "claims",
-      held: new Set(),
-      targets: new Map(),
+      claims: members,
+      scope: sync ? "table" : "claims",
+      held,
+      targets: known,
     });
   }
+  // A sync decides on every route in the cluster CIDR: whether one is ours depends on who it points at.
   const targets = await resolveTargets(
-    plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)),
-    new Map(),
+    plans.flatMap((plan) =>
+      sync ? clusterTargets(plan.table, config.clusterCidr) : contestedTargets(plan.table, plan.claims),
+    ),
+    known,
     deps,
   );
   const outcome = await converge(
@@ -102,38 +197,88 @@ export async function reconcileInstance(request: Request, job: InstanceJob, deps
     dryRun,
     deps,
   );
-  const handedOver = await handOver(outcome.tables, worker, deps);
+  const handedOver = await handOver(outcome.tables, new Set(jobClaims.keys()), deps);
+  return {
+    jobs: jobs.map((job) => outcomes.find((o) => o.job === job)!),
+    tables: [...outcome.tables, ...handedOver.tables, ...skipped],
+    instanceChanges: [...outcome.instanceChanges, ...handedOver.instanceChanges],
+    failures: [...invalid.values(), ...outcome.failures, ...handedOver.failures],
+  };
+}
+
+/** One instance's job, as a direct invocation runs it: the job's own failure is thrown. */
+export async function reconcileInstance(request: Request, job: InstanceJob, deps: Dependencies): Promise<Summary> {
+  const { dryRun } = job;
+  const reconciled = await reconcile([job], false, dryRun, deps);
+  const [outcome] = reconciled.jobs;
+  if (outcome?.error !== undefined) throw outcome.error;
+  if (outcome?.ignored !== undefined) return emptySummary(request, dryRun, { ignored: outcome.ignored });
   return {
     request,
     dryRun,
-    ...(allocation ? { allocation } : {}),
-    tables: [...outcome.tables, ...handedOver.tables, ...skipped],
-    instanceChanges: [...outcome.instanceChanges, ...handedOver.instanceChanges],
-    failures: [...outcome.failures, ...handedOver.failures],
+    ...(outcome?.allocation ? { allocation: outcome.allocation } : {}),
+    tables: reconciled.tables,
+    instanceChanges: reconciled.instanceChanges,
+    failures: reconciled.failures,
   };
+}
+
+export async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summary> {
+  const dryRun = deps.config.dryRun || request.dryRun;
+  const { tables, instanceChanges, failures } = await reconcile([], true, dryRun, deps);
+  return { request, dryRun, tables, instanceChanges, failures };
+}
+
+/** Whether the worker's routes live in the table: its VPC's (configured tables) or its subnet's. */
+function belongsTo(worker: Worker, table: ObservedTable, tables: readonly ObservedTable[], config: Config): boolean {
+  if (worker.vpcId === undefined) return table.routes.some((route) => pointsAt(route, worker));
+  if (config.routeTableIds.length > 0) return table.vpcId === worker.vpcId;
+  return tableForSubnet(tables, worker.vpcId, worker.subnetId) === table;
+}
+
+/** Reports, for a configured table in another VPC, each named worker it cannot route. */
+function elsewhere(table: ObservedTable, claims: readonly Claim[]): TableReport[] {
+  const strangers = claims.filter((c) => c.worker.vpcId !== undefined && c.worker.vpcId !== table.vpcId);
+  if (strangers.length === 0) return [];
+  return [
+    {
+      routeTableId: table.routeTableId,
+      decisions: strangers.map(({ worker }) => ({
+        action: "skip" as const,
+        routeTableId: table.routeTableId,
+        instanceId: worker.instanceId,
+        reason: `${worker.instanceId} is in ${worker.vpcId}, the table in ${table.vpcId}`,
+        applied: false,
+      })),
+    },
+  ];
 }
 
 /**
  * EC2 has no conditional delete: between reading a route and deleting it, a replacement worker's
  * event may have pointed it at the replacement, and the delete then takes the replacement's route.
- * So after deleting a route, the CIDR goes to the live worker tagged with it, if there is one: the
- * window in which it is unrouted is the few milliseconds between the two calls.
+ * So after deleting a named instance's route, the CIDR goes to the live worker tagged with it, if there
+ * is one: the window in which it is unrouted is the few milliseconds between the two calls.
  */
-async function handOver(reports: readonly TableReport[], removed: Worker, deps: Dependencies): Promise<Converged> {
+async function handOver(
+  reports: readonly TableReport[],
+  removed: ReadonlySet<string>,
+  deps: Dependencies,
+): Promise<Converged> {
   const deleted = reports.flatMap((report) =>
     report.decisions
-      .filter((d) => d.action === "delete" && d.applied && d.cidr !== undefined)
-      .map((d) => ({ routeTableId: d.routeTableId, cidr: d.cidr! })),
+      .filter((d) => d.action === "delete" && d.applied && d.cidr !== undefined && removed.has(d.instanceId ?? ""))
+      .map((d) => ({ routeTableId: d.routeTableId, cidr: d.cidr!, instanceId: d.instanceId! })),
   );
   const { config, ec2 } = deps;
   const outcomes: Converged[] = [];
-  for (const { routeTableId, cidr } of deleted) {
+  for (const { routeTableId, cidr, instanceId } of deleted) {
     const instances = await ec2.describeInstances({
       tag: { key: config.podCidrTag, value: cidr },
       ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}),
       states: ["pending", "running"],
     });
-    const heirs = workersOf(instances, config).filter((heir) => heir.instanceId !== removed.instanceId);
+    const heirs = workersOf(instances, config).filter((heir) => heir.instanceId !== instanceId);
     if (heirs.length === 0) continue;
     const [table] = await ec2.describeRouteTables({ routeTableIds: [routeTableId] });
     if (!table) continue;
@@ -159,55 +304,6 @@ async function handOver(reports: readonly TableReport[], removed: Worker, deps: 
     instanceChanges: outcomes.flatMap((o) => o.instanceChanges),
     failures: outcomes.flatMap((o) => o.failures),
   };
-}
-
-export async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summary> {
-  const { config, ec2 } = deps;
-  const dryRun = config.dryRun || request.dryRun;
-  const instances = await ec2.describeInstances({
-    tagKey: config.podCidrTag,
-    ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}),
-    states: WORKER_STATES,
-  });
-  const workers = workersOf(instances, config);
-  const known = new Map<string, TargetFacts>(instances.flatMap((instance) => targetFactsOf(instance, config)));
-  const tables = await tablesForSync(workers, deps);
-  assertClusterCidrOutside(config.clusterCidr, tables);
-  const invalid = new Map<string, Failure>();
-  const plans: TablePlanInput[] = tables.map((table) => {
-    const members =
-      config.routeTableIds.length > 0
-        ? workers.filter((worker) => worker.vpcId === table.vpcId)
-        : workers.filter((worker) => tableForSubnet(tables, worker.vpcId, worker.subnetId) === table);
-    const claims: Claim[] = [];
-    const held = new Set<string>();
-    for (const worker of members) {
-      const { desire, because } = desireFor(worker, config.onStop);
-      const claim = claimFor(worker, desire, because, config);
-      if ("invalid" in claim) {
-        invalid.set(claim.invalid.message, {
-          kind: "invalid-pod-cidr",
-          message: `${claim.invalid.name}: ${claim.invalid.message}`,
-        });
-        for (const id of [worker.instanceId, ...worker.interfaceIds]) held.add(id);
-      } else {
-        claims.push(claim);
-      }
-    }
-    return { table, clusterCidr: config.clusterCidr, claims, scope: "table", held, targets: known };
-  });
-  // Every target in the cluster CIDR: whether a route is ours to change depends on who it points at.
-  const targets = await resolveTargets(
-    plans.flatMap((plan) => clusterTargets(plan.table, config.clusterCidr)),
-    known,
-    deps,
-  );
-  const outcome = await converge(
-    plans.map((plan) => ({ ...plan, targets })),
-    dryRun,
-    deps,
-  );
-  return { request, dryRun, ...outcome, failures: [...invalid.values(), ...outcome.failures] };
 }
 
 type Found =
@@ -308,26 +404,25 @@ function claimFor(
   return { invalid: new InvalidPodCidrError(worker.instanceId, config.podCidrTag, worker.podCidrTag, check.invalid) };
 }
 
-async function tablesFor(worker: Worker, deps: Dependencies): Promise<ObservedTable[]> {
-  const { config, ec2 } = deps;
-  if (config.routeTableIds.length > 0) return ec2.describeRouteTables({ routeTableIds: config.routeTableIds });
-  if (worker.vpcId === undefined) return ec2.describeRouteTables({ routeToInstanceId: worker.instanceId });
-  const table = tableForSubnet(
-    await ec2.describeRouteTables({ vpcIds: [worker.vpcId] }),
-    worker.vpcId,
-    worker.subnetId,
-  );
-  return table ? [table] : [];
-}
-
-async function tablesForSync(workers: readonly Worker[], deps: Dependencies): Promise<ObservedTable[]> {
+/**
+ * The tables the workers' routes live in, in one DescribeRouteTables: the configured ones, else those of
+ * the workers' VPCs that some worker's subnet uses. A named instance EC2 no longer
+ * shows has no VPC: its tables are found by the routes pointing at it.
+ */
+async function tablesOf(workers: readonly Worker[], deps: Dependencies): Promise<ObservedTable[]> {
   const { config, ec2 } = deps;
   if (config.routeTableIds.length > 0) return ec2.describeRouteTables({ routeTableIds: config.routeTableIds });
   const vpcIds = [...new Set(workers.flatMap((worker) => (worker.vpcId ? [worker.vpcId] : [])))];
-  if (vpcIds.length === 0) return [];
-  const tables = await ec2.describeRouteTables({ vpcIds });
+  const vanished = workers.filter((worker) => worker.vpcId === undefined).map((worker) => worker.instanceId);
+  const tables = vpcIds.length > 0 ? await ec2.describeRouteTables({ vpcIds }) : [];
   const used = new Set(workers.map((worker) => tableForSubnet(tables, worker.vpcId, worker.subnetId)));
-  return tables.filter((table) => used.has(table));
+  const routing =
+    vanished.length > 0
+      ? (await ec2.describeRouteTables({ routeToInstanceIds: vanished })).filter(
+          (table) => !tables.some((t) => t.routeTableId === table.routeTableId),
+        )
+      : [];
+  return [...tables.filter((table) => used.has(table)), ...routing];
 }
 
 function mayStillBeLaunching(job: InstanceJob, now: number): boolean {

@@ -45,12 +45,14 @@ export async function converge(
         if (decision.action === "conflict" || decision.action === "overlap") {
           failures.push({
             kind: "conflict",
+            ...(decision.instanceId ? { instanceId: decision.instanceId } : {}),
             message: `${decision.action} in ${decision.routeTableId}: ${decision.reason}`,
           });
         }
         if (decision.error) {
           failures.push({
             kind: decision.errorCode === "RouteLimitExceeded" ? "route-limit" : "aws-error",
+            ...(decision.instanceId ? { instanceId: decision.instanceId } : {}),
             message: `${decision.action} ${decision.cidr} in ${decision.routeTableId}: ${decision.error}`,
           });
         }
@@ -66,7 +68,11 @@ export async function converge(
   );
   for (const change of instanceChanges) {
     if (change.error)
-      failures.push({ kind: "aws-error", message: `source/dest check of ${change.instanceId}: ${change.error}` });
+      failures.push({
+        kind: "aws-error",
+        instanceId: change.instanceId,
+        message: `source/dest check of ${change.instanceId}: ${change.error}`,
+      });
   }
   return { tables, instanceChanges, failures };
 }

@@ -34,17 +34,9 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
     return { ...summary, lifecycle: await complete(request, "CONTINUE", dryRun, deps) };
   }
 
-  const job: InstanceJob = {
-    instanceId: request.instanceId,
-    dryRun,
-    intent: "launch",
-    source: `launch lifecycle action of ${request.groupName}`,
-    actionMayBeOver: request.replayName !== undefined || ageOf(request, deps.now()) > LONGEST_ACTION_MS,
-    fromWarmPool: request.origin === "WarmPool",
-  };
   let summary: Summary;
   try {
-    summary = await reconcileInstance(reported(request), job, deps);
+    summary = await reconcileInstance(reported(request), launchJobOf(request, dryRun, deps.now()), deps);
   } catch (error) {
     // A permanent failure still completes the action; a transient one leaves it to the retry.
     const failure = permanentFailureOf(error);
@@ -61,7 +53,19 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
   return { ...summary, lifecycle: await complete(request, result, dryRun, deps) };
 }
 
-async function complete(
+/** The job a launch action asks for: route the worker (allocating its block if need be), unless the action is over. */
+export function launchJobOf(request: LifecycleRequest, dryRun: boolean, now: number): InstanceJob {
+  return {
+    instanceId: request.instanceId,
+    dryRun,
+    intent: "launch",
+    source: `launch lifecycle action of ${request.groupName}`,
+    actionMayBeOver: request.replayName !== undefined || ageOf(request, now) > LONGEST_ACTION_MS,
+    fromWarmPool: request.origin === "WarmPool",
+  };
+}
+
+export async function complete(
   request: LifecycleRequest,
   result: LifecycleResult,
   dryRun: boolean,
@@ -87,6 +91,6 @@ function ageOf(request: LifecycleRequest, now: number): number {
  * The request as the summary reports and logs it: the action's token cut to its first characters. The
  * token lets anyone who may complete lifecycle actions decide this launch; the logs do not need it.
  */
-function reported(request: LifecycleRequest): LifecycleRequest {
+export function reported(request: LifecycleRequest): LifecycleRequest {
   return request.token === undefined ? request : { ...request, token: `${request.token.slice(0, 8)}…` };
 }

@@ -1,4 +1,4 @@
-import { reconcileInstance, syncAll } from "./controller.js";
+import { reconcileInstance, syncAll, type InstanceJob } from "./controller.js";
 import type { Config } from "../core/config.js";
 import type { InstanceRequest, Request } from "../core/request.js";
 import { handleLifecycleAction } from "./lifecycle.js";
@@ -16,20 +16,21 @@ export function run(request: Request, deps: Dependencies): Promise<Summary> {
     case "ignored":
       return Promise.resolve(emptySummary(request, dryRun, { ignored: request.reason }));
     case "instance":
-      return reconcileInstance(
-        request,
-        {
-          instanceId: request.instanceId,
-          intent: request.intent,
-          dryRun,
-          source: sourceOf(request),
-          removesRoutesOfNonWorker: removesRoutesOfNonWorker(request, deps.config),
-          reportedState: request.reportedState,
-          eventTime: request.eventTime,
-        },
-        deps,
-      );
+      return reconcileInstance(request, instanceJobOf(request, dryRun, deps.config), deps);
   }
+}
+
+/** The job an instance request asks for. */
+export function instanceJobOf(request: InstanceRequest, dryRun: boolean, config: Config): InstanceJob {
+  return {
+    instanceId: request.instanceId,
+    intent: request.intent,
+    dryRun,
+    source: sourceOf(request),
+    removesRoutesOfNonWorker: removesRoutesOfNonWorker(request, config),
+    ...(request.reportedState !== undefined ? { reportedState: request.reportedState } : {}),
+    ...(request.eventTime !== undefined ? { eventTime: request.eventTime } : {}),
+  };
 }
 
 function sourceOf(request: InstanceRequest): string {

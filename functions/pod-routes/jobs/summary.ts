@@ -18,7 +18,8 @@ export interface InstanceChange {
 }
 
 /**
- * `aws-error` may pass on retry; the others need a person (a tag, a conflicting route, the quota).
+ * `aws-error` may pass on retry; the others need a person (a tag, a conflicting route, the quota, a
+ * queued message no version of pod-routes reads).
  */
 export type FailureKind =
   | "conflict"
@@ -28,10 +29,13 @@ export type FailureKind =
   | "route-limit"
   | "table-not-found"
   | "config"
+  | "unreadable-event"
   | "aws-error";
 
 export interface Failure {
   readonly kind: FailureKind;
+  /** The worker the failure is about, when it is about one: how a batch tells whose event to retry. */
+  readonly instanceId?: string;
   readonly message: string;
 }
 

@@ -1,0 +1,187 @@
+import { ownsHook } from "../core/config.js";
+import { asError } from "../core/errors.js";
+import type { LifecycleRequest, Request } from "../core/request.js";
+import { reconcile, type InstanceJob, type JobOutcome, type Reconciled } from "./controller.js";
+import type { Dependencies } from "./dependencies.js";
+import { isTransient, permanentFailureOf } from "./failures.js";
+import { complete, launchJobOf, reported } from "./lifecycle.js";
+import { instanceJobOf } from "./run.js";
+import type { Allocation, Failure, InstanceChange, LifecycleOutcome, TableReport } from "./summary.js";
+
+/** One message of a queue batch: the request its body decodes to, or why it decodes to none. */
+export type QueuedRequest =
+  | { readonly messageId: string; readonly request: Request }
+  | { readonly messageId: string; readonly unreadable: string };
+
+/**
+ * What became of a message. `retry`: it failed in a way a retry can fix, or an earlier message of the
+ * batch did (a FIFO group is retried in order). The others are acknowledged.
+ */
+export type RecordOutcome = "done" | "ignored" | "failed" | "unreadable" | "retry";
+
+export interface RecordReport {
+  readonly messageId: string;
+  readonly outcome: RecordOutcome;
+  readonly trigger?: Request["trigger"];
+  readonly instanceId?: string;
+  readonly eventId?: string;
+  /** Why it was ignored, failed or retried. */
+  readonly reason?: string;
+  readonly allocation?: Allocation;
+  readonly lifecycle?: LifecycleOutcome;
+}
+
+export interface BatchSummary {
+  readonly dryRun: boolean;
+  readonly records: readonly RecordReport[];
+  readonly tables: readonly TableReport[];
+  readonly instanceChanges: readonly InstanceChange[];
+  readonly failures: readonly Failure[];
+  /** The message ids to hand back to the queue, in order: the first retried message and every later one. */
+  readonly retry: readonly string[];
+}
+
+type Verdict = Omit<RecordReport, "messageId" | "trigger" | "instanceId" | "eventId">;
+
+/**
+ * Runs a batch of queued events as one reconcile: every instance they name is read in one call, every
+ * table in one more, and a sync among them covers all workers. Then each lifecycle action is completed
+ * as its instance's outcome calls for, and each message gets its verdict.
+ */
+export async function runBatch(queued: readonly QueuedRequest[], deps: Dependencies): Promise<BatchSummary> {
+  const { config } = deps;
+  const dryRun = config.dryRun;
+  const jobs = new Map<QueuedRequest, InstanceJob>();
+  let sync = false;
+  for (const item of queued) {
+    if (!("request" in item)) continue;
+    const { request } = item;
+    if (request.kind === "sync") sync = true;
+    if (request.kind === "instance") jobs.set(item, instanceJobOf(request, dryRun, config));
+    if (request.kind === "lifecycle" && request.transition === "launch" && ownsHook(config, request.hookName))
+      jobs.set(item, launchJobOf(request, dryRun, deps.now()));
+  }
+
+  let reconciled: Reconciled | undefined;
+  let batchError: Error | undefined;
+  if (sync || jobs.size > 0) {
+    try {
+      reconciled = await reconcile([...jobs.values()], sync, dryRun, deps);
+    } catch (error) {
+      batchError = asError(error);
+    }
+  }
+  const outcomeOf = (job: InstanceJob): JobOutcome =>
+    reconciled?.jobs.find((outcome) => outcome.job === job) ?? { job, error: batchError };
+  const failures = reconciled?.failures ?? [];
+
+  const judge = async (item: QueuedRequest): Promise<Verdict> => {
+    if (!("request" in item)) return { outcome: "unreadable", reason: item.unreadable };
+    const { request } = item;
+    const job = jobs.get(item);
+    switch (request.kind) {
+      case "ignored":
+        return { outcome: "ignored", reason: request.reason };
+      case "sync":
+        if (batchError !== undefined) return errorVerdict(batchError);
+        return verdictOf(failures);
+      case "instance":
+        return job ? instanceVerdict(outcomeOf(job), failures) : { outcome: "ignored" };
+      case "lifecycle":
+        return lifecycleVerdict(request, job && outcomeOf(job), failures, dryRun, deps);
+    }
+  };
+  const judged = await Promise.all(queued.map(async (item) => ({ item, verdict: await judge(item) })));
+
+  const firstRetry = judged.findIndex(({ verdict }) => verdict.outcome === "retry");
+  const records = judged.map(({ item, verdict: own }, index): RecordReport => {
+    const verdict =
+      firstRetry >= 0 && index > firstRetry && own.outcome !== "retry"
+        ? { ...own, outcome: "retry" as const, reason: "an earlier message of its group is retried" }
+        : own;
+    const request = "request" in item ? item.request : undefined;
+    return {
+      messageId: item.messageId,
+      ...(request ? { trigger: request.trigger } : {}),
+      ...(request && "instanceId" in request ? { instanceId: request.instanceId } : {}),
+      ...(request?.eventId !== undefined ? { eventId: request.eventId } : {}),
+      ...verdict,
+    };
+  });
+  return {
+    dryRun,
+    records,
+    tables: reconciled?.tables ?? [],
+    instanceChanges: reconciled?.instanceChanges ?? [],
+    failures: dedupe([
+      ...failures,
+      ...[...jobs.values()].flatMap((job) => failuresOf(outcomeOf(job).error, job.instanceId)),
+      ...failuresOf(batchError),
+      ...queued.flatMap((item) =>
+        "unreadable" in item
+          ? [{ kind: "unreadable-event" as const, message: `${item.messageId}: ${item.unreadable}` }]
+          : [],
+      ),
+    ]),
+    retry: records.filter((record) => record.outcome === "retry").map((record) => record.messageId),
+  };
+}
+
+function instanceVerdict(outcome: JobOutcome, failures: readonly Failure[]): Verdict {
+  if (outcome.error !== undefined) return errorVerdict(outcome.error);
+  if (outcome.ignored !== undefined) return { outcome: "ignored", reason: outcome.ignored };
+  const verdict = verdictOf(failures.filter((failure) => failure.instanceId === outcome.job.instanceId));
+  return outcome.allocation ? { ...verdict, allocation: outcome.allocation } : verdict;
+}
+
+/**
+ * A launch action completes once its instance's outcome is final: CONTINUE when routed, the configured
+ * failure result on a permanent failure; on a transient one it waits for the retry. A terminate action
+ * completes at once (its route goes with the shutting-down state change). Another hook's action is
+ * left to its owner.
+ */
+async function lifecycleVerdict(
+  request: LifecycleRequest,
+  outcome: JobOutcome | undefined,
+  failures: readonly Failure[],
+  dryRun: boolean,
+  deps: Dependencies,
+): Promise<Verdict> {
+  if (!ownsHook(deps.config, request.hookName))
+    return { outcome: "ignored", reason: `hook ${request.hookName} is not one of LIFECYCLE_HOOK_NAMES` };
+  const verdict = outcome ? instanceVerdict(outcome, failures) : { outcome: "done" as const };
+  if (verdict.outcome === "retry" || verdict.outcome === "ignored") return verdict;
+  const result = verdict.outcome === "failed" ? deps.config.launchFailureResult : "CONTINUE";
+  try {
+    return { ...verdict, lifecycle: await complete(reported(request), result, dryRun, deps) };
+  } catch (error) {
+    return errorVerdict(asError(error));
+  }
+}
+
+function errorVerdict(error: Error): Verdict {
+  const failure = permanentFailureOf(error);
+  if (failure) return { outcome: "failed", reason: failure.message };
+  return { outcome: "retry", reason: `${error.name}: ${error.message}` };
+}
+
+function verdictOf(failures: readonly Failure[]): Verdict {
+  const transient = failures.find(isTransient);
+  if (transient) return { outcome: "retry", reason: transient.message };
+  if (failures.length > 0) return { outcome: "failed", reason: failures.map((f) => f.message).join("; ") };
+  return { outcome: "done" };
+}
+
+/** An error that stopped a job, or the whole batch, as a failure to report. */
+function failuresOf(error: Error | undefined, instanceId?: string): Failure[] {
+  if (error === undefined) return [];
+  const failure = permanentFailureOf(error) ?? {
+    kind: "aws-error" as const,
+    message: `${error.name}: ${error.message}`,
+  };
+  return [{ ...failure, ...(instanceId !== undefined ? { instanceId } : {}) }];
+}
+
+function dedupe(failures: readonly Failure[]): Failure[] {
+  return [...new Map(failures.map((failure) => [failure.message, failure])).values()];
+}
