@@ -109,7 +109,7 @@ describe("duplicate, replayed, late and out-of-order events", () => {
     expect((await handler(stateChange(replacement, "running"))).failures).toEqual([
       {
         kind: "conflict",
-        instanceId: replacement,
+        instanceIds: [replacement],
         message: expect.stringMatching(
           new RegExp(`10\\.200\\.1\\.0/24 routes to live worker ${worker1}; ${replacement} claims it too`),
         ),

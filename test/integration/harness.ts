@@ -8,7 +8,8 @@ import { startRecordingProxy, type FaultPlan, type RecordedCall } from "../suppo
  * Integration test harness: the bundled handler talks to moto through a recording proxy (so tests
  * can see which EC2 calls an event cost); the tests arrange and inspect state on moto directly.
  */
-const motoEndpoint = inject("motoEndpoint");
+/** moto itself: the tests arrange state and run the event queue here. */
+export const motoEndpoint = inject("motoEndpoint");
 const proxy = await startRecordingProxy(motoEndpoint);
 
 // The bundled handler builds its SDK client from the standard variables, as it does in Lambda.

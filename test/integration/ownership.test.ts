@@ -103,7 +103,7 @@ describe("routes pod-routes does not own", () => {
     expect(summary.failures).toEqual([
       {
         kind: "conflict",
-        instanceId: worker,
+        instanceIds: [worker],
         message: expect.stringMatching(
           /overlap in rtb-\w+: 10\.200\.0\.128\/25 → igw-\w+ lies inside 10\.200\.0\.0\/24 → i-\w+ \(its pod CIDR\)/,
         ),

@@ -126,7 +126,7 @@ describe("full sync", () => {
     expect((await handler(scheduled())).failures).toEqual([
       {
         kind: "conflict",
-        instanceId: expect.stringMatching(new RegExp(`^(${worker1}|${impostor})$`)),
+        instanceIds: expect.arrayContaining([worker1, impostor]),
         message: expect.stringMatching(
           new RegExp(
             `live workers (${worker1} and ${impostor}|${impostor} and ${worker1}) all claim 10\\.200\\.1\\.0/24`,
@@ -155,7 +155,7 @@ describe("full sync", () => {
     expect((await handler(scheduled())).failures).toEqual([
       {
         kind: "invalid-pod-cidr",
-        instanceId: bad,
+        instanceIds: [bad],
         message: expect.stringContaining(`instance ${bad}: tag pod-cidr="10.200.5.1/24" is not a usable pod CIDR`),
       },
     ]);

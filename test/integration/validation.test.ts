@@ -122,7 +122,7 @@ describe("input pod-routes must refuse or ignore", () => {
     expect(summary.failures).toEqual([
       {
         kind: "conflict",
-        instanceId: impostor,
+        instanceIds: [impostor],
         message: expect.stringContaining(
           `10.200.0.0/24 routes to live worker ${seed.workers[0]!.instanceId}; ${impostor} claims it too`,
         ),
@@ -146,7 +146,7 @@ describe("input pod-routes must refuse or ignore", () => {
     expect((await handler(stateChange(worker, "running"))).failures).toEqual([
       {
         kind: "conflict",
-        instanceId: worker,
+        instanceIds: [worker],
         message: expect.stringContaining(
           `10.200.4.0/24 routes to ${seed.internetGatewayId}, which pod-routes never changes`,
         ),

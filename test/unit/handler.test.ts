@@ -95,7 +95,7 @@ describe("when the route table changes under pod-routes", () => {
     expect(summary.failures).toEqual([
       {
         kind: "conflict",
-        instanceId: WORKER,
+        instanceIds: [WORKER],
         message: expect.stringContaining(
           "routes to instance i-0bbbbbbbbbbbbbbb2, which pod-routes knows nothing of; i-0aaaaaaaaaaaaaaa1 claims it too",
         ),
@@ -161,7 +161,7 @@ describe("failures that need a person", () => {
 
     const quota = /Routes per route table" quota \(Amazon VPC, L-93826ACB\).*Service Quotas/;
     expect(summary.failures).toEqual([
-      { kind: "route-limit", instanceId: WORKER, message: expect.stringMatching(quota) },
+      { kind: "route-limit", instanceIds: [WORKER], message: expect.stringMatching(quota) },
     ]);
     await expect(failure).rejects.toMatchObject({ name: "ReconcileFailedError" });
     await expect(failure).rejects.toThrow(quota);

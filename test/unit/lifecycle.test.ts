@@ -126,7 +126,7 @@ describe("completing a launch action", () => {
     expect(summary.failures).toEqual([
       {
         kind: "conflict",
-        instanceId: WORKER,
+        instanceIds: [WORKER],
         message: expect.stringMatching(/routes to live worker i-0bbbbbbbbbbbbbbb2/),
       },
     ]);

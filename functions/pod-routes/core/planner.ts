@@ -35,6 +35,8 @@ export interface Decision {
   readonly previousTarget?: string;
   /** Set when the route replaced or deleted was a blackhole (its target gone). */
   readonly blackhole?: true;
+  /** On a conflict between live workers: the others claiming the same CIDR. */
+  readonly rivals?: readonly string[];
   readonly reason: string;
 }
 
@@ -233,7 +235,10 @@ function planEnsure(
   });
   if (rivals.length > 1) {
     const names = rivals.map((c) => c.worker.instanceId).join(" and ");
-    return conflict(`live workers ${names} all claim ${cidr}; fix their pod-CIDR tags so each is unique`);
+    return {
+      ...conflict(`live workers ${names} all claim ${cidr}; fix their pod-CIDR tags so each is unique`),
+      rivals: rivals.slice(1).map((c) => c.worker.instanceId),
+    };
   }
   if (!route)
     return { action: "create", ...about, target: worker.routeTarget.id, reason: `${because} and has no route` };

@@ -4,7 +4,7 @@ import type { LifecycleRequest, Request } from "../core/request.js";
 import { reconcile, type InstanceJob, type JobOutcome, type Reconciled } from "./controller.js";
 import type { Dependencies } from "./dependencies.js";
 import { isTransient, permanentFailureOf } from "./failures.js";
-import { complete, launchJobOf, reported } from "./lifecycle.js";
+import { complete, launchJobOf } from "./lifecycle.js";
 import { instanceJobOf } from "./run.js";
 import type { Allocation, Failure, InstanceChange, LifecycleOutcome, TableReport } from "./summary.js";
 
@@ -117,9 +117,10 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
       ...failures,
       ...[...jobs.values()].flatMap((job) => failuresOf(outcomeOf(job).error, job.instanceId)),
       ...failuresOf(batchError),
-      ...queued.flatMap((item) =>
-        "unreadable" in item
-          ? [{ kind: "unreadable-event" as const, message: `${item.messageId}: ${item.unreadable}` }]
+      // Counted when acknowledged: one retried behind an earlier message is counted on its last delivery.
+      ...records.flatMap((record) =>
+        record.outcome === "unreadable"
+          ? [{ kind: "unreadable-event" as const, message: `${record.messageId}: ${record.reason ?? ""}` }]
           : [],
       ),
     ]),
@@ -130,7 +131,7 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
 function instanceVerdict(outcome: JobOutcome, failures: readonly Failure[]): Verdict {
   if (outcome.error !== undefined) return errorVerdict(outcome.error);
   if (outcome.ignored !== undefined) return { outcome: "ignored", reason: outcome.ignored };
-  const verdict = verdictOf(failures.filter((failure) => failure.instanceId === outcome.job.instanceId));
+  const verdict = verdictOf(failures.filter((failure) => failure.instanceIds?.includes(outcome.job.instanceId)));
   return outcome.allocation ? { ...verdict, allocation: outcome.allocation } : verdict;
 }
 
@@ -153,7 +154,7 @@ async function lifecycleVerdict(
   if (verdict.outcome === "retry" || verdict.outcome === "ignored") return verdict;
   const result = verdict.outcome === "failed" ? deps.config.launchFailureResult : "CONTINUE";
   try {
-    return { ...verdict, lifecycle: await complete(reported(request), result, dryRun, deps) };
+    return { ...verdict, lifecycle: await complete(request, result, dryRun, deps) };
   } catch (error) {
     return errorVerdict(asError(error));
   }
@@ -179,7 +180,7 @@ function failuresOf(error: Error | undefined, instanceId?: string): Failure[] {
     kind: "aws-error" as const,
     message: `${error.name}: ${error.message}`,
   };
-  return [{ ...failure, ...(instanceId !== undefined ? { instanceId } : {}) }];
+  return [{ ...failure, ...(instanceId !== undefined ? { instanceIds: [instanceId] } : {}) }];
 }
 
 function dedupe(failures: readonly Failure[]): Failure[] {

@@ -146,7 +146,7 @@ export async function reconcile(
     if ("invalid" in claim) {
       invalid.set(claim.invalid.message, {
         kind: "invalid-pod-cidr",
-        instanceId: worker.instanceId,
+        instanceIds: [worker.instanceId],
         message: `${claim.invalid.name}: ${claim.invalid.message}`,
       });
       for (const id of [worker.instanceId, ...worker.interfaceIds]) held.add(id);

@@ -45,14 +45,14 @@ export async function converge(
         if (decision.action === "conflict" || decision.action === "overlap") {
           failures.push({
             kind: "conflict",
-            ...(decision.instanceId ? { instanceId: decision.instanceId } : {}),
+            ...aboutWorkers(decision),
             message: `${decision.action} in ${decision.routeTableId}: ${decision.reason}`,
           });
         }
         if (decision.error) {
           failures.push({
             kind: decision.errorCode === "RouteLimitExceeded" ? "route-limit" : "aws-error",
-            ...(decision.instanceId ? { instanceId: decision.instanceId } : {}),
+            ...aboutWorkers(decision),
             message: `${decision.action} ${decision.cidr} in ${decision.routeTableId}: ${decision.error}`,
           });
         }
@@ -70,7 +70,7 @@ export async function converge(
     if (change.error)
       failures.push({
         kind: "aws-error",
-        instanceId: change.instanceId,
+        instanceIds: [change.instanceId],
         message: `source/dest check of ${change.instanceId}: ${change.error}`,
       });
   }
@@ -186,6 +186,11 @@ async function disableSourceDestChecks(
       }),
     ),
   );
+}
+
+function aboutWorkers(decision: Decision): Pick<Failure, "instanceIds"> {
+  const ids = [...(decision.instanceId ? [decision.instanceId] : []), ...(decision.rivals ?? [])];
+  return ids.length > 0 ? { instanceIds: ids } : {};
 }
 
 function isMutation(action: Action): boolean {

@@ -91,6 +91,6 @@ function ageOf(request: LifecycleRequest, now: number): number {
  * The request as the summary reports and logs it: the action's token cut to its first characters. The
  * token lets anyone who may complete lifecycle actions decide this launch; the logs do not need it.
  */
-export function reported(request: LifecycleRequest): LifecycleRequest {
+function reported(request: LifecycleRequest): LifecycleRequest {
   return request.token === undefined ? request : { ...request, token: `${request.token.slice(0, 8)}…` };
 }

@@ -34,8 +34,8 @@ export type FailureKind =
 
 export interface Failure {
   readonly kind: FailureKind;
-  /** The worker the failure is about, when it is about one: how a batch tells whose event to retry. */
-  readonly instanceId?: string;
+  /** The workers the failure is about, when it is about some: how a batch tells whose events it concerns. */
+  readonly instanceIds?: readonly string[];
   readonly message: string;
 }
 
