@@ -119,13 +119,12 @@ describe("infra/template.yaml", () => {
   });
 
   it("triggers on the instance states that matter, on the worker groups' lifecycle actions and on the schedule", () => {
-    expect(resources["PodRoutesFunctionInstanceStateChange"]["Properties"]["EventPattern"]).toEqual({
+    expect(resources["InstanceStateChangeRule"]["Properties"]["EventPattern"]).toEqual({
       source: ["aws.ec2"],
       "detail-type": ["EC2 Instance State-change Notification"],
       detail: { state: ["running", "stopped", "shutting-down", "terminated"] },
     });
-    const [condition, withGroups] =
-      resources["PodRoutesFunctionLifecycleAction"]["Properties"]["EventPattern"]["Fn::If"];
+    const [condition, withGroups] = resources["LifecycleActionRule"]["Properties"]["EventPattern"]["Fn::If"];
     expect(condition).toBe("HasWorkerGroups");
     expect(withGroups).toEqual({
       source: ["aws.autoscaling"],
@@ -139,12 +138,12 @@ describe("infra/template.yaml", () => {
     expect(resources["PodRoutesFunction"]["Properties"]["Environment"]["Variables"]["LIFECYCLE_HOOK_NAMES"]).toEqual({
       "Fn::Sub": "${LifecycleHookPrefix},${LifecycleHookPrefix}-*",
     });
-    expect(resources["PodRoutesFunctionFullSync"]["Properties"]["ScheduleExpression"]).toEqual({ Ref: "SyncSchedule" });
+    expect(resources["FullSyncRule"]["Properties"]["ScheduleExpression"]).toEqual({ Ref: "SyncSchedule" });
     expect(cfn["Parameters"]["SyncSchedule"]["Default"]).toBe("rate(5 minutes)");
   });
 
   it("follows a change of the pod-CIDR tag, and of the cluster tag's key when one is set, on EC2 instances", () => {
-    const pattern = resources["PodRoutesFunctionTagChange"]["Properties"]["EventPattern"];
+    const pattern = resources["TagChangeRule"]["Properties"]["EventPattern"];
     expect(pattern).toMatchObject({
       source: ["aws.tag"],
       "detail-type": ["Tag Change on Resource"],
@@ -163,20 +162,72 @@ describe("infra/template.yaml", () => {
     expect(keys("hard-k8s")).toEqual(["pod-cidr", "hard-k8s"]);
   });
 
-  it("gives every rule target a retry policy and the dead-letter queue", () => {
-    for (const rule of [
-      "PodRoutesFunctionInstanceStateChange",
-      "PodRoutesFunctionLifecycleAction",
-      "PodRoutesFunctionTagChange",
-      "PodRoutesFunctionFullSync",
-    ]) {
-      const [target] = resources[rule]["Properties"]["Targets"];
+  it("sends every rule's events to the FIFO queue in the cluster's message group, with retries and a dead-letter queue", () => {
+    const rules = ["InstanceStateChangeRule", "LifecycleActionRule", "TagChangeRule", "FullSyncRule"];
+    expect(
+      Object.entries(resources)
+        .filter(([, r]: [string, Json]) => r["Type"] === "AWS::Events::Rule")
+        .map(([name]) => name),
+    ).toEqual(rules);
+    for (const rule of rules) {
+      const targets = resources[rule]["Properties"]["Targets"] as Json[];
+      expect(targets, rule).toHaveLength(1);
+      const [target] = targets as [Json];
+      expect(target["Arn"], rule).toEqual({ "Fn::GetAtt": ["EventQueue", "Arn"] });
+      expect(target["SqsParameters"], rule).toEqual({
+        MessageGroupId: { "Fn::If": ["HasClusterName", { Ref: "ClusterName" }, { Ref: "AWS::StackName" }] },
+      });
       expect(target["RetryPolicy"]["MaximumRetryAttempts"], rule).toBeGreaterThan(0);
       expect(target["DeadLetterConfig"], rule).toEqual({ Arn: { "Fn::GetAtt": ["DeadLetterQueue", "Arn"] } });
     }
-    expect(resources["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Principal"]).toEqual({
-      Service: "events.amazonaws.com",
+    // Only these rules may send to either queue.
+    const senders = rules.map((rule) => ({ "Fn::GetAtt": [rule, "Arn"] }));
+    for (const policy of ["EventQueuePolicy", "DeadLetterQueuePolicy"]) {
+      const [statement, ...others] = resources[policy]["Properties"]["PolicyDocument"]["Statement"] as Json[];
+      expect(others, policy).toEqual([]);
+      expect(statement, policy).toMatchObject({
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Condition: { ArnEquals: { "aws:SourceArn": senders } },
+      });
+    }
+  });
+
+  it("reads the queue in FIFO batches of 10 with partial batch responses, as a single writer", () => {
+    const queue = resources["EventQueue"]["Properties"];
+    const timeout = resources["PodRoutesFunction"]["Properties"]["Timeout"] as number;
+    expect(queue).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: true });
+    expect(queue["VisibilityTimeout"]).toBeGreaterThanOrEqual(6 * timeout);
+    expect(queue["RedrivePolicy"]).toEqual({
+      deadLetterTargetArn: { "Fn::GetAtt": ["EventQueueDeadLetterQueue", "Arn"] },
+      maxReceiveCount: 5,
     });
+    expect(resources["EventQueueDeadLetterQueue"]["Properties"]).toMatchObject({ FifoQueue: true });
+    const mappings = Object.values(resources).filter((r: Json) => r["Type"] === "AWS::Lambda::EventSourceMapping");
+    expect(mappings).toEqual([
+      {
+        Type: "AWS::Lambda::EventSourceMapping",
+        Properties: {
+          FunctionName: { Ref: "PodRoutesFunction" },
+          EventSourceArn: { "Fn::GetAtt": ["EventQueue", "Arn"] },
+          BatchSize: 10,
+          FunctionResponseTypes: ["ReportBatchItemFailures"],
+        },
+      },
+    ]);
+    // The function is invoked by the queue alone: no rule targets it directly.
+    expect(JSON.stringify(Object.values(resources).filter((r: Json) => r["Type"] === "AWS::Lambda::Permission"))).toBe(
+      "[]",
+    );
+    const poller = statements(cfn).find((s) => actionsOf(s).includes("sqs:ReceiveMessage"))!;
+    expect(poller).toMatchObject({
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      Resource: { "Fn::GetAtt": ["EventQueue", "Arn"] },
+    });
+    expect(cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["ManagedPolicyArns"]).not.toContainEqual(
+      expect.stringContaining("SQS"),
+    );
   });
 
   it("archives exactly the events the rules take, from the default bus", () => {
@@ -190,7 +241,7 @@ describe("infra/template.yaml", () => {
       "detail-type": ["Tag Change on Resource"],
       detail: { service: ["ec2"], "resource-type": ["instance"] },
     });
-    expect(stateChanges).toEqual(resources["PodRoutesFunctionInstanceStateChange"]["Properties"]["EventPattern"]);
+    expect(stateChanges).toEqual(resources["InstanceStateChangeRule"]["Properties"]["EventPattern"]);
     expect(lifecycle).toEqual({
       source: ["aws.autoscaling"],
       "detail-type": ["EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"],
@@ -198,7 +249,7 @@ describe("infra/template.yaml", () => {
     expect(archive["RetentionDays"]).toEqual({ Ref: "ArchiveRetentionDays" });
   });
 
-  it("retries a failed invocation twice, then sends it to the failure queue, and alarms on errors, permanent failures and both queues", () => {
+  it("retries a failed async invocation twice, then sends it to the failure queue, and alarms on errors, permanent failures, dead letters and queue age", () => {
     expect(resources["PodRoutesFunctionEventInvokeConfig"]["Properties"]).toMatchObject({
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 3600,
@@ -210,6 +261,8 @@ describe("infra/template.yaml", () => {
       ["PermanentFailures", "pod-routes"],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["DeadLetterQueue", "QueueName"] }],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["FailureQueue", "QueueName"] }],
+      ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["EventQueueDeadLetterQueue", "QueueName"] }],
+      ["ApproximateAgeOfOldestMessage", { "Fn::GetAtt": ["EventQueue", "QueueName"] }],
     ]);
   });
 
@@ -234,7 +287,9 @@ describe("infra/template.yaml", () => {
         .flatMap(actionsOf)
         .map((action) => action.split(":")[1]!),
     );
-    expect([...called].sort()).toEqual([...granted].filter((action) => action !== "SendMessage").sort());
+    // Lambda, not the function's code, sends failed async invokes to the failure queue and polls the event queue.
+    const lambdas = ["SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes"];
+    expect([...called].sort()).toEqual([...granted].filter((action) => !lambdas.includes(action)).sort());
   });
 
   it("lets the function change routes only in the configured tables, and tag, modify and complete only workers", () => {
@@ -280,6 +335,8 @@ describe("infra/template.yaml", () => {
       "ArchiveArn",
       "DeadLetterQueueUrl",
       "FailureQueueUrl",
+      "EventQueueUrl",
+      "EventQueueDeadLetterQueueUrl",
     ]);
   });
 });
