@@ -69,7 +69,7 @@ afterAll(() => {
   );
 });
 
-/** The API-economy goals (issue 6). The converged sync fits one page of each read here. */
+/** The API-economy goals. The converged sync fits one page of each read here. */
 const GOALS: Array<{ scenario: string; goal: string; met: (actions: string[]) => boolean }> = [
   { scenario: "launch (running event)", goal: "at most 4 calls", met: (actions) => actions.length <= 4 },
   {
