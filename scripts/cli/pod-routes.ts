@@ -1,4 +1,5 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
+import type { SQSBatchResponse } from "aws-lambda";
 import { Command, CommanderError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { ConfigError, UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
@@ -122,9 +123,20 @@ program
 
 program
   .command("invoke")
-  .description("run the handler on an event file (e.g. one from events/ or the events command)")
+  .description("run the handler on an event file (one from events/, an SQS batch of them, or the events command's)")
   .argument("<event-file>", "a JSON event")
-  .action(async (file: string) => report(await createHandler(process.env)(JSON.parse(await readFile(file, "utf8")))));
+  .action(async (file: string) => {
+    // An SQS batch, as the queue delivers it, is answered with the messages left for a retry.
+    const answer: Summary | SQSBatchResponse = await createHandler(process.env)(
+      JSON.parse(await readFile(file, "utf8")) as unknown,
+    );
+    if (!isBatchResponse(answer)) return report(answer);
+    const retried = answer.batchItemFailures.map((failure) => failure.itemIdentifier);
+    print(answer, () =>
+      retried.length > 0 ? `left on the queue for a retry: ${retried.join(", ")}` : "every message acknowledged",
+    );
+    process.exitCode = retried.length === 0 ? EXIT.ok : EXIT.failed;
+  });
 
 program
   .command("events")
@@ -169,6 +181,10 @@ program
       console.log(JSON.stringify(event, null, 2));
     },
   );
+
+function isBatchResponse(answer: Summary | SQSBatchResponse): answer is SQSBatchResponse {
+  return "batchItemFailures" in answer;
+}
 
 function report(summary: Summary): void {
   print(summary, () => formatSummary(summary));

@@ -5,7 +5,7 @@ import {
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -145,6 +145,36 @@ describe("pod-routes CLI", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`create\\s+10\\.200\\.7\\.0/24\\s+→ ${newcomer}\\s+applied`));
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.7.0/24", newcomer]);
+  });
+
+  it("invoke runs an SQS batch as the queue delivers it: one reconcile, every message acknowledged", async () => {
+    const { seed, tables } = await routedSeed();
+    const newcomers = [
+      await launchWorker(ec2, seed.subnetId, "worker-7", "10.200.7.0/24"),
+      await launchWorker(ec2, seed.subnetId, "worker-8", "10.200.8.0/24"),
+    ];
+    const sample = JSON.parse(
+      await readFile(resolve(import.meta.dirname, "../../events/queue-batch.json"), "utf8"),
+    ) as {
+      Records: Array<{ body: string }>;
+    };
+    const batch = {
+      Records: newcomers.map((id, n) => ({
+        ...sample.Records[0]!,
+        messageId: `m${n}`,
+        body: JSON.stringify(stateChange(id, "running")),
+      })),
+    };
+    const file = join(await mkdtemp(join(tmpdir(), "pod-routes-cli-")), "batch.json");
+    await writeFile(file, JSON.stringify(batch));
+
+    const { code, stdout } = await podRoutes(["invoke", file, ...tables]);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain("every message acknowledged");
+    const routes = await routesOf(ec2, seed.routeTableId);
+    expect(routes).toContainEqual(["10.200.7.0/24", newcomers[0]]);
+    expect(routes).toContainEqual(["10.200.8.0/24", newcomers[1]]);
   });
 
   it("invoke reports the handler's named failure and exits 1", async () => {

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
+import { queuedRequestsOf } from "../../functions/pod-routes/entry/queue.js";
 
 const folder = resolve(import.meta.dirname, "../../events");
 const expected: Record<string, object> = {
@@ -30,10 +31,18 @@ const expected: Record<string, object> = {
 
 describe("events/ (samples for every trigger, also for sam local invoke -e)", () => {
   it("holds a sample for every trigger and nothing unexplained", async () => {
-    expect((await readdir(folder)).sort()).toEqual(Object.keys(expected).sort());
+    expect((await readdir(folder)).sort()).toEqual([...Object.keys(expected), "queue-batch.json"].sort());
   });
 
   it.each(Object.entries(expected))("%s decodes as its trigger", async (file, request) => {
     expect(decodeEvent(JSON.parse(await readFile(resolve(folder, file), "utf8")))).toMatchObject(request);
+  });
+
+  it("queue-batch.json is an SQS batch whose records decode as the events they carry", async () => {
+    const batch = JSON.parse(await readFile(resolve(folder, "queue-batch.json"), "utf8")) as unknown;
+    expect(queuedRequestsOf(batch)).toEqual([
+      { messageId: expect.any(String), request: expect.objectContaining(expected["state-change-running.json"]) },
+      { messageId: expect.any(String), request: expect.objectContaining(expected["scheduled.json"]) },
+    ]);
   });
 });
