@@ -41,7 +41,10 @@ export interface RecordingProxy {
   close(): Promise<void>;
 }
 
-/** A loopback proxy in front of moto that records each AWS query-protocol action and can inject faults. */
+/**
+ * A loopback proxy in front of moto that records each AWS query-protocol action, enforces EC2's limit of
+ * 200 filter values a call (which moto lacks), and can inject faults.
+ */
 export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
   const target = new URL(upstream);
   let calls: RecordedCall[] = [];
@@ -76,6 +79,14 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
       active && random() < active.rate ? active.faults[Math.floor(random() * active.faults.length)] : undefined;
     if (fault) counts[fault]++;
     try {
+      // EC2 refuses more than 200 filter values in one call; moto does not, so the proxy does.
+      const filterValues = Object.keys(params).filter((key) => /^Filter\.\d+\.Value\.\d+$/.test(key)).length;
+      if (params["Version"] === "2016-11-15" && filterValues > 200)
+        return reply(
+          outgoing,
+          400,
+          errorBody(params, "FilterLimitExceeded", `The maximum number of filter values is 200; got ${filterValues}`),
+        );
       if (fault === "throttle")
         return reply(outgoing, 503, errorBody(params, "RequestLimitExceeded", "Request limit exceeded (injected)"));
       if (fault === "internal-before")

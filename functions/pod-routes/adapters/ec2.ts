@@ -45,6 +45,8 @@ export interface Ec2Port {
 }
 
 const INSTANCE_PAGE_SIZE = 1000;
+/** EC2 refuses a call whose filters carry more values than this in all (FilterLimitExceeded). */
+export const MAX_FILTER_VALUES = 200;
 
 /**
  * The adapter for one invocation: every call carries `abortSignal`, so none outlives the invocation's
@@ -54,31 +56,36 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
   const options = abortSignal ? { abortSignal } : {};
   return {
     async describeInstances(query) {
-      const instances: InstanceView[] = [];
-      let NextToken: string | undefined;
-      do {
-        const page = await client.send(
-          new DescribeInstancesCommand({ Filters: instanceFilters(query), MaxResults: INSTANCE_PAGE_SIZE, NextToken }),
-          options,
-        );
-        for (const reservation of page.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
-        NextToken = page.NextToken;
-      } while (NextToken);
-      return instances;
+      const instances = new Map<string, InstanceView>();
+      for (const Filters of withinFilterLimit(instanceFilters(query))) {
+        let NextToken: string | undefined;
+        do {
+          const page = await client.send(
+            new DescribeInstancesCommand({ Filters, MaxResults: INSTANCE_PAGE_SIZE, NextToken }),
+            options,
+          );
+          for (const reservation of page.Reservations ?? [])
+            for (const instance of reservation.Instances ?? []) instances.set(instance.InstanceId ?? "", instance);
+          NextToken = page.NextToken;
+        } while (NextToken);
+      }
+      return [...instances.values()];
     },
 
     async describeRouteTables(query) {
-      const tables: ObservedTable[] = [];
-      const input = query.routeTableIds
-        ? { RouteTableIds: [...query.routeTableIds] }
-        : { Filters: tableFilters(query) };
+      const tables = new Map<string, ObservedTable>();
+      const inputs = query.routeTableIds
+        ? [{ RouteTableIds: [...query.routeTableIds] }]
+        : withinFilterLimit(tableFilters(query)).map((Filters) => ({ Filters }));
       try {
-        let NextToken: string | undefined;
-        do {
-          const page = await client.send(new DescribeRouteTablesCommand({ ...input, NextToken }), options);
-          for (const table of page.RouteTables ?? []) tables.push(toObservedTable(table));
-          NextToken = page.NextToken;
-        } while (NextToken);
+        for (const input of inputs) {
+          let NextToken: string | undefined;
+          do {
+            const page = await client.send(new DescribeRouteTablesCommand({ ...input, NextToken }), options);
+            for (const table of page.RouteTables ?? []) tables.set(table.RouteTableId ?? "", toObservedTable(table));
+            NextToken = page.NextToken;
+          } while (NextToken);
+        }
       } catch (error) {
         if (/^InvalidRouteTableI[Dd]\.NotFound$/.test(awsErrorCode(error) ?? "")) {
           throw new RouteTableNotFoundError(
@@ -89,7 +96,7 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
         }
         throw error;
       }
-      return tables;
+      return [...tables.values()];
     },
 
     async createRoute(routeTableId, cidr, target) {
@@ -201,6 +208,25 @@ function tableFilters(query: TableQuery): Filter[] {
   if (query.vpcIds) filters.push({ Name: "vpc-id", Values: [...query.vpcIds] });
   if (query.routeToInstanceIds) filters.push({ Name: "route.instance-id", Values: [...query.routeToInstanceIds] });
   return filters;
+}
+
+/**
+ * The filters as one or more calls' worth, each within EC2's limit on filter values: the longest list
+ * (instance ids, VPC ids) is split, the others repeated in every call. Their answers are disjoint or
+ * merged by id.
+ */
+export function withinFilterLimit(filters: readonly Filter[]): Filter[][] {
+  const total = filters.reduce((sum, filter) => sum + (filter.Values?.length ?? 0), 0);
+  if (total <= MAX_FILTER_VALUES) return [[...filters]];
+  const longest = filters.reduce((a, b) => ((b.Values?.length ?? 0) > (a.Values?.length ?? 0) ? b : a));
+  const values = longest.Values!;
+  const room = MAX_FILTER_VALUES - (total - values.length);
+  const calls: Filter[][] = [];
+  for (let start = 0; start < values.length; start += room) {
+    const chunk = { Name: longest.Name, Values: values.slice(start, start + room) };
+    calls.push(filters.map((filter) => (filter === longest ? chunk : filter)));
+  }
+  return calls;
 }
 
 function targetParameter(target: RouteTarget): { InstanceId: string } | { NetworkInterfaceId: string } {

@@ -1,0 +1,59 @@
+import {
+  CreateRouteCommand,
+  CreateTagsCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { describe, expect, it } from "vitest";
+import { scheduled } from "../../scripts/cli/sample-events.js";
+import { bundledHandler } from "../support/bundle.js";
+import { buildNetwork, routesOf } from "../support/seed.js";
+import { ec2, handlerRequests } from "./harness.js";
+
+/** The n-th /24 block of the cluster CIDR. */
+const block = (n: number) => `10.200.${n}.0/24`;
+
+async function runInstances(subnetId: string, count: number): Promise<string[]> {
+  const launched = await ec2.send(
+    new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: count, MaxCount: count, SubnetId: subnetId }),
+  );
+  return launched.Instances!.map((instance) => instance.InstanceId!);
+}
+
+async function tag(ids: readonly string[]): Promise<void> {
+  for (const [n, id] of ids.entries()) {
+    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: block(n) }] }));
+  }
+}
+
+const filterValues = (params: Readonly<Record<string, string>>) =>
+  Object.keys(params).filter((key) => /^Filter\.\d+\.Value\.\d+$/.test(key)).length;
+
+describe("at scale", () => {
+  it("a sync repairs 250 routes to replaced workers, with no call over EC2's 200 filter values", async () => {
+    // A /20 subnet: room for 500 instances, the old and their replacements.
+    const seed = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/20");
+    const rtb = seed.routeTableId;
+    const old = await runInstances(seed.subnetId, 250);
+    for (const [n, id] of old.entries()) {
+      await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: block(n), InstanceId: id }));
+    }
+    await tag(old);
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: old }));
+    const replacements = await runInstances(seed.subnetId, 250);
+    await tag(replacements);
+    handlerRequests();
+
+    const summary = await bundledHandler({ ROUTE_TABLE_IDS: rtb })(scheduled());
+
+    expect(summary.failures).toEqual([]);
+    const calls = handlerRequests();
+    expect(Math.max(...calls.map((call) => filterValues(call.params)))).toBeLessThanOrEqual(200);
+    // The workers (tag key and four states), then the 250 old targets in two calls of at most 200 ids.
+    expect(
+      calls.filter((call) => call.action === "DescribeInstances").map((call) => filterValues(call.params)),
+    ).toEqual([5, 200, 50]);
+    const routes = (await routesOf(ec2, rtb)).filter(([cidr]) => cidr.startsWith("10.200."));
+    expect(routes.sort()).toEqual(replacements.map((id, n) => [block(n), id]).sort());
+  });
+});
