@@ -168,8 +168,9 @@ describe("the bundle's trimmed EC2 deserializer", () => {
       entry,
       [
         'import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";',
-        // Brings a source under functions/, as the Lambda bundle has: every plugin finds its work.
+        // Brings the sources the Lambda bundle has that plugins work on: every plugin finds its work.
         'export { INSTANCE_FIELDS } from "../../functions/pod-routes/adapters/instance-fields.js";',
+        'export { quote } from "../../functions/pod-routes/core/errors.js";',
         "export const describe = (endpoint: string) =>",
         '  new EC2Client({ endpoint, region: "us-east-1" }).send(new DescribeInstancesCommand({}));',
       ].join("\n"),

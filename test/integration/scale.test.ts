@@ -4,7 +4,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { scheduled } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
 import { buildNetwork, routesOf } from "../support/seed.js";
@@ -56,4 +56,50 @@ describe("at scale", () => {
     const routes = (await routesOf(ec2, rtb)).filter(([cidr]) => cidr.startsWith("10.200."));
     expect(routes.sort()).toEqual(replacements.map((id, n) => [block(n), id]).sort());
   });
+});
+
+describe("logs at 1,000 workers", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it("a cold sync and a converged sync write no line over 32 KB: one line per change, the summary as counts", async () => {
+    const seed = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/20");
+    const workers = await runInstances(seed.subnetId, 1000);
+    // /26 blocks: 1,024 of them in 10.200.0.0/16.
+    const podCidr = (n: number) => `10.200.${n >> 2}.${(n & 3) * 64}/26`;
+    for (const [n, id] of workers.entries()) {
+      await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: podCidr(n) }] }));
+    }
+    const lines: string[] = [];
+    vi.stubEnv("POWERTOOLS_LOG_LEVEL", "INFO");
+    vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, "write").mockImplementation((chunk) => (lines.push(...String(chunk).split("\n")), true));
+    }
+    const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, POD_CIDR_PREFIX_LENGTH: "26" });
+
+    const cold = await handler(scheduled());
+    const coldLines = lines.splice(0);
+    const converged = await handler(scheduled());
+    const convergedLines = lines.splice(0);
+    vi.restoreAllMocks();
+
+    expect(cold.failures).toEqual([]);
+    const created = cold.tables.flatMap((t) => t.decisions).filter((d) => d.action === "create" && d.applied);
+    expect(created).toHaveLength(1000);
+    const longest = (of: string[]) => Math.max(...of.map((line) => Buffer.byteLength(line)));
+    expect(longest(coldLines)).toBeLessThanOrEqual(32 * 1024);
+    expect(longest(convergedLines)).toBeLessThanOrEqual(32 * 1024);
+    const entries = (of: string[]) => of.filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+    // Each change its own line; a converged sync logs no change, only its summary, in counts.
+    expect(entries(coldLines).filter((e) => e["message"] === "route decision")).toHaveLength(1000);
+    expect(entries(convergedLines).filter((e) => e["message"] === "route decision")).toHaveLength(0);
+    const summary = entries(convergedLines).find((e) => e["message"] === "summary")!["summary"];
+    expect(summary).toMatchObject({ decisions: { keep: 1000 }, applied: {}, failures: [] });
+    expect(summary["keepSample"]).toHaveLength(5);
+    // The returned summary stays complete.
+    expect(converged.tables.flatMap((t) => t.decisions)).toHaveLength(1000);
+  }, 300_000);
 });

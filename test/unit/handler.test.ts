@@ -14,7 +14,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
-import { stateChange } from "../../scripts/cli/sample-events.js";
+import { scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 
 const ec2 = mockClient(EC2Client);
 const WORKER = "i-0aaaaaaaaaaaaaaa1";
@@ -147,6 +147,47 @@ describe("when the route table changes under pod-routes", () => {
   });
 });
 
+describe("the order of work", () => {
+  it("finishes each worker (route, then source/dest check) in turn, and deletes last", async () => {
+    const workers = Array.from({ length: 6 }, (_, n) =>
+      instance({
+        InstanceId: `i-0${String(n).padStart(16, "0")}`,
+        Tags: [{ Key: "pod-cidr", Value: `10.200.${n}.0/24` }],
+        SourceDestCheck: true,
+      }),
+    );
+    const stale = [7, 8, 9].map((n) => ({
+      DestinationCidrBlock: `10.200.${n}.0/24`,
+      InstanceId: `i-0${String(n).repeat(16)}`,
+      State: "blackhole" as const,
+    }));
+    ec2.on(DescribeInstancesCommand).resolves(describes(...workers));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable(stale));
+    ec2.on(CreateRouteCommand).resolves({});
+    ec2.on(DeleteRouteCommand).resolves({});
+    ec2.on(ModifyInstanceAttributeCommand).resolves({});
+
+    await handler()(scheduled());
+
+    const calls = ec2.calls().map((call) => {
+      const input = call.args[0].input as { InstanceId?: string; DestinationCidrBlock?: string };
+      return `${call.args[0].constructor.name.replace("Command", "")} ${input.InstanceId ?? input.DestinationCidrBlock}`;
+    });
+    for (const { InstanceId: id } of workers) {
+      expect(calls.indexOf(`CreateRoute ${id}`)).toBeGreaterThanOrEqual(0);
+      expect(calls.indexOf(`ModifyInstanceAttribute ${id}`)).toBeGreaterThan(calls.indexOf(`CreateRoute ${id}`));
+    }
+    // Not all routes first and all checks after: the first worker is finished before the last is begun.
+    expect(calls.indexOf(`ModifyInstanceAttribute ${workers[0]!.InstanceId}`)).toBeLessThan(
+      calls.indexOf(`CreateRoute ${workers[5]!.InstanceId}`),
+    );
+    const lastCreate = Math.max(...calls.flatMap((call, i) => (call.startsWith("CreateRoute") ? [i] : [])));
+    const firstDelete = calls.findIndex((call) => call.startsWith("DeleteRoute"));
+    expect(firstDelete).toBeGreaterThan(lastCreate);
+    expect(calls.filter((call) => call.startsWith("DeleteRoute"))).toHaveLength(3);
+  });
+});
+
 describe("failures that need a person", () => {
   it("names the route-table quota and how to raise it when the table is full", async () => {
     ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
@@ -165,6 +206,41 @@ describe("failures that need a person", () => {
     ]);
     await expect(failure).rejects.toMatchObject({ name: "ReconcileFailedError" });
     await expect(failure).rejects.toThrow(quota);
+  });
+
+  it("stops creating in a table once it is full, and reports it once with the counts held and needed", async () => {
+    const workers = Array.from({ length: 20 }, (_, n) =>
+      instance({
+        InstanceId: `i-0${String(n).padStart(16, "0")}`,
+        Tags: [{ Key: "pod-cidr", Value: `10.200.${n}.0/24` }],
+        SourceDestCheck: true,
+      }),
+    );
+    ec2.on(ModifyInstanceAttributeCommand).resolves({});
+    ec2.on(DescribeInstancesCommand).resolves(describes(...workers));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+    ec2
+      .on(CreateRouteCommand)
+      .resolvesOnce({})
+      .resolvesOnce({})
+      .rejects(awsError("RouteLimitExceeded", "The maximum number of routes has been reached."));
+
+    const summary = await handler()(scheduled());
+
+    // Two created; the calls in flight when the table filled may fail too; none is tried after.
+    expect(ec2.commandCalls(CreateRouteCommand).length).toBeLessThanOrEqual(2 + 4);
+    expect(summary.failures).toEqual([
+      {
+        kind: "route-limit",
+        instanceIds: workers.slice(2).map((w) => w.InstanceId),
+        message: expect.stringContaining(
+          `${TABLE} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) allows 3 routes here, ` +
+            "and 21 are needed (18 pod routes not created); request an increase to at least 21",
+        ),
+      },
+    ]);
+    // The two routed workers are finished: their source/dest checks follow their routes.
+    expect(ec2.commandCalls(ModifyInstanceAttributeCommand)).toHaveLength(2);
   });
 
   it("keeps converging the other routes when one change fails, then fails listing it", async () => {

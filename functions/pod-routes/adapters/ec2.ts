@@ -42,6 +42,8 @@ export interface Ec2Port {
   deleteRoute(routeTableId: string, cidr: string): Promise<void>;
   disableSourceDestCheck(target: RouteTarget): Promise<void>;
   tagInstance(instanceId: string, key: string, value: string): Promise<void>;
+  /** How many extra attempts the SDK has needed so far (throttling, 5xx): how hard EC2 is pushing back. */
+  retries(): number;
 }
 
 const INSTANCE_PAGE_SIZE = 1000;
@@ -54,15 +56,29 @@ export const MAX_FILTER_VALUES = 200;
  */
 export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Port {
   const options = abortSignal ? { abortSignal } : {};
+  let retries = 0;
+  const count = (metadata: { attempts?: number } | undefined) =>
+    (retries += Math.max(0, (metadata?.attempts ?? 1) - 1));
+  /** Makes a call, counting the SDK's retries: its answers and its errors both carry `$metadata.attempts`. */
+  const send = async <T extends { $metadata: { attempts?: number } }>(call: () => Promise<T>): Promise<T> => {
+    try {
+      const output = await call();
+      count(output.$metadata);
+      return output;
+    } catch (error) {
+      count((error as { $metadata?: { attempts?: number } }).$metadata);
+      throw error;
+    }
+  };
   return {
+    retries: () => retries,
     async describeInstances(query) {
       const instances = new Map<string, InstanceView>();
       for (const Filters of withinFilterLimit(instanceFilters(query))) {
         let NextToken: string | undefined;
         do {
-          const page = await client.send(
-            new DescribeInstancesCommand({ Filters, MaxResults: INSTANCE_PAGE_SIZE, NextToken }),
-            options,
+          const page = await send(() =>
+            client.send(new DescribeInstancesCommand({ Filters, MaxResults: INSTANCE_PAGE_SIZE, NextToken }), options),
           );
           for (const reservation of page.Reservations ?? [])
             for (const instance of reservation.Instances ?? []) instances.set(instance.InstanceId ?? "", instance);
@@ -81,7 +97,9 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
         for (const input of inputs) {
           let NextToken: string | undefined;
           do {
-            const page = await client.send(new DescribeRouteTablesCommand({ ...input, NextToken }), options);
+            const page = await send(() =>
+              client.send(new DescribeRouteTablesCommand({ ...input, NextToken }), options),
+            );
             for (const table of page.RouteTables ?? []) tables.set(table.RouteTableId ?? "", toObservedTable(table));
             NextToken = page.NextToken;
           } while (NextToken);
@@ -100,44 +118,38 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
     },
 
     async createRoute(routeTableId, cidr, target) {
-      await client.send(
-        new CreateRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }),
-        options,
-      );
+      const input = { RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) };
+      await send(() => client.send(new CreateRouteCommand(input), options));
     },
 
     async replaceRoute(routeTableId, cidr, target) {
-      await client.send(
-        new ReplaceRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) }),
-        options,
-      );
+      const input = { RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) };
+      await send(() => client.send(new ReplaceRouteCommand(input), options));
     },
 
     async deleteRoute(routeTableId, cidr) {
-      await client.send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }), options);
+      await send(() =>
+        client.send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }), options),
+      );
     },
 
     async tagInstance(instanceId, key, value) {
-      await client.send(
-        new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value }] }),
-        options,
+      await send(() =>
+        client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value }] }), options),
       );
     },
 
     async disableSourceDestCheck(target) {
       if (target.kind === "instance") {
-        await client.send(
-          new ModifyInstanceAttributeCommand({ InstanceId: target.id, SourceDestCheck: { Value: false } }),
-          options,
+        await send(() =>
+          client.send(
+            new ModifyInstanceAttributeCommand({ InstanceId: target.id, SourceDestCheck: { Value: false } }),
+            options,
+          ),
         );
       } else {
-        await client.send(
-          new ModifyNetworkInterfaceAttributeCommand({
-            NetworkInterfaceId: target.id,
-            SourceDestCheck: { Value: false },
-          }),
-          options,
-        );
+        const input = { NetworkInterfaceId: target.id, SourceDestCheck: { Value: false } };
+        await send(() => client.send(new ModifyNetworkInterfaceAttributeCommand(input), options));
       }
     },
   };

@@ -62,10 +62,12 @@ export class RouteTableNotFoundError extends PodRoutesError {}
 
 /** The route table is full: the quota, not pod-routes, must change. */
 export class RouteLimitError extends PodRoutesError {
-  constructor(routeTableId: string, cause: unknown) {
+  /** `held`: the routes the table holds now; `needed`: how many it would hold with every pod route made. */
+  constructor(routeTableId: string, counts: { readonly held: number; readonly needed: number }, cause: unknown) {
     super(
-      `${routeTableId} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) is reached; ` +
-        `request an increase in Service Quotas or free routes`,
+      `${routeTableId} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) allows ` +
+        `${counts.held} routes here, and ${counts.needed} are needed (${counts.needed - counts.held} pod routes ` +
+        `not created); request an increase to at least ${counts.needed} in Service Quotas, or free routes`,
       { cause },
     );
   }

@@ -1,6 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DeadlineExceededError, ReconcileFailedError } from "../core/errors.js";
 import { decodeEvent } from "./event.js";
+import { summaryForLog } from "./log-summary.js";
 import { measurementsOf } from "./metrics.js";
 import { isTransient, permanentFailureOf } from "../jobs/failures.js";
 import { runBatch, type BatchSummary, type QueuedRequest } from "../jobs/batch.js";
@@ -58,7 +59,7 @@ async function handleBatch(
     else if (record.outcome === "retry") logger.warn("left on the queue for a retry", about);
     else logger.info("event handled", about);
   }
-  logger.info("summary", { summary });
+  logger.info("summary", { summary: summaryForLog(summary) });
   publish(wired, summary);
   if (summary.retry.length > 0) {
     const errors = metrics.singleMetric();
@@ -85,7 +86,7 @@ async function handleOne(event: unknown, wired: Wired, context: Context | undefi
       if (failure === undefined) throw error;
       return emptySummary(request, deps.config.dryRun || request.dryRun, { failures: [failure] });
     });
-    logger.info("summary", { summary });
+    logger.info("summary", { summary: summaryForLog(summary) });
     publish(wired, summary);
     if (deadlines.work?.aborted)
       throw deadlineExceeded(

@@ -72,7 +72,12 @@ export async function allocatePodCidr(
           }
           continue;
         }
-        if (awsErrorCode(error) === "RouteLimitExceeded") throw new RouteLimitError(home.routeTableId, error);
+        if (awsErrorCode(error) === "RouteLimitExceeded")
+          throw new RouteLimitError(
+            home.routeTableId,
+            { held: home.routes.length, needed: home.routes.length + 1 },
+            error,
+          );
         throw error;
       }
     }

@@ -1,8 +1,8 @@
-import pLimit from "p-limit";
 import { awsErrorCode, RouteLimitError } from "../core/errors.js";
 import type { TargetFacts, Worker } from "../core/model.js";
 import { planTable, type Action, type Decision, type TablePlanInput } from "../core/planner.js";
 import type { Dependencies } from "./dependencies.js";
+import { adaptivePool } from "./pool.js";
 import type { Failure, InstanceChange, ReportedDecision, TableReport } from "./summary.js";
 import { targetFactsOf } from "../adapters/worker.js";
 
@@ -23,50 +23,146 @@ export interface Converged {
   readonly failures: Failure[];
 }
 
-/** Plans every table, applies the mutations with bounded concurrency, then the source/dest checks. */
+/**
+ * Plans every table, then works in order of value, each worker finished before the next starts: first
+ * the workers whose route is missing or wrong (route, then source/dest check), then those whose route is
+ * in place but still check it, deletes last. A worker half done (routed, still checking) is as unreachable
+ * as one not started, so when the deadline or throttling stops an invocation, what is done is whole; the
+ * next one reads what is left from EC2 and does only that. After a table refuses a route for its quota, no
+ * other create is tried in it, and the table is reported once.
+ */
 export async function converge(
   plans: readonly TablePlanInput[],
   dryRun: boolean,
   deps: Dependencies,
 ): Promise<Converged> {
-  const limit = pLimit(MUTATION_CONCURRENCY);
+  const planned = plans.map((plan) => ({ plan, decisions: planTable(plan) }));
+  const results = new Map<Decision, ReportedDecision>();
+  const checks: InstanceChange[] = [];
+  const full = new Set<string>();
+  const pool = adaptivePool(MUTATION_CONCURRENCY, () => deps.ec2.retries());
+
+  const apply = async ({ plan, decision }: Step): Promise<ReportedDecision> => {
+    const result =
+      dryRun || !isMutation(decision.action)
+        ? { ...decision, applied: false }
+        : decision.action === "create" && full.has(decision.routeTableId)
+          ? notAttempted(decision)
+          : await applyDecision(plan, decision, deps);
+    if (result.errorCode === "RouteLimitExceeded") full.add(decision.routeTableId);
+    // One line per change or problem; keeps and skips are counted in the summary.
+    if (isMutation(result.action) || result.error || isProblem(result.action))
+      deps.log.info("route decision", { ...result, dryRun });
+    results.set(decision, result);
+    return result;
+  };
+  const finishWorker = async (worker: Worker | undefined, steps: readonly Step[]): Promise<void> => {
+    const done = [];
+    for (const step of steps) done.push(await apply(step));
+    if (worker && needsCheck(worker, deps) && done.some((d) => isRouting(d.action) && !d.error)) {
+      checks.push(await disableSourceDestCheck(worker, dryRun, deps));
+    }
+  };
+
+  // Units with nothing to change in AWS stay out of the pool, so they do not count as calm tasks.
+  await Promise.all(
+    workUnits(planned).map(({ worker, steps }) =>
+      steps.some((step) => isMutation(step.decision.action)) || (worker && needsCheck(worker, deps))
+        ? pool(() => finishWorker(worker, steps))
+        : finishWorker(worker, steps),
+    ),
+  );
+
+  const tables = planned.map(({ plan, decisions }) => ({
+    routeTableId: plan.table.routeTableId,
+    decisions: decisions.map((decision) => results.get(decision) ?? { ...decision, applied: false }),
+  }));
+  return { tables, instanceChanges: checks, failures: failuresOf(planned, tables, checks) };
+}
+
+interface Step {
+  readonly plan: TablePlanInput;
+  readonly decision: Decision;
+}
+
+/**
+ * The work in order of value. A unit is a worker's route changes across tables, then its source/dest
+ * check; or a worker already routed that still checks; or a delete.
+ */
+function workUnits(
+  planned: ReadonlyArray<{ plan: TablePlanInput; decisions: readonly Decision[] }>,
+): Array<{ worker?: Worker; steps: Step[] }> {
+  const ensured = new Map<string, Worker>();
+  for (const { plan } of planned)
+    for (const claim of plan.claims) if (claim.desire === "ensure") ensured.set(claim.worker.instanceId, claim.worker);
+  const routing = new Map<string, Step[]>();
+  const routed = new Map<string, Step[]>();
+  const deletes: Step[] = [];
+  const rest: Step[] = [];
+  for (const { plan, decisions } of planned) {
+    for (const decision of decisions) {
+      const step = { plan, decision };
+      const worker = decision.instanceId === undefined ? undefined : ensured.get(decision.instanceId);
+      if (decision.action === "delete") deletes.push(step);
+      else if (worker && isMutation(decision.action))
+        routing.set(worker.instanceId, [...(routing.get(worker.instanceId) ?? []), step]);
+      else if (worker && decision.action === "keep")
+        routed.set(worker.instanceId, [...(routed.get(worker.instanceId) ?? []), step]);
+      else rest.push(step);
+    }
+  }
+  const unit = ([id, steps]: [string, Step[]]) => ({ worker: ensured.get(id)!, steps });
+  // Creates before replaces: an unrouted worker's pods are unreachable; a misrouted one may still be half served.
+  const byAction = (a: [string, Step[]], b: [string, Step[]]) =>
+    Number(a[1].some((s) => s.decision.action !== "create")) - Number(b[1].some((s) => s.decision.action !== "create"));
+  return [
+    ...[...routing].sort(byAction).map(unit),
+    ...[...routed].filter(([id]) => !routing.has(id)).map(unit),
+    ...rest.map((step) => ({ steps: [step] })),
+    ...deletes.map((step) => ({ steps: [step] })),
+  ];
+}
+
+/** Conflicts and overlaps one by one; a full table once, with its counts; failed changes one by one. */
+function failuresOf(
+  planned: ReadonlyArray<{ plan: TablePlanInput; decisions: readonly Decision[] }>,
+  tables: readonly TableReport[],
+  checks: readonly InstanceChange[],
+): Failure[] {
   const failures: Failure[] = [];
-  const tables = await Promise.all(
-    plans.map(async (plan) => {
-      const decisions = await Promise.all(
-        planTable(plan).map((decision) =>
-          isMutation(decision.action) && !dryRun
-            ? limit(() => applyDecision(plan, decision, deps))
-            : Promise.resolve<ReportedDecision>({ ...decision, applied: false }),
-        ),
-      );
-      for (const decision of decisions) {
-        deps.log.info("route decision", { ...decision, dryRun });
-        if (decision.action === "conflict" || decision.action === "overlap") {
-          failures.push({
-            kind: "conflict",
-            ...aboutWorkers(decision),
-            message: `${decision.action} in ${decision.routeTableId}: ${decision.reason}`,
-          });
-        }
-        if (decision.error) {
-          failures.push({
-            kind: decision.errorCode === "RouteLimitExceeded" ? "route-limit" : "aws-error",
-            ...aboutWorkers(decision),
-            message: `${decision.action} ${decision.cidr} in ${decision.routeTableId}: ${decision.error}`,
-          });
-        }
+  for (const { table, observed } of tables.map((table, index) => ({
+    table,
+    observed: planned.at(index)?.plan.table.routes.length ?? 0,
+  }))) {
+    const refused = table.decisions.filter((d) => d.errorCode === "RouteLimitExceeded");
+    if (refused.length > 0) {
+      const applied = (action: string) => table.decisions.filter((d) => d.action === action && d.applied).length;
+      const held = observed + applied("create") - applied("delete");
+      const error = new RouteLimitError(table.routeTableId, { held, needed: held + refused.length }, undefined);
+      failures.push({
+        kind: "route-limit",
+        instanceIds: refused.flatMap((d) => d.instanceId ?? []),
+        message: `${error.name}: ${error.message}`,
+      });
+    }
+    for (const decision of table.decisions) {
+      if (decision.action === "conflict" || decision.action === "overlap") {
+        failures.push({
+          kind: "conflict",
+          ...aboutWorkers(decision),
+          message: `${decision.action} in ${decision.routeTableId}: ${decision.reason}`,
+        });
       }
-      return { routeTableId: plan.table.routeTableId, decisions };
-    }),
-  );
-  const instanceChanges = await disableSourceDestChecks(
-    plans,
-    tables.flatMap((table) => table.decisions),
-    dryRun,
-    deps,
-  );
-  for (const change of instanceChanges) {
+      if (decision.error && decision.errorCode !== "RouteLimitExceeded") {
+        failures.push({
+          kind: "aws-error",
+          ...aboutWorkers(decision),
+          message: `${decision.action} ${decision.cidr} in ${decision.routeTableId}: ${decision.error}`,
+        });
+      }
+    }
+  }
+  for (const change of checks) {
     if (change.error)
       failures.push({
         kind: "aws-error",
@@ -74,7 +170,7 @@ export async function converge(
         message: `source/dest check of ${change.instanceId}: ${change.error}`,
       });
   }
-  return { tables, instanceChanges, failures };
+  return failures;
 }
 
 /**
@@ -142,55 +238,52 @@ async function mutate(decision: Decision, plan: TablePlanInput, deps: Dependenci
 
 function failed(decision: Decision, error: unknown): ReportedDecision {
   const code = awsErrorCode(error);
-  const described = code === "RouteLimitExceeded" ? new RouteLimitError(decision.routeTableId, error) : error;
-  const message = described instanceof Error ? `${code ?? described.name}: ${described.message}` : String(described);
+  const message = error instanceof Error ? `${code ?? error.name}: ${error.message}` : String(error);
   return { ...decision, applied: false, error: message, ...(code ? { errorCode: code } : {}) };
 }
 
-/** Turns off source/dest check on each worker whose route is now in place and still checks it. */
-async function disableSourceDestChecks(
-  plans: readonly TablePlanInput[],
-  decisions: readonly ReportedDecision[],
-  dryRun: boolean,
-  deps: Dependencies,
-): Promise<InstanceChange[]> {
-  if (deps.config.sourceDestCheck === "leave") return [];
-  const routed = new Set(
-    decisions
-      .filter((d) => (d.action === "create" || d.action === "replace" || d.action === "keep") && !d.error)
-      .map((d) => d.instanceId),
-  );
-  const workers = new Map<string, Worker>();
-  for (const claim of plans.flatMap((plan) => plan.claims)) {
-    const worker = claim.worker;
-    if (claim.desire === "ensure" && routed.has(worker.instanceId) && worker.sourceDestCheck !== false)
-      workers.set(worker.instanceId, worker);
+/** A create not tried: the table already refused one for its quota in this invocation. */
+function notAttempted(decision: Decision): ReportedDecision {
+  return {
+    ...decision,
+    applied: false,
+    error: `RouteLimitExceeded: not tried, ${decision.routeTableId} is full`,
+    errorCode: "RouteLimitExceeded",
+  };
+}
+
+function needsCheck(worker: Worker, deps: Dependencies): boolean {
+  return deps.config.sourceDestCheck !== "leave" && worker.sourceDestCheck !== false;
+}
+
+/** Turns off the source/dest check of a worker whose route is in place: it forwards its pods' traffic. */
+async function disableSourceDestCheck(worker: Worker, dryRun: boolean, deps: Dependencies): Promise<InstanceChange> {
+  const change = {
+    instanceId: worker.instanceId,
+    change: "disable-source-dest-check" as const,
+    target: worker.routeTarget.id,
+  };
+  if (dryRun) return { ...change, applied: false };
+  try {
+    await deps.ec2.disableSourceDestCheck(worker.routeTarget);
+    deps.log.info("source/dest check disabled", change);
+    return { ...change, applied: true };
+  } catch (error) {
+    return { ...change, applied: false, error: `${awsErrorCode(error) ?? "Error"}: ${(error as Error).message}` };
   }
-  const limit = pLimit(MUTATION_CONCURRENCY);
-  return Promise.all(
-    [...workers.values()].map((worker) =>
-      limit(async (): Promise<InstanceChange> => {
-        const change = {
-          instanceId: worker.instanceId,
-          change: "disable-source-dest-check" as const,
-          target: worker.routeTarget.id,
-        };
-        if (dryRun) return { ...change, applied: false };
-        try {
-          await deps.ec2.disableSourceDestCheck(worker.routeTarget);
-          deps.log.info("source/dest check disabled", change);
-          return { ...change, applied: true };
-        } catch (error) {
-          return { ...change, applied: false, error: `${awsErrorCode(error) ?? "Error"}: ${(error as Error).message}` };
-        }
-      }),
-    ),
-  );
 }
 
 function aboutWorkers(decision: Decision): Pick<Failure, "instanceIds"> {
   const ids = [...(decision.instanceId ? [decision.instanceId] : []), ...(decision.rivals ?? [])];
   return ids.length > 0 ? { instanceIds: ids } : {};
+}
+
+function isProblem(action: Action): boolean {
+  return action === "conflict" || action === "overlap";
+}
+
+function isRouting(action: Action): boolean {
+  return action === "create" || action === "replace" || action === "keep";
 }
 
 function isMutation(action: Action): boolean {
