@@ -259,6 +259,7 @@ describe("infra/template.yaml", () => {
     expect(alarms.map((a) => [a["Properties"]["MetricName"], a["Properties"]["Dimensions"][0]["Value"]])).toEqual([
       ["Errors", { Ref: "PodRoutesFunction" }],
       ["PermanentFailures", "pod-routes"],
+      ["RouteTableFull", "pod-routes"],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["DeadLetterQueue", "QueueName"] }],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["FailureQueue", "QueueName"] }],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["EventQueueDeadLetterQueue", "QueueName"] }],

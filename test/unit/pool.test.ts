@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { adaptivePool } from "../../functions/pod-routes/jobs/pool.js";
 
-/** Runs tasks through the pool and records how many ran at once when each started. */
-async function run(count: number, pushBack: (n: number) => boolean) {
+/** Runs tasks through the pool, each adding `retriesOf(n)` SDK retries, and records how many ran at once. */
+async function run(count: number, retriesOf: (n: number) => number) {
   let retries = 0;
   let running = 0;
   const atStart: number[] = [];
@@ -12,7 +12,7 @@ async function run(count: number, pushBack: (n: number) => boolean) {
       pool(async () => {
         atStart.push(++running);
         await new Promise((resolve) => setTimeout(resolve, 2));
-        if (pushBack(n)) retries++;
+        retries += retriesOf(n);
         running--;
       }),
     ),
@@ -22,17 +22,22 @@ async function run(count: number, pushBack: (n: number) => boolean) {
 
 describe("the adaptive pool", () => {
   it("runs 4 at once while EC2 answers without retries", async () => {
-    expect(Math.max(...(await run(40, () => false)))).toBe(4);
+    expect(Math.max(...(await run(40, () => 0)))).toBe(4);
   });
 
-  it("falls to one at a time while every task needs retries", async () => {
-    const atStart = await run(40, () => true);
-    expect(atStart.slice(8).every((n) => n === 1)).toBe(true);
+  it("holds at 4 through scattered retries (about one a task)", async () => {
+    const atStart = await run(80, (n) => (n % 2 === 0 ? 2 : 0));
+    expect(Math.max(...atStart.slice(60))).toBe(4);
   });
 
-  it("grows back after the push-back stops", async () => {
-    const atStart = await run(120, (n) => n < 20);
-    expect(atStart.slice(20, 27).every((n) => n === 1)).toBe(true);
+  it("falls to one at a time while every task needs several retries", async () => {
+    const atStart = await run(60, () => 3);
+    expect(atStart.slice(30).every((n) => n === 1)).toBe(true);
+  });
+
+  it("grows back once the push-back stops", async () => {
+    const atStart = await run(120, (n) => (n < 30 ? 3 : 0));
+    expect(atStart.slice(30, 36).every((n) => n === 1)).toBe(true);
     expect(Math.max(...atStart.slice(90))).toBe(4);
   });
 });
