@@ -61,12 +61,13 @@ describe("infra/template.yaml", () => {
     resources = cfn["Resources"];
   }, 60_000);
 
-  it("and every example pass cfn-lint without an error or a warning", async () => {
+  it("and every example pass cfn-lint without an error, a warning or an informational finding", async () => {
     const examples = (await readdir(resolve(root, "infra/examples")))
       .filter((file) => file.endsWith(".yaml"))
       .map((file) => resolve(root, "infra/examples", file));
     expect(examples.length).toBeGreaterThanOrEqual(2);
-    const lint = await run("cfn-lint", ["--format", "parseable", template, ...examples]).then(
+    // Informational checks too (--include-checks I): their advice is taken or the template says why not.
+    const lint = await run("cfn-lint", ["--include-checks", "I", "--format", "parseable", template, ...examples]).then(
       ({ stdout }) => stdout,
       (error: { stdout: string }) => error.stdout,
     );
@@ -82,6 +83,12 @@ describe("infra/template.yaml", () => {
     });
     expect(plain["Parameters"]["RouteTableExportName"]["Default"]).toBe("hard-k8s-rtb");
   }, 60_000);
+
+  it("takes worker group names without wildcards", () => {
+    const pattern = new RegExp(cfn["Parameters"]["WorkerGroupNames"]["AllowedPattern"] as string);
+    for (const good of ["", "hard-k8s-workers", "workers-a,workers-b"]) expect(pattern.test(good), good).toBe(true);
+    for (const bad of ["*", "workers-*", "worker?", "a,b*"]) expect(pattern.test(bad), bad).toBe(false);
+  });
 
   it("takes a cluster CIDR from /8 to /30 only, as the function does", () => {
     const pattern = new RegExp(cfn["Parameters"]["ClusterCidr"]["AllowedPattern"] as string);
@@ -225,9 +232,11 @@ describe("infra/template.yaml", () => {
       Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
       Resource: { "Fn::GetAtt": ["EventQueue", "Arn"] },
     });
-    expect(cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["ManagedPolicyArns"]).not.toContainEqual(
-      expect.stringContaining("SQS"),
-    );
+    // Its own role: no managed policy (SAM's would read every queue and write every log group).
+    expect(resources["PodRoutesFunction"]["Properties"]["Role"]).toEqual({
+      "Fn::GetAtt": ["PodRoutesFunctionRole", "Arn"],
+    });
+    expect(resources["PodRoutesFunctionRole"]["Properties"]["ManagedPolicyArns"]).toBeUndefined();
   });
 
   it("archives exactly the events the rules take, from the default bus", () => {
@@ -267,9 +276,27 @@ describe("infra/template.yaml", () => {
     ]);
   });
 
-  it("logs to its own log group with a retention", () => {
+  it("logs to its own log group with a retention, and may write that log group only", () => {
     expect(resources["PodRoutesFunction"]["Properties"]["LoggingConfig"]).toEqual({ LogGroup: { Ref: "LogGroup" } });
     expect(resources["LogGroup"]["Properties"]["RetentionInDays"]).toEqual({ Ref: "LogRetentionDays" });
+    const logs = statements(cfn).filter((s) => actionsOf(s).some((action) => action.startsWith("logs:")));
+    expect(logs).toEqual([
+      {
+        Sid: "WriteItsOwnLogGroup",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: { "Fn::GetAtt": ["LogGroup", "Arn"] },
+      },
+    ]);
+  });
+
+  it("encrypts the log group and every queue with KmsKeyArn when it is given", () => {
+    const encrypted = ["LogGroup", "EventQueue", "EventQueueDeadLetterQueue", "DeadLetterQueue", "FailureQueue"];
+    for (const name of encrypted) {
+      const properties = resources[name]["Properties"];
+      const key = properties["KmsKeyId"] ?? properties["KmsMasterKeyId"];
+      expect(key, name).toEqual({ "Fn::If": ["HasKmsKey", { Ref: "KmsKeyArn" }, { Ref: "AWS::NoValue" }] });
+    }
   });
 
   it("grants every AWS call the function makes, and nothing else", async () => {
@@ -288,8 +315,18 @@ describe("infra/template.yaml", () => {
         .flatMap(actionsOf)
         .map((action) => action.split(":")[1]!),
     );
-    // Lambda, not the function's code, sends failed async invokes to the failure queue and polls the event queue.
-    const lambdas = ["SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes"];
+    // What Lambda does with the function's role, not the function's code: polls the event queue, sends
+    // failed async invokes to the failure queue, writes the logs, and uses the key of encrypted queues.
+    const lambdas = [
+      "ReceiveMessage",
+      "DeleteMessage",
+      "GetQueueAttributes",
+      "SendMessage",
+      "CreateLogStream",
+      "PutLogEvents",
+      "Decrypt",
+      "GenerateDataKey",
+    ];
     expect([...called].sort()).toEqual([...granted].filter((action) => !lambdas.includes(action)).sort());
   });
 
@@ -306,7 +343,7 @@ describe("infra/template.yaml", () => {
       "arn:*:ec2:*:*:route-table/rtb-0a1b2c3d",
       "arn:*:ec2:*:*:route-table/rtb-4e5f6a7b",
     ]);
-    expect(routeTables["Condition"]["StringEquals"]).toEqual({
+    expect(routeTables["Condition"]["StringEquals"]).toMatchObject({
       "aws:ResourceAccount": { Ref: "AWS::AccountId" },
       "aws:RequestedRegion": { Ref: "AWS::Region" },
     });
@@ -315,9 +352,21 @@ describe("infra/template.yaml", () => {
       StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": { Ref: "WorkerGroupNames" } },
       "ForAllValues:StringEquals": { "aws:TagKeys": [{ Ref: "PodCidrTag" }] },
     });
-    expect(byAction("ec2:ModifyInstanceAttribute")[0]!["Condition"]["Fn::If"][1]).toEqual({
+    // The source/dest check and no other attribute (user data, instance type, security groups), of workers.
+    const [withDefaultTag, withAnotherTag] =
+      byAction("ec2:ModifyInstanceAttribute")[0]!["Condition"]["Fn::If"].slice(1);
+    expect(withDefaultTag).toEqual({
+      StringEquals: { "ec2:Attribute/SourceDestCheck": "false" },
       StringLike: { "ec2:ResourceTag/pod-cidr": "*" },
     });
+    expect(withAnotherTag).toEqual({ StringEquals: { "ec2:Attribute/SourceDestCheck": "false" } });
+    expect(byAction("ec2:ModifyNetworkInterfaceAttribute")[0]!["Condition"]["StringEquals"]).toMatchObject({
+      "ec2:Attribute/SourceDestCheck": "false",
+      "ec2:Vpc": expect.anything(),
+    });
+    // A route's target is no resource of CreateRoute or ReplaceRoute: the table alone is.
+    expect(byAction("ec2:CreateRoute")).toHaveLength(1);
+    expect(routeTables["Condition"]["StringEquals"]["ec2:Vpc"]).toBeDefined();
     const lifecycle = byAction("autoscaling:CompleteLifecycleAction")[0]!;
     expect(evaluate(lifecycle["Resource"], parameters, {})).toEqual([
       "arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/workers-a",
