@@ -19,8 +19,8 @@ type Json = Record<string, any>;
 
 /**
  * The transformed template as CloudFormation would hold it for these parameters: conditions evaluated,
- * `Fn::If` resolved, `AWS::NoValue` removed, parameters filled in. cfn-guard reads templates literally; an alarm action inside
- * an `Fn::If` would otherwise count as missing.
+ * `Fn::If` resolved, `AWS::NoValue` removed, parameters filled in. cfn-guard reads templates literally:
+ * an alarm action inside an `Fn::If` would otherwise count as missing.
  */
 function resolveConditions(cfn: Json, parameters: Record<string, string>): Json {
   const conditions: Record<string, boolean> = {};
