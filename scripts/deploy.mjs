@@ -1,28 +1,33 @@
 #!/usr/bin/env node
 // Builds the bundle, packages the SAM template, deploys the stack and prints its outputs.
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
+import { defaultBucketName, ensureBucket, uploadBundle } from "./lib/artifacts.mjs";
 import { awsCli, connectionHelp, connectionOptions, stackOutputs } from "./lib/aws.mjs";
 import { main, parse, required, stackName, UsageError } from "./lib/cli.mjs";
 
 const usage = `Usage: scripts/deploy.mjs --stack-name NAME [options]
 
-Builds pod-routes (npm run build), packages infra/template.yaml to S3 and deploys it. With no
+Builds pod-routes (npm run build), uploads the bundle to S3 and deploys infra/template.yaml. With no
 parameters it plugs into "Kubernetes the hard way on AWS": the route table exported as hard-k8s-rtb,
 cluster CIDR 10.200.0.0/16, pod-CIDR tag pod-cidr.
 
 Options:
   --stack-name NAME      the stack to create or update (required)
   --parameter KEY=VALUE  a template parameter, e.g. WorkerGroupNames=hard-k8s-workers (repeatable)
-  --bucket NAME          S3 bucket for the code (default: pod-routes-artifacts-ACCOUNT-REGION, created if missing)
+  --bucket NAME          S3 bucket for the code, owned by this account (default:
+                         pod-routes-artifacts-ACCOUNT-REGION, created private and encrypted if missing;
+                         refused if another account owns it)
   --package-only         build and package, print the packaged template's path, deploy nothing
 ${connectionHelp}
   -h, --help             this help`;
 
 const root = resolve(import.meta.dirname, "..");
 const PARAMETER = /^[A-Za-z0-9]+=.*$/s;
+/** The template's local code: the build's output, which the deploy uploads. */
+const LOCAL_CODE = "CodeUri: ../dist/pod-routes";
 
 await main("scripts/deploy.mjs", async () => {
   const { values } = parse(process.argv.slice(2), {
@@ -52,24 +57,17 @@ await main("scripts/deploy.mjs", async () => {
 
   console.log("building…");
   await promisify(execFile)("npm", ["run", "build"], { cwd: root });
-  const bucket = values.bucket ?? (await defaultBucket(aws, values.region));
+  // Every S3 call names the account that must own the bucket: a bucket someone else created under the
+  // expected name (bucket sniping) is refused rather than handed the code.
+  const { Account: owner } = /** @type {{ Account: string }} */ (await aws("sts", "get-caller-identity"));
+  const bucket = values.bucket ?? (await defaultBucketName(aws, owner, values.region));
+  await ensureBucket(aws, bucket, owner, values.region);
   const packaged = resolve(root, "dist/packaged-template.yaml");
-  console.log(`packaging to s3://${bucket}/pod-routes/…`);
-  await aws(
-    "cloudformation",
-    "package",
-    [
-      "--template-file",
-      resolve(root, "infra/template.yaml"),
-      "--s3-bucket",
-      bucket,
-      "--s3-prefix",
-      "pod-routes",
-      "--output-template-file",
-      packaged,
-    ],
-    { json: false },
-  );
+  const key = await uploadBundle(aws, bucket, owner, resolve(root, "dist"));
+  console.log(`uploaded s3://${bucket}/${key}`);
+  const source = await readFile(resolve(root, "infra/template.yaml"), "utf8");
+  if (!source.includes(LOCAL_CODE)) throw new Error(`infra/template.yaml no longer has "${LOCAL_CODE}"`);
+  await writeFile(packaged, source.replace(LOCAL_CODE, `CodeUri: s3://${bucket}/${key}`));
   if (values["package-only"]) {
     console.log(`packaged template: ${packaged}`);
     return 0;
@@ -95,37 +93,6 @@ await main("scripts/deploy.mjs", async () => {
   for (const [key, value] of Object.entries(outputs)) console.log(`${key.padEnd(20)} ${value}`);
   return 0;
 });
-
-/**
- * One bucket per account and region, created on first use.
- * @param {import("./lib/aws.mjs").Aws} aws
- * @param {string | undefined} region
- * @returns {Promise<string>}
- */
-async function defaultBucket(aws, region) {
-  const { Account: account } = await aws("sts", "get-caller-identity");
-  const bucketRegion =
-    region ??
-    process.env.AWS_REGION ??
-    process.env.AWS_DEFAULT_REGION ??
-    (await aws("configure", "get", ["region"], { json: false })).trim();
-  if (!bucketRegion) throw new UsageError("no region: pass --region or configure one for the AWS CLI");
-  const bucket = `pod-routes-artifacts-${account}-${bucketRegion}`;
-  try {
-    await aws("s3api", "head-bucket", ["--bucket", bucket]);
-  } catch {
-    console.log(`creating bucket ${bucket}…`);
-    const location =
-      bucketRegion === "us-east-1" ? [] : ["--create-bucket-configuration", `LocationConstraint=${bucketRegion}`];
-    await aws("s3api", "create-bucket", [
-      "--bucket",
-      bucket,
-      ...location,
-      ...(region ? [] : ["--region", bucketRegion]),
-    ]);
-  }
-  return bucket;
-}
 
 /**
  * CloudFormation's short-form tags, read as plain values: only the Parameters section is needed.

@@ -92,6 +92,17 @@ describe("operator scripts", () => {
       key!,
     ]);
     expect(object.ContentLength).toBeGreaterThan(50_000);
+    // The bucket it created is private and encrypted by default.
+    const bucket = ["--bucket", "pod-routes-artifacts-123456789012-us-east-1"];
+    const { PublicAccessBlockConfiguration: access } = await aws(["s3api", "get-public-access-block", ...bucket]);
+    expect(access).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    });
+    const { ServerSideEncryptionConfiguration: encryption } = await aws(["s3api", "get-bucket-encryption", ...bucket]);
+    expect(encryption.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm).toBe("AES256");
   }, 120_000);
 
   it("replay replays a window of the archive to the given rules and reports it completed", async () => {

@@ -1,0 +1,96 @@
+// The deploy's S3 side: the artifact bucket, checked for its owner on every call, and the bundle's upload.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFile, rm } from "node:fs/promises";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { UsageError } from "./cli.mjs";
+
+/**
+ * One bucket per account and region: pod-routes-artifacts-ACCOUNT-REGION.
+ * @param {import("./aws.mjs").Aws} aws
+ * @param {string} account
+ * @param {string | undefined} region
+ * @returns {Promise<string>}
+ */
+export async function defaultBucketName(aws, account, region) {
+  const bucketRegion =
+    region ??
+    process.env.AWS_REGION ??
+    process.env.AWS_DEFAULT_REGION ??
+    (await aws("configure", "get", ["region"], { json: false })).trim();
+  if (!bucketRegion) throw new UsageError("no region: pass --region or configure one for the AWS CLI");
+  return `pod-routes-artifacts-${account}-${bucketRegion}`;
+}
+
+/**
+ * Uses the bucket if this account owns it; creates it, private and encrypted, if nobody does; refuses it
+ * if another account does (S3 answers 403 to a head-bucket whose expected owner is not the owner).
+ * @param {import("./aws.mjs").Aws} aws
+ * @param {string} bucket
+ * @param {string} owner
+ * @param {string | undefined} region
+ */
+export async function ensureBucket(aws, bucket, owner, region) {
+  const expected = ["--expected-bucket-owner", owner];
+  try {
+    await aws("s3api", "head-bucket", ["--bucket", bucket, ...expected]);
+    return;
+  } catch (error) {
+    if (!/\b404\b|Not Found/i.test(String(error))) {
+      throw new Error(
+        `bucket ${bucket} exists but account ${owner} does not own it (or may not use it): pod-routes will ` +
+          "not upload its code there. Pass --bucket with a bucket of this account.",
+        { cause: error },
+      );
+    }
+  }
+  console.log(`creating bucket ${bucket}…`);
+  const bucketRegion = region ?? (await aws("configure", "get", ["region"], { json: false })).trim();
+  const location =
+    bucketRegion && bucketRegion !== "us-east-1"
+      ? ["--create-bucket-configuration", `LocationConstraint=${bucketRegion}`]
+      : [];
+  await aws("s3api", "create-bucket", ["--bucket", bucket, ...location]);
+  // Created by someone else between the two calls? Then this fails too.
+  await aws("s3api", "head-bucket", ["--bucket", bucket, ...expected]);
+  await aws("s3api", "put-public-access-block", [
+    "--bucket",
+    bucket,
+    "--public-access-block-configuration",
+    "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+    ...expected,
+  ]);
+  await aws("s3api", "put-bucket-encryption", [
+    "--bucket",
+    bucket,
+    "--server-side-encryption-configuration",
+    JSON.stringify({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] }),
+    ...expected,
+  ]);
+}
+
+/**
+ * Zips the built bundle (what `sam build` and `aws cloudformation package` would ship) and uploads it
+ * under a key named by its content, so an unchanged bundle is the same object.
+ * @param {import("./aws.mjs").Aws} aws
+ * @param {string} bucket
+ * @param {string} owner
+ * @param {string} dist the build's output folder
+ * @returns {Promise<string>}
+ */
+export async function uploadBundle(aws, bucket, owner, dist) {
+  const folder = resolve(dist, "pod-routes");
+  const files = ["index.mjs", "index.mjs.map"];
+  const hash = createHash("sha256");
+  for (const file of files) hash.update(await readFile(resolve(folder, file)));
+  const zip = resolve(dist, "pod-routes.zip");
+  await rm(zip, { force: true });
+  // Python's standard library zips (python3 -m zipfile), so no zip tool or package is needed.
+  await promisify(execFile)("python3", ["-m", "zipfile", "-c", zip, ...files], { cwd: folder }).catch((error) => {
+    throw new Error(`zipping the bundle needs python3 on the PATH: ${String(error)}`, { cause: error });
+  });
+  const key = `pod-routes/${hash.digest("hex").slice(0, 32)}.zip`;
+  await aws("s3api", "put-object", ["--bucket", bucket, "--key", key, "--body", zip, "--expected-bucket-owner", owner]);
+  return key;
+}
