@@ -5,13 +5,10 @@ import { ensureBucket } from "../../scripts/lib/artifacts.mjs";
 function fakeAws(headBucket: (call: number) => Error | undefined) {
   const calls: string[][] = [];
   let heads = 0;
-  const aws = async (service: string, command: string, args: string[] = []) => {
+  const aws = (service: string, command: string, args: string[] = []): Promise<unknown> => {
     calls.push([service, command, ...args]);
-    if (command === "head-bucket") {
-      const error = headBucket(heads++);
-      if (error) throw error;
-    }
-    return command === "get" ? "us-east-1" : {};
+    const error = command === "head-bucket" ? headBucket(heads++) : undefined;
+    return error ? Promise.reject(error) : Promise.resolve(command === "get" ? "us-east-1" : {});
   };
   return { aws, calls };
 }
