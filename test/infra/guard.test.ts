@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { resolveTemplate } from "../support/cfn.js";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -17,51 +18,6 @@ const rules = ["identityandaccessmanagement", "lambda", "sqs", "cloudwatch"].map
 
 type Json = Record<string, any>;
 
-/**
- * The transformed template as CloudFormation would hold it for these parameters: conditions evaluated,
- * `Fn::If` resolved, `AWS::NoValue` removed, parameters filled in. cfn-guard reads templates literally:
- * an alarm action inside an `Fn::If` would otherwise count as missing.
- */
-function resolveConditions(cfn: Json, parameters: Record<string, string>): Json {
-  const conditions: Record<string, boolean> = {};
-  const value = (node: any): any => {
-    if (typeof node !== "object" || node === null) return node;
-    if (Array.isArray(node)) return node.map(value);
-    const [[fn, args]] = Object.entries(node) as [[string, any]];
-    if (fn === "Ref") {
-      const declared = cfn["Parameters"]?.[args] as Json | undefined;
-      const given = parameters[args] ?? declared?.["Default"];
-      if (given === undefined) return node;
-      if (declared?.["Type"] === "CommaDelimitedList") return String(given).split(",");
-      return declared?.["Type"] === "Number" ? Number(given) : given;
-    }
-    if (fn === "Fn::Join") return (value(args[1]) as unknown[]).join(args[0]);
-    if (fn === "Fn::Equals") return value(args[0]) === value(args[1]);
-    if (fn === "Fn::Not") return !condition(args[0]);
-    if (fn === "Condition") return conditions[args];
-    return node;
-  };
-  const condition = (node: any): boolean => Boolean(value(node));
-  for (const [name, expression] of Object.entries(cfn["Conditions"] ?? {})) conditions[name] = condition(expression);
-  const resolveIfs = (node: any): any => {
-    if (Array.isArray(node)) return node.map(resolveIfs).filter((item) => item !== undefined);
-    if (typeof node !== "object" || node === null) return node;
-    if ("Fn::If" in node && Object.keys(node).length === 1) {
-      const [name, yes, no] = node["Fn::If"];
-      return resolveIfs(conditions[name] ? yes : no);
-    }
-    if (node["Ref"] === "AWS::NoValue") return undefined;
-    if (typeof node["Ref"] === "string" && node["Ref"] in (cfn["Parameters"] ?? {})) return value(node);
-    return Object.fromEntries(
-      Object.entries(node).flatMap(([key, inner]) => {
-        const resolved = resolveIfs(inner);
-        return resolved === undefined ? [] : [[key, resolved]];
-      }),
-    );
-  };
-  return { ...cfn, Resources: resolveIfs(cfn["Resources"]) };
-}
-
 /** The Control Tower rules each resource fails, as cfn-guard reports them. */
 async function failures(parameters: Record<string, string>): Promise<string[]> {
   const { stdout } = await run(python, [
@@ -70,7 +26,7 @@ async function failures(parameters: Record<string, string>): Promise<string[]> {
     JSON.stringify(parameters),
   ]);
   const data = join(await mkdtemp(join(tmpdir(), "pod-routes-guard-")), "template.json");
-  await writeFile(data, JSON.stringify(resolveConditions(JSON.parse(stdout) as Json, parameters)));
+  await writeFile(data, JSON.stringify(resolveTemplate(JSON.parse(stdout) as Json, parameters)));
   const args = ["validate", "--data", data, ...rules.flatMap((r) => ["--rules", r]), "--structured"];
   const output = await run(guard, [...args, "--output-format", "json", "--show-summary", "none"]).then(
     ({ stdout: out }) => out,

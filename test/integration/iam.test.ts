@@ -1,0 +1,244 @@
+import {
+  AttachNetworkInterfaceCommand,
+  CreateNetworkInterfaceCommand,
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
+import { bundledHandler } from "../support/bundle.js";
+import { resolveTemplate } from "../support/cfn.js";
+import { buildSeed, launchWorker } from "../support/seed.js";
+import { buildWorkerGroup } from "../support/worker-group.js";
+import type { RecordedCall } from "../support/recording-proxy.js";
+import { autoScaling, ec2, handlerRequests } from "./harness.js";
+
+const ACCOUNT = "123456789012";
+const REGION = "us-east-1";
+const root = resolve(import.meta.dirname, "../..");
+const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+
+/** The function role's policy, as IAM sees it for a stack with these parameters. */
+async function rolePolicy(parameters: Record<string, string>): Promise<unknown> {
+  const { stdout } = await promisify(execFile)(process.env["MOTO_PYTHON"] ?? "python3", [
+    resolve(root, "test/support/sam_transform.py"),
+    resolve(root, "infra/template.yaml"),
+    JSON.stringify(parameters),
+  ]);
+  const cfn = resolveTemplate(JSON.parse(stdout) as Record<string, unknown>, parameters, {
+    pseudo: { partition: "aws", region: REGION, accountId: ACCOUNT },
+    attributes: {
+      "LogGroup.Arn": arn("logs", "log-group:/aws/lambda/pod-routes/pod-routes:*"),
+      "EventQueue.Arn": arn("sqs", "pod-routes-EventQueue.fifo"),
+      "FailureQueue.Arn": arn("sqs", "pod-routes-FailureQueue"),
+    },
+  });
+  return cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"];
+}
+
+interface IamRequest {
+  readonly action: string;
+  readonly resource: string;
+  readonly context: Record<string, string | string[]>;
+}
+
+async function decide(policy: unknown, request: IamRequest): Promise<string> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: arn("iam", "role/pod-routes").replace(`:${REGION}:`, "::"),
+        action: request.action,
+        resource: { resource: request.resource, accountId: ACCOUNT },
+        contextVariables: { "aws:RequestedRegion": REGION, "aws:ResourceAccount": ACCOUNT, ...request.context },
+      },
+      identityPolicies: [{ name: "pod-routes", policy }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (result.resultType === "error") return `error: ${JSON.stringify(result.errors)}`;
+  return result.resultType === "single" ? result.overallResult : "wildcard";
+}
+
+describe("the function's role, evaluated offline with iam-simulate", () => {
+  it("allows every call the handler made in a run of every kind of event, with the resources and keys AWS sees", async () => {
+    const seed = await buildSeed(ec2, 2);
+    const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1);
+    // A worker with two interfaces: its route and check go through its primary ENI.
+    const multiHomed = await launchWorker(ec2, seed.subnetId, "worker-9", "10.200.9.0/24");
+    const eni = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: seed.subnetId }))).NetworkInterface!;
+    await ec2.send(
+      new AttachNetworkInterfaceCommand({
+        InstanceId: multiHomed,
+        NetworkInterfaceId: eni.NetworkInterfaceId!,
+        DeviceIndex: 1,
+      }),
+    );
+    const settings = { ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" };
+    const handler = bundledHandler(settings);
+    handlerRequests();
+    for (const worker of seed.workers) await handler(stateChange(worker.instanceId, "running"));
+    await handler(stateChange(multiHomed, "running"));
+    await handler(lifecycleAction("launch", group.instanceIds[0]!, { group: group.name, hook: group.launchHook }));
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [seed.workers[0]!.instanceId] }));
+    await handler(stateChange(seed.workers[0]!.instanceId, "terminated"));
+    await handler(scheduled());
+    const calls = handlerRequests();
+
+    const policy = await rolePolicy({
+      RouteTableIds: seed.routeTableId,
+      VpcId: seed.vpcId,
+      WorkerGroupNames: group.name,
+    });
+    const requests = await iamRequestsOf(calls, group.name);
+    expect(new Set(requests.map((r) => r.action))).toEqual(
+      new Set([
+        "ec2:DescribeInstances",
+        "ec2:DescribeRouteTables",
+        "ec2:CreateRoute",
+        "ec2:DeleteRoute",
+        "ec2:ModifyInstanceAttribute",
+        "ec2:ModifyNetworkInterfaceAttribute",
+        "ec2:CreateTags",
+        "autoscaling:CompleteLifecycleAction",
+      ]),
+    );
+    for (const request of requests) expect(await decide(policy, request), JSON.stringify(request)).toBe("Allowed");
+
+    // What it must never do, with the same role.
+    const worker = seed.workers[1]!.instanceId;
+    const workerTags = { "ec2:ResourceTag/pod-cidr": "10.200.1.0/24" };
+    const vpc = arn("ec2", `vpc/${seed.vpcId}`);
+    const denied: IamRequest[] = [
+      {
+        action: "ec2:ModifyInstanceAttribute",
+        resource: arn("ec2", `instance/${worker}`),
+        context: { ...workerTags, "ec2:Attribute/UserData": "IyEvYmluL2Jhc2g=" },
+      },
+      {
+        action: "ec2:ModifyInstanceAttribute",
+        resource: arn("ec2", `instance/${worker}`),
+        context: { ...workerTags, "ec2:Attribute/InstanceType": "p5.48xlarge" },
+      },
+      {
+        action: "ec2:ModifyInstanceAttribute",
+        resource: arn("ec2", "instance/i-0bbbbbbbbbbbbbbbb"),
+        context: { "ec2:Attribute/SourceDestCheck": "false" },
+      },
+      {
+        action: "ec2:ModifyNetworkInterfaceAttribute",
+        resource: arn("ec2", `network-interface/${eni.NetworkInterfaceId}`),
+        context: { "ec2:Vpc": vpc, "ec2:Attribute/Groups": "sg-0123456789abcdef0" },
+      },
+      {
+        action: "ec2:ModifyNetworkInterfaceAttribute",
+        resource: arn("ec2", "network-interface/eni-0ffffffffffffffff"),
+        context: { "ec2:Vpc": arn("ec2", "vpc/vpc-0ffffffffffffffff"), "ec2:Attribute/SourceDestCheck": "false" },
+      },
+      ...["ec2:CreateRoute", "ec2:ReplaceRoute", "ec2:DeleteRoute"].map((action) => ({
+        action,
+        resource: arn("ec2", "route-table/rtb-0ffffffffffffffff"),
+        context: { "ec2:Vpc": vpc },
+      })),
+      {
+        action: "ec2:CreateRoute",
+        resource: arn("ec2", `route-table/${seed.routeTableId}`),
+        context: { "ec2:Vpc": arn("ec2", "vpc/vpc-0ffffffffffffffff") },
+      },
+      {
+        action: "autoscaling:CompleteLifecycleAction",
+        resource: arn(
+          "autoscaling",
+          "autoScalingGroup:0a1b2c3d-1111-2222-3333-444455556666:autoScalingGroupName/other",
+        ),
+        context: {},
+      },
+      {
+        action: "ec2:CreateTags",
+        resource: arn("ec2", `instance/${group.instanceIds[0]}`),
+        context: { "ec2:ResourceTag/aws:autoscaling:groupName": group.name, "aws:TagKeys": ["Name"] },
+      },
+    ];
+    for (const request of denied)
+      expect(await decide(policy, request), JSON.stringify(request)).toBe("ImplicitlyDenied");
+  }, 120_000);
+});
+
+/**
+ * The IAM request behind each recorded call: its action, the resource ARN IAM authorizes, and the
+ * condition keys the request carries, read from the call's parameters and from moto's state.
+ */
+async function iamRequestsOf(calls: readonly RecordedCall[], groupName: string): Promise<IamRequest[]> {
+  const instances = (await ec2.send(new DescribeInstancesCommand({}))).Reservations!.flatMap((r) => r.Instances!);
+  const tables = (await ec2.send(new DescribeRouteTablesCommand({}))).RouteTables!;
+  const interfaces = (await ec2.send(new DescribeNetworkInterfacesCommand({}))).NetworkInterfaces!;
+  const tagsOf = (id: string) =>
+    Object.fromEntries(
+      (instances.find((i) => i.InstanceId === id)?.Tags ?? []).map((t) => [`ec2:ResourceTag/${t.Key}`, t.Value!]),
+    );
+  const vpcArn = (vpcId: string | undefined) => arn("ec2", `vpc/${vpcId}`);
+  return calls.map(({ action, params }): IamRequest => {
+    switch (action) {
+      case "DescribeInstances":
+      case "DescribeRouteTables":
+        return { action: `ec2:${action}`, resource: "*", context: {} };
+      case "CreateRoute":
+      case "ReplaceRoute":
+      case "DeleteRoute": {
+        const table = params["RouteTableId"]!;
+        const vpcId = tables.find((t) => t.RouteTableId === table)?.VpcId;
+        return {
+          action: `ec2:${action}`,
+          resource: arn("ec2", `route-table/${table}`),
+          context: { "ec2:Vpc": vpcArn(vpcId) },
+        };
+      }
+      case "ModifyInstanceAttribute": {
+        const id = params["InstanceId"]!;
+        return {
+          action: "ec2:ModifyInstanceAttribute",
+          resource: arn("ec2", `instance/${id}`),
+          context: { ...tagsOf(id), "ec2:Attribute/SourceDestCheck": params["SourceDestCheck.Value"]! },
+        };
+      }
+      case "ModifyNetworkInterfaceAttribute": {
+        const id = params["NetworkInterfaceId"]!;
+        const vpcId = interfaces.find((n) => n.NetworkInterfaceId === id)?.VpcId;
+        return {
+          action: "ec2:ModifyNetworkInterfaceAttribute",
+          resource: arn("ec2", `network-interface/${id}`),
+          context: { "ec2:Vpc": vpcArn(vpcId), "ec2:Attribute/SourceDestCheck": params["SourceDestCheck.Value"]! },
+        };
+      }
+      case "CreateTags": {
+        const id = params["ResourceId.1"]!;
+        const keys = Object.entries(params)
+          .filter(([k]) => /^Tag\.\d+\.Key$/.test(k))
+          .map(([, v]) => v);
+        return {
+          action: "ec2:CreateTags",
+          resource: arn("ec2", `instance/${id}`),
+          context: { ...tagsOf(id), "aws:TagKeys": keys },
+        };
+      }
+      case "CompleteLifecycleAction":
+        return {
+          action: "autoscaling:CompleteLifecycleAction",
+          resource: arn(
+            "autoscaling",
+            `autoScalingGroup:0a1b2c3d-1111-2222-3333-444455556666:autoScalingGroupName/${params["AutoScalingGroupName"] ?? groupName}`,
+          ),
+          context: {},
+        };
+      default:
+        throw new Error(`a call the IAM test does not know: ${action}; add how IAM sees it`);
+    }
+  });
+}
