@@ -12,9 +12,14 @@ const root = resolve(import.meta.dirname, "../..");
 const exec = promisify(execFile);
 const REGION = "us-east-1";
 
-/** Runs scripts/NAME.mjs with the emulator as its AWS; resolves with exit code and output, never rejects. */
+/**
+ * Runs scripts/NAME.mjs; resolves with exit code and output, never rejects. The environment has no
+ * AWS_ENDPOINT_URL: a script reaches the emulator only through the --endpoint-url it is given, so a call it
+ * forgot to send there would go to AWS and fail here.
+ */
 async function script(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return exec(resolve(root, "scripts", `${name}.mjs`), args, { cwd: root }).then(
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "AWS_ENDPOINT_URL"));
+  return exec(resolve(root, "scripts", `${name}.mjs`), args, { cwd: root, env }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({
       code: error.code,
