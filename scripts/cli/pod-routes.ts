@@ -2,6 +2,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import type { SQSBatchResponse } from "aws-lambda";
 import { Command, CommanderError, Option } from "commander";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { ConfigError, UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
 import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
@@ -19,9 +20,38 @@ import { lifecycleAction, scheduled, stateChange } from "./sample-events.js";
  * locally against the configured AWS account or any endpoint. Settings come from the same
  * environment variables as the function's (ROUTE_TABLE_IDS, CLUSTER_CIDR, ...).
  *
- * Exit codes: 0 done; 1 drift found (status) or the run failed; 2 bad usage.
+ * Exit codes: 0 done; 1 drift found (status) or the run failed; 2 bad usage, settings or event file.
  */
 const EXIT = { ok: 0, drift: 1, failed: 1, usage: 2 } as const;
+
+/** The same from this file and from its build in dist/cli/: both are two folders below the project. */
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+/**
+ * The result alone goes to stdout, so `--json` output parses; everything else (logs and metrics with
+ * --verbose, warnings, errors) goes to stderr.
+ */
+const writeResult = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+
+/**
+ * Node 20 works; the SDK's notice that its versions from 2027 will need Node 22 is said once, in the
+ * README, not before every answer. Every other warning is shown.
+ */
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
+  if (String(warning).startsWith("NodeVersionSupportWarning")) return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+};
+
+const ENVIRONMENT = `
+Environment (the function's settings; the flags above override the first ones):
+  AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL   region, profile, endpoint (--region, --profile, --endpoint)
+  ROUTE_TABLE_IDS                             route tables (--route-tables)
+  CLUSTER_CIDR, POD_CIDR_TAG, CLUSTER_TAG, POD_CIDR_PREFIX_LENGTH, ON_STOP, SOURCE_DEST_CHECK,
+  ALLOCATE_POD_CIDR, LAUNCH_FAILURE_RESULT, LIFECYCLE_HOOK_NAMES, DRY_RUN   as for the function (README)
+
+Exit codes: 0 done; 1 drift found (status) or the run failed; 2 bad usage, settings or event file.`;
 
 const program = new Command("pod-routes")
   .description("Keep each Kubernetes worker's pod CIDR routed to it: inspect, sync and reconcile from a terminal.")
@@ -29,7 +59,13 @@ const program = new Command("pod-routes")
   .option("--region <region>", "AWS region")
   .option("--profile <profile>", "AWS profile")
   .option("--route-tables <ids>", "comma-separated route tables (sets ROUTE_TABLE_IDS)")
-  .option("--json", "print JSON")
+  .option("--json", "print the result as JSON, and nothing else on stdout")
+  .option("--verbose", "write the function's JSON logs and metrics to stderr")
+  .version(version, "--version", "print the version")
+  .configureHelp({ showGlobalOptions: true })
+  // Help and the version are results: stdout.
+  .configureOutput({ writeOut: (text) => writeResult(text) })
+  .addHelpText("after", ENVIRONMENT)
   .showHelpAfterError()
   .exitOverride()
   .hook("preAction", () => {
@@ -44,11 +80,19 @@ const program = new Command("pod-routes")
     if (region) process.env["AWS_REGION"] = region;
     if (profile) process.env["AWS_PROFILE"] = profile;
     if (routeTables !== undefined) process.env["ROUTE_TABLE_IDS"] = routeTables;
-    process.env["POWERTOOLS_LOG_LEVEL"] ??= "SILENT";
+    const { verbose } = program.opts<{ verbose?: boolean }>();
+    const detailed = ["DEBUG", "TRACE"].includes(process.env["POWERTOOLS_LOG_LEVEL"] ?? "");
+    process.env["POWERTOOLS_LOG_LEVEL"] = verbose
+      ? detailed
+        ? process.env["POWERTOOLS_LOG_LEVEL"]
+        : "INFO"
+      : "SILENT";
+    process.env["POWERTOOLS_METRICS_DISABLED"] = verbose ? "false" : "true";
   });
 
 const json = () => program.opts<{ json?: boolean }>().json === true;
-const print = (value: unknown, text: () => string) => console.log(json() ? JSON.stringify(value, null, 2) : text());
+const print = (value: unknown, text: () => string) =>
+  writeResult(`${json() ? JSON.stringify(value, null, 2) : text()}\n`);
 
 program
   .command("status")
@@ -127,9 +171,7 @@ program
   .argument("<event-file>", "a JSON event")
   .action(async (file: string) => {
     // An SQS batch, as the queue delivers it, is answered with the messages left for a retry.
-    const answer: Summary | SQSBatchResponse = await createHandler(process.env)(
-      JSON.parse(await readFile(file, "utf8")) as unknown,
-    );
+    const answer: Summary | SQSBatchResponse = await createHandler(process.env)(await readEventFile(file));
     if (!isBatchResponse(answer)) return report(answer);
     const retried = answer.batchItemFailures.map((failure) => failure.itemIdentifier);
     print(answer, () =>
@@ -161,9 +203,13 @@ program
       instanceId: string | undefined,
       options: { state: string; group: string; hook?: string; warmPool?: boolean },
     ) => {
-      if (kind === "scheduled") return console.log(JSON.stringify(scheduled(), null, 2));
+      if (kind === "scheduled") {
+        if (instanceId !== undefined) throw usage(`error: scheduled takes no instance id (got ${instanceId})`);
+        writeResult(`${JSON.stringify(scheduled(), null, 2)}\n`);
+        return;
+      }
       if (!instanceId || !/^i-[0-9a-f]{8,17}$/.test(instanceId))
-        throw new CommanderError(EXIT.usage, "pod-routes.usage", `error: ${kind} needs an instance id (i-…)`);
+        throw usage(`error: ${kind} needs an instance id (i-…)`);
       const event =
         kind === "launch" || kind === "terminate"
           ? lifecycleAction(kind, instanceId, {
@@ -178,9 +224,38 @@ program
                 ? { replayName: "pod-routes-replay", time: new Date(Date.now() - 3_600_000).toISOString() }
                 : {},
             );
-      console.log(JSON.stringify(event, null, 2));
+      writeResult(`${JSON.stringify(event, null, 2)}\n`);
     },
   );
+
+function usage(message: string): CommanderError {
+  return new CommanderError(EXIT.usage, "pod-routes.usage", message);
+}
+
+/** An event file's JSON; a missing or malformed file is bad usage, named. */
+async function readEventFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw usage(`error: cannot read event file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw usage(`error: event file ${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The setting's flag, when the user gave it as one; and what to try when AWS cannot be reached. */
+function explain(message: string): string {
+  const { routeTables } = program.opts<{ routeTables?: string }>();
+  const named = routeTables !== undefined ? message.replaceAll("ROUTE_TABLE_IDS", "--route-tables") : message;
+  if (/region is missing/i.test(named)) return `${named}\nhint: pass --region, or set AWS_REGION`;
+  if (/Could not load credentials/i.test(named))
+    return `${named}\nhint: configure AWS credentials (--profile, AWS_PROFILE), or use an emulator with --endpoint`;
+  return named;
+}
 
 function isBatchResponse(answer: Summary | SQSBatchResponse): answer is SQSBatchResponse {
   return "batchItemFailures" in answer;
@@ -191,6 +266,8 @@ function report(summary: Summary): void {
   process.exitCode = summary.failures.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
+for (const command of program.commands) command.addHelpText("after", ENVIRONMENT);
+
 try {
   await program.parseAsync();
 } catch (error) {
@@ -198,11 +275,11 @@ try {
     if (error.code.startsWith("pod-routes.")) console.error(error.message);
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else if (error instanceof UnsupportedEventError || error instanceof ConfigError) {
-    console.error(`${error.name}: ${error.message}`);
+    console.error(explain(`${error.name}: ${error.message}`));
     process.exitCode = EXIT.usage;
   } else {
     const named = error as Error;
-    console.error(`${named.name}: ${named.message}`);
+    console.error(explain(`${named.name}: ${named.message}`));
     process.exitCode = EXIT.failed;
   }
 }

@@ -52,6 +52,67 @@ describe("pod-routes CLI", () => {
     expect(stdout).toContain(`Usage: pod-routes ${command}`);
   });
 
+  it("prints its version, and each command's help shows the global options and the environment", async () => {
+    const pkg = JSON.parse(await readFile(resolve(import.meta.dirname, "../../package.json"), "utf8")) as {
+      version: string;
+    };
+    expect((await podRoutes(["--version"])).stdout.trim()).toBe(pkg.version);
+    const { stdout } = await podRoutes(["sync", "--help"]);
+    expect(stdout).toContain("Global Options:");
+    expect(stdout).toContain("--route-tables <ids>");
+    expect(stdout).toContain("ROUTE_TABLE_IDS");
+    expect(stdout).toContain("Exit codes:");
+  });
+
+  it("--json prints only JSON on stdout, whose result parses; logs and metrics stay off, or on stderr with --verbose", async () => {
+    const { seed, tables } = await routedSeed();
+    for (const [n, verbose] of [[], ["--verbose"]].entries()) {
+      const newcomer = await launchWorker(ec2, seed.subnetId, `worker-${7 + n}`, `10.200.${7 + n}.0/24`);
+      const file = join(await mkdtemp(join(tmpdir(), "pod-routes-cli-")), "event.json");
+      await writeFile(file, JSON.stringify(stateChange(newcomer, "running")));
+      const { code, stdout, stderr } = await podRoutes(["invoke", file, "--json", ...verbose, ...tables]);
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ request: { instanceId: newcomer }, failures: [] });
+      expect(stderr.includes('"RoutesCreated"'), "metrics on stderr").toBe(verbose.length > 0);
+      expect(stderr.includes('"message":"summary"'), "logs on stderr").toBe(verbose.length > 0);
+      expect(stderr).not.toContain("NodeVersionSupportWarning");
+    }
+  });
+
+  it("exits 2 naming the event file when it is missing or not JSON, and refuses extra arguments", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "pod-routes-cli-"));
+    const missing = join(folder, "missing.json");
+    const malformed = join(folder, "malformed.json");
+    await writeFile(malformed, "{ not json");
+    for (const [file, why] of [
+      [missing, "cannot read event file"],
+      [malformed, "is not JSON"],
+    ] as const) {
+      const { code, stderr } = await podRoutes(["invoke", file]);
+      expect(code, file).toBe(2);
+      expect(stderr).toContain(why);
+      expect(stderr).toContain(file);
+    }
+    const extra = await podRoutes(["events", "scheduled", "i-0123456789abcdef0"]);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain("scheduled takes no instance id");
+  });
+
+  it("names the flag that was used, and says what to do when credentials are missing", async () => {
+    const badTable = await podRoutes(["status", "--route-tables", "rtb-nope"]);
+    expect(badTable.code).toBe(2);
+    expect(badTable.stderr).toContain("--route-tables");
+    expect(badTable.stderr).not.toContain("ROUTE_TABLE_IDS");
+    const noCredentials = await podRoutes(["status", "--route-tables", "rtb-12345678"], {
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+      AWS_CONFIG_FILE: "/nonexistent",
+    });
+    expect(noCredentials.code).toBe(1);
+    expect(noCredentials.stderr).toContain("hint: configure AWS credentials");
+  });
+
   it("exits 2 on bad usage", async () => {
     expect((await podRoutes(["reconcile"])).code).toBe(2);
     expect((await podRoutes(["reconcile", "not-an-instance"])).stderr).toContain("UnsupportedEventError");

@@ -61,7 +61,8 @@ describe("one writer: events through the FIFO queue, in batches", () => {
 
     const report = await pollUntilEmpty(motoEndpoint, queue, consumer({ ROUTE_TABLE_IDS: seed.routeTableId }));
 
-    const calls = handlerRequests();
+    // The calls the handler made; the SDK's own retries of a slow answer are not the handler's doing.
+    const calls = handlerRequests().filter((call) => call.attempt === 1);
     const count = (action: string) => calls.filter((call) => call.action === action).length;
     expect(report).toEqual({ batches: Array(10).fill(10), retried: 0, thrown: 0 });
     expect({

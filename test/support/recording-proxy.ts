@@ -11,6 +11,8 @@ import {
 export interface RecordedCall {
   readonly action: string;
   readonly params: Readonly<Record<string, string>>;
+  /** Which attempt of the SDK's this request is (its amz-sdk-request header): 1, or a retry. */
+  readonly attempt: number;
 }
 
 /**
@@ -72,7 +74,8 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
     const body = Buffer.concat(chunks);
     const params = Object.fromEntries(new URLSearchParams(body.toString()));
     const action = params["Action"];
-    if (action) calls.push({ action, params });
+    const attempt = Number(/attempt=(\d+)/.exec(String(incoming.headers["amz-sdk-request"] ?? ""))?.[1] ?? 1);
+    if (action) calls.push({ action, params, attempt });
     const active =
       action !== undefined && plan !== undefined && (plan.actions?.includes(action) ?? true) ? plan : undefined;
     const fault =
