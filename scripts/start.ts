@@ -40,6 +40,8 @@ console.log(
 process.exitCode = failed === 0 ? 0 : 1;
 
 async function story(): Promise<void> {
+  // The metrics the function emits (CloudWatch embedded metric format lines) are not part of the story.
+  process.env["POWERTOOLS_METRICS_DISABLED"] = "true";
   const ec2 = new EC2Client({});
   const autoScaling = new AutoScalingClient({});
   const { createHandler } = (await import(pathToFileURL(resolve(root, "dist/pod-routes/index.mjs")).href)) as {
@@ -113,7 +115,8 @@ async function story(): Promise<void> {
   const allocated = launch.allocation?.cidr ?? "(none)";
   step(
     5,
-    `an Auto Scaling launch got pod CIDR ${allocated}, tagged and routed, and its hook completed with ${launch.lifecycle?.result} (${launch.lifecycle?.completion})`,
+    `an Auto Scaling launch got pod CIDR ${allocated}, tagged and routed; pod-routes then completed its ` +
+      `launch hook with ${launch.lifecycle?.result}, so Auto Scaling puts the instance in service`,
     seedRows(replacement, [[allocated, launched]]),
     await table(),
     launch.lifecycle?.completion === "completed",

@@ -14,6 +14,10 @@ it("npm start's story ends every step as stated: the seed's routes, the allocate
 
   expect(stdout).toContain("All 6 steps ended as stated.");
   expect(stdout).not.toContain("\u001b[");
+  // The story, not the function's metrics; every routed worker named, the allocated one too.
+  expect(stdout).not.toContain('"_aws"');
+  expect(stdout).toMatch(/10\.200\.4\.0\/24\s+i-\w+\s+hard-k8s-workers/);
+  expect(stdout).toContain("so Auto Scaling puts the instance in service");
   const finalTable = stdout
     .slice(stdout.lastIndexOf("step 6:"))
     .split("\n")

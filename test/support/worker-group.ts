@@ -28,6 +28,8 @@ export async function buildWorkerGroup(
         ImageId: "ami-12c6146b",
         InstanceType: "t3.micro",
         MetadataOptions: { InstanceMetadataTags: "enabled" },
+        // As the example's launch template does: each instance named after its group.
+        TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "Name", Value: name }] }],
       },
     }),
   );
