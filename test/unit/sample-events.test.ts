@@ -17,6 +17,9 @@ const expected: Record<string, object> = {
     hookName: "pod-routes-launch",
   },
   "lifecycle-terminate.json": { kind: "lifecycle", transition: "terminate", destination: "EC2" },
+  "lifecycle-launch-with-metadata.json": { kind: "lifecycle", transition: "launch", hookName: "pod-routes-launch" },
+  "lifecycle-launch-into-warm-pool.json": { kind: "lifecycle", transition: "launch", destination: "WarmPool" },
+  "lifecycle-launch-from-warm-pool.json": { kind: "lifecycle", transition: "launch", origin: "WarmPool" },
   "lifecycle-terminate-warm-pool.json": { kind: "lifecycle", transition: "terminate", destination: "WarmPool" },
   "lifecycle-test-notification.json": { kind: "ignored", reason: "Auto Scaling test notification" },
   "scheduled.json": { kind: "sync", trigger: "schedule" },
@@ -36,6 +39,14 @@ describe("events/ (samples for every trigger, also for sam local invoke -e)", ()
 
   it.each(Object.entries(expected))("%s decodes as its trigger", async (file, request) => {
     expect(decodeEvent(JSON.parse(await readFile(resolve(folder, file), "utf8")))).toMatchObject(request);
+  });
+
+  it("decodes a lifecycle action whose NotificationMetadata is a string as well as an object", async () => {
+    const sample = JSON.parse(await readFile(resolve(folder, "lifecycle-launch-with-metadata.json"), "utf8")) as {
+      detail: Record<string, unknown>;
+    };
+    const asString = { ...sample, detail: { ...sample.detail, NotificationMetadata: '{"cluster":"hard-k8s"}' } };
+    expect(decodeEvent(asString)).toMatchObject({ kind: "lifecycle", transition: "launch" });
   });
 
   it("queue-batch.json is an SQS batch whose records decode as the events they carry", async () => {
