@@ -378,6 +378,37 @@ describe("infra/template.yaml", () => {
     });
   });
 
+  it("has a dashboard whose body is valid JSON and names only metrics the function emits", async () => {
+    const [body] = resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"] as [string];
+    const filled = body.replace(/\$\{[\w:]+\}/g, "sample");
+    const widgets = (JSON.parse(filled) as { widgets: Json[] }).widgets;
+    expect(widgets.map((w) => w["properties"]["title"])).toEqual([
+      "Route changes by action",
+      "Left alone: unmanaged routes, conflicts, bad tags, full tables",
+      "Lifecycle outcomes and allocations",
+      "Errors by kind, and failures",
+      "Duration (ms)",
+      "Queue: oldest event's age (s), dead letters",
+    ]);
+    const rows = widgets.flatMap((w) => w["properties"]["metrics"] as unknown[][]);
+    const named = rows.filter((row) => row[0] === "PodRoutes").map((row) => row[1] as string);
+    const searched = rows.flatMap((row) =>
+      [...JSON.stringify(row).matchAll(/MetricName=\\"(\w+)\\"/g)].map((m) => m[1]!),
+    );
+    // What the function emits: the names measurementsOf counts, and Errors by ErrorKind from the handler.
+    const sources = await Promise.all(
+      ["metrics.ts", "handler.ts"].map((file) => readFile(resolve(root, "functions/pod-routes/entry", file), "utf8")),
+    );
+    const emitted = new Set(
+      sources.flatMap((source) =>
+        [...source.matchAll(/\["(\w+)", |addMetric\("(\w+)"|name: "(\w+)"/g)].map((m) => m[1] ?? m[2] ?? m[3]),
+      ),
+    );
+    expect(searched).toEqual(["Errors"]);
+    for (const name of [...named, ...searched]) expect(emitted, name).toContain(name);
+    expect(named.length).toBeGreaterThan(10);
+  });
+
   it("outputs the function, the archive and the queues", () => {
     expect(Object.keys(cfn["Outputs"])).toEqual([
       "FunctionName",
@@ -387,6 +418,7 @@ describe("infra/template.yaml", () => {
       "FailureQueueUrl",
       "EventQueueUrl",
       "EventQueueDeadLetterQueueUrl",
+      "DashboardName",
     ]);
   });
 });
