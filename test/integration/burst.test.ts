@@ -1,27 +1,14 @@
-import { CreateTagsCommand, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
 import { expectRouting } from "../support/invariants.js";
-import { buildSeed, routesOf } from "../support/seed.js";
+import { buildSeed, launchTaggedWorkers, routesOf } from "../support/seed.js";
 import { buildWorkerGroup } from "../support/worker-group.js";
 import { autoScaling, ec2 } from "./harness.js";
 
 const N = 100;
 const CLUSTER = /^10\.200\./;
-
-async function taggedWorkers(subnetId: string, count: number, block: (n: number) => string): Promise<string[]> {
-  const launched = await ec2.send(
-    new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: count, MaxCount: count, SubnetId: subnetId }),
-  );
-  const ids = launched.Instances!.map((instance) => instance.InstanceId!);
-  await Promise.all(
-    ids.map((id, n) =>
-      ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: block(n) }] })),
-    ),
-  );
-  return ids;
-}
 
 /** Each invocation in its own handler, as concurrent Lambda environments would run them. */
 const all = (rtb: string, events: unknown[], settings: Record<string, string> = {}) =>
@@ -33,7 +20,7 @@ describe(`bursts of ${N} concurrent invocations`, () => {
   it(`${N} launches, then ${N} terminations: the exact table each time`, async () => {
     const seed = await buildSeed(ec2, 0);
     const rtb = seed.routeTableId;
-    const ids = await taggedWorkers(seed.subnetId, N, (n) => `10.200.${n}.0/24`);
+    const ids = await launchTaggedWorkers(ec2, seed.subnetId, N, (n) => `10.200.${n}.0/24`);
 
     await all(
       rtb,
@@ -55,13 +42,13 @@ describe(`bursts of ${N} concurrent invocations`, () => {
   it("replacements reusing CIDRs win, whatever order their launch and the old workers' late terminations arrive in", async () => {
     const seed = await buildSeed(ec2, 0);
     const rtb = seed.routeTableId;
-    const old = await taggedWorkers(seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
+    const old = await launchTaggedWorkers(ec2, seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
     await all(
       rtb,
       old.map((id) => stateChange(id, "running")),
     );
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: old }));
-    const replacements = await taggedWorkers(seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
+    const replacements = await launchTaggedWorkers(ec2, seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
 
     const events = [
       ...replacements.map((id) => stateChange(id, "running")),
@@ -94,15 +81,15 @@ describe(`bursts of ${N} concurrent invocations`, () => {
   it("full syncs racing launches, replacements and terminations: every invocation succeeds, the table ends exact", async () => {
     const seed = await buildSeed(ec2, 0);
     const rtb = seed.routeTableId;
-    const old = await taggedWorkers(seed.subnetId, 20, (n) => `10.200.${n}.0/24`);
+    const old = await launchTaggedWorkers(ec2, seed.subnetId, 20, (n) => `10.200.${n}.0/24`);
     await all(
       rtb,
       old.map((id) => stateChange(id, "running")),
     );
     const [leaving, staying] = [old.slice(0, 10), old.slice(10)];
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: leaving }));
-    const replacements = await taggedWorkers(seed.subnetId, 10, (n) => `10.200.${n}.0/24`);
-    const fresh = await taggedWorkers(seed.subnetId, 20, (n) => `10.200.${n + 20}.0/24`);
+    const replacements = await launchTaggedWorkers(ec2, seed.subnetId, 10, (n) => `10.200.${n}.0/24`);
+    const fresh = await launchTaggedWorkers(ec2, seed.subnetId, 20, (n) => `10.200.${n + 20}.0/24`);
 
     const events = [
       ...replacements.map((id) => stateChange(id, "running")),

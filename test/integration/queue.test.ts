@@ -1,27 +1,16 @@
-import { CreateTagsCommand, RunInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { CreateTagsCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
 import { createEventQueue, pollUntilEmpty } from "../support/event-queue.js";
 import { expectRouting } from "../support/invariants.js";
-import { buildSeed, routesOf } from "../support/seed.js";
+import { buildSeed, launchTaggedWorkers, routesOf } from "../support/seed.js";
 import { buildWorkerGroup } from "../support/worker-group.js";
 import { autoScaling, ec2, handlerRequests, injectFaults, motoEndpoint } from "./harness.js";
 
 const CLUSTER = /^10\.200\./;
 const podRoutes = async (rtb: string) => (await routesOf(ec2, rtb)).filter(([cidr]) => CLUSTER.test(cidr));
-
-async function taggedWorkers(subnetId: string, count: number, block: (n: number) => string): Promise<string[]> {
-  const launched = await ec2.send(
-    new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: count, MaxCount: count, SubnetId: subnetId }),
-  );
-  const ids = launched.Instances!.map((instance) => instance.InstanceId!);
-  for (const [n, id] of ids.entries()) {
-    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: block(n) }] }));
-  }
-  return ids;
-}
 
 /** The function as its event source mapping calls it, with these settings. */
 function consumer(settings: Record<string, string>): (event: SQSEvent) => Promise<SQSBatchResponse> {
@@ -91,11 +80,11 @@ describe("one writer: events through the FIFO queue, in batches", () => {
     const seed = await buildSeed(ec2, 0);
     const rtb = seed.routeTableId;
     const queue = await createEventQueue(motoEndpoint);
-    const old = await taggedWorkers(seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
+    const old = await launchTaggedWorkers(ec2, seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
     await queue.send(old.map((id) => stateChange(id, "running")));
     await pollUntilEmpty(motoEndpoint, queue, consumer({ ROUTE_TABLE_IDS: rtb }));
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: old }));
-    const replacements = await taggedWorkers(seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
+    const replacements = await launchTaggedWorkers(ec2, seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
 
     await queue.send(
       [...replacements.map((id) => stateChange(id, "running")), ...old.map((id) => stateChange(id, "terminated"))].sort(
@@ -138,7 +127,7 @@ describe("one writer: events through the FIFO queue, in batches", () => {
     const seed = await buildSeed(ec2, 0);
     const rtb = seed.routeTableId;
     const queue = await createEventQueue(motoEndpoint);
-    const workers = await taggedWorkers(seed.subnetId, 40, (n) => `10.200.${n}.0/24`);
+    const workers = await launchTaggedWorkers(ec2, seed.subnetId, 40, (n) => `10.200.${n}.0/24`);
     await queue.send(workers.map((id) => stateChange(id, "running")));
 
     const direct = bundledHandler({ ROUTE_TABLE_IDS: rtb });
@@ -157,7 +146,7 @@ describe("one writer: events through the FIFO queue, in batches", () => {
     const seed = await buildSeed(ec2, 0);
     const rtb = seed.routeTableId;
     const queue = await createEventQueue(motoEndpoint, { maxReceiveCount: 2 });
-    const [healthy, doomed] = await taggedWorkers(seed.subnetId, 2, (n) => `10.200.${n}.0/24`);
+    const [healthy, doomed] = await launchTaggedWorkers(ec2, seed.subnetId, 2, (n) => `10.200.${n}.0/24`);
     await queue.send([stateChange(healthy!, "running")]);
     await pollUntilEmpty(motoEndpoint, queue, consumer({ ROUTE_TABLE_IDS: rtb }));
     injectFaults({ seed: 1, rate: 1, faults: ["internal-before"], actions: ["CreateRoute"] });

@@ -1,32 +1,14 @@
-import {
-  CreateRouteCommand,
-  CreateTagsCommand,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-} from "@aws-sdk/client-ec2";
+import { CreateRouteCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { scheduled } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
-import { buildNetwork, routesOf } from "../support/seed.js";
+import { buildNetwork, launchTaggedWorkers, routesOf } from "../support/seed.js";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import type { Context } from "aws-lambda";
 import { ec2, handlerRequests, injectFaults, injectedFaults } from "./harness.js";
 
 /** The n-th /24 block of the cluster CIDR. */
 const block = (n: number) => `10.200.${n}.0/24`;
-
-async function runInstances(subnetId: string, count: number): Promise<string[]> {
-  const launched = await ec2.send(
-    new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: count, MaxCount: count, SubnetId: subnetId }),
-  );
-  return launched.Instances!.map((instance) => instance.InstanceId!);
-}
-
-async function tag(ids: readonly string[]): Promise<void> {
-  for (const [n, id] of ids.entries()) {
-    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: block(n) }] }));
-  }
-}
 
 const filterValues = (params: Readonly<Record<string, string>>) =>
   Object.keys(params).filter((key) => /^Filter\.\d+\.Value\.\d+$/.test(key)).length;
@@ -36,14 +18,12 @@ describe("at scale", () => {
     // A /20 subnet: room for 500 instances, the old and their replacements.
     const seed = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/20");
     const rtb = seed.routeTableId;
-    const old = await runInstances(seed.subnetId, 250);
+    const old = await launchTaggedWorkers(ec2, seed.subnetId, 250, block);
     for (const [n, id] of old.entries()) {
       await ec2.send(new CreateRouteCommand({ RouteTableId: rtb, DestinationCidrBlock: block(n), InstanceId: id }));
     }
-    await tag(old);
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: old }));
-    const replacements = await runInstances(seed.subnetId, 250);
-    await tag(replacements);
+    const replacements = await launchTaggedWorkers(ec2, seed.subnetId, 250, block);
     handlerRequests();
 
     const summary = await bundledHandler({ ROUTE_TABLE_IDS: rtb })(scheduled());
@@ -69,12 +49,8 @@ describe("logs at 1,000 workers", () => {
 
   it("a cold sync and a converged sync write no line over 32 KB: one line per change, the summary as counts", async () => {
     const seed = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/20");
-    const workers = await runInstances(seed.subnetId, 1000);
     // /26 blocks: 1,024 of them in 10.200.0.0/16.
-    const podCidr = (n: number) => `10.200.${n >> 2}.${(n & 3) * 64}/26`;
-    for (const [n, id] of workers.entries()) {
-      await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: podCidr(n) }] }));
-    }
+    await launchTaggedWorkers(ec2, seed.subnetId, 1000, (n) => `10.200.${n >> 2}.${(n & 3) * 64}/26`);
     const lines: string[] = [];
     vi.stubEnv("POWERTOOLS_LOG_LEVEL", "INFO");
     vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
@@ -110,8 +86,7 @@ describe("logs at 1,000 workers", () => {
 describe("a cold sync under throttling", () => {
   it("100 unrouted workers with 30% of calls throttled: converged within 2 invocations, every routed worker finished", async () => {
     const seed = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/20");
-    const workers = await runInstances(seed.subnetId, 100);
-    await tag(workers);
+    const workers = await launchTaggedWorkers(ec2, seed.subnetId, 100, block);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     // As Lambda calls it with the template's timeout.
     const context = { functionName: "pod-routes", getRemainingTimeInMillis: () => 120_000 } as Context;

@@ -5,6 +5,7 @@ import {
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSubnetCommand,
+  CreateTagsCommand,
   CreateVpcCommand,
   DescribeRouteTablesCommand,
   RunInstancesCommand,
@@ -76,6 +77,23 @@ export async function launch(ec2: EC2Client, subnetId: string, tags: Tag[]): Pro
     }),
   );
   return output.Instances![0]!.InstanceId!;
+}
+
+/** `count` instances launched in one call, the n-th tagged pod-cidr=block(n): workers in bulk. */
+export async function launchTaggedWorkers(
+  ec2: EC2Client,
+  subnetId: string,
+  count: number,
+  block: (n: number) => string,
+): Promise<string[]> {
+  const launched = await ec2.send(
+    new RunInstancesCommand({ ImageId: AMI, MinCount: count, MaxCount: count, SubnetId: subnetId }),
+  );
+  const ids = launched.Instances!.map((instance) => instance.InstanceId!);
+  for (const [n, id] of ids.entries()) {
+    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: block(n) }] }));
+  }
+  return ids;
 }
 
 /** The table as the seed's verification prints it: destination and target, sorted by destination. */

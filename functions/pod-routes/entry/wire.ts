@@ -9,10 +9,10 @@ import type { Dependencies } from "../jobs/dependencies.js";
 
 /**
  * Standard retries (exponential backoff with jitter, a longer base for throttling), 8 attempts: with 30%
- * of calls throttled, 5 attempts gave up on about 1 call in 400, enough to leave a cold sync of 1,000
- * workers unfinished; 8 give up on about 1 in 15,000. The invocation's deadline still bounds every call.
- * Adaptive mode's client-side rate limiting would only see this one container's calls; the pool in
- * `jobs/pool.ts` backs off the invocation as a whole.
+ * of calls throttled, 5 attempts give up on 0.3^5, about 1 call in 400, and the bench's cold sync of
+ * 1,000 workers needed a third invocation; 8 give up on about 1 in 15,000, and it needed two. The
+ * invocation's deadline still bounds every call. Adaptive mode's client-side rate limiting would only see
+ * this one container's calls; the pool in `jobs/pool.ts` backs off the invocation as a whole.
  */
 const RETRY = { retryMode: "standard", maxAttempts: 8 } as const;
 

@@ -73,11 +73,18 @@ export async function converge(
     ),
   );
 
-  const tables = planned.map(({ plan, decisions }) => ({
-    routeTableId: plan.table.routeTableId,
-    decisions: decisions.map((decision) => results.get(decision) ?? { ...decision, applied: false }),
+  const reported = planned.map(({ plan, decisions }) => ({
+    observed: plan.table.routes.length,
+    table: {
+      routeTableId: plan.table.routeTableId,
+      decisions: decisions.map((decision) => results.get(decision) ?? { ...decision, applied: false }),
+    },
   }));
-  return { tables, instanceChanges: checks, failures: failuresOf(planned, tables, checks) };
+  return {
+    tables: reported.map(({ table }) => table),
+    instanceChanges: checks,
+    failures: failuresOf(reported, checks),
+  };
 }
 
 interface Step {
@@ -124,16 +131,13 @@ function workUnits(
 }
 
 /** Conflicts and overlaps one by one; a full table once, with its counts; failed changes one by one. */
+/** `observed`: how many routes the table held when it was read. */
 function failuresOf(
-  planned: ReadonlyArray<{ plan: TablePlanInput; decisions: readonly Decision[] }>,
-  tables: readonly TableReport[],
+  reported: ReadonlyArray<{ readonly observed: number; readonly table: TableReport }>,
   checks: readonly InstanceChange[],
 ): Failure[] {
   const failures: Failure[] = [];
-  for (const { table, observed } of tables.map((table, index) => ({
-    table,
-    observed: planned.at(index)?.plan.table.routes.length ?? 0,
-  }))) {
+  for (const { table, observed } of reported) {
     const refused = table.decisions.filter((d) => d.errorCode === "RouteLimitExceeded");
     if (refused.length > 0) {
       const applied = (action: string) => table.decisions.filter((d) => d.action === action && d.applied).length;
