@@ -8,7 +8,7 @@ import security from "eslint-plugin-security";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  { ignores: ["dist/", "reports/", "node_modules/"] },
+  { ignores: ["dist/", "reports/", "node_modules/", ".venv/"] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   security.configs.recommended,

@@ -14,7 +14,11 @@ await writeFile(mapFile, JSON.stringify(ownMap));
 
 // The operator tools (the CLI, npm start) run from this checkout: its node_modules stay outside.
 await build({
-  entryPoints: { "cli/pod-routes": "scripts/cli/pod-routes.ts", start: "scripts/start.ts" },
+  entryPoints: {
+    "cli/pod-routes": "scripts/cli/pod-routes.ts",
+    start: "scripts/start.ts",
+    emulator: "scripts/emulator/main.ts",
+  },
   banner: { js: "#!/usr/bin/env node" },
   outdir: "dist",
   outExtension: { ".js": ".mjs" },

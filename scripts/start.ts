@@ -4,9 +4,9 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { createHandler as CreateHandler } from "../functions/pod-routes/entry/handler.js";
 import { lifecycleAction, scheduled, stateChange } from "./cli/sample-events.js";
-import { startMoto } from "../test/support/moto.js";
-import { buildSeed, launchWorker } from "../test/support/seed.js";
-import { buildWorkerGroup } from "../test/support/worker-group.js";
+import { startMoto } from "./emulator/moto.js";
+import { buildTutorialNetwork, launchWorker } from "./emulator/network.js";
+import { buildWorkerGroup } from "./emulator/worker-group.js";
 import { readRouteTable, renderRouteTable, type RouteRow } from "./cli/render.js";
 
 /**
@@ -17,7 +17,11 @@ import { readRouteTable, renderRouteTable, type RouteRow } from "./cli/render.js
 const root = resolve(import.meta.dirname, "..");
 const outcomes: boolean[] = [];
 
-const moto = await startMoto(resolve(root, "test/support/moto_server.py"));
+const moto = await startMoto({ launcher: resolve(root, "scripts/emulator/moto_server.py") }).catch((error: Error) => {
+  // Missing moto, a taken port: the message says what to do; a stack trace would not.
+  console.error(error.message);
+  process.exit(1);
+});
 try {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: moto.endpoint,
@@ -47,7 +51,7 @@ async function story(): Promise<void> {
   const { createHandler } = (await import(pathToFileURL(resolve(root, "dist/pod-routes/index.mjs")).href)) as {
     createHandler: typeof CreateHandler;
   };
-  const seed = await buildSeed(ec2);
+  const seed = await buildTutorialNetwork(ec2);
   const handler = createHandler({ ...process.env, ROUTE_TABLE_IDS: seed.routeTableId });
   const [worker0, worker1, worker2] = seed.workers.map((worker) => worker.instanceId) as [string, string, string];
   const table = () => readRouteTable(ec2, seed.routeTableId);

@@ -13,6 +13,7 @@ import { WORKER_STATES, workersOf } from "../../functions/pod-routes/adapters/wo
 import { formatSummary } from "../lib/summary.mjs";
 import { driftOf, unmanagedOf } from "./drift.js";
 import { columns, readRouteTable, renderRouteTable } from "./render.js";
+import { INSTANCE_ID, InstanceNameError, instanceNamed, retargeted } from "./instances.js";
 import { lifecycleAction, scheduled, stateChange } from "./sample-events.js";
 
 /**
@@ -158,9 +159,10 @@ program
 program
   .command("reconcile")
   .description("do what one instance's current state calls for")
-  .argument("<instance-id>", "the instance, i-…")
+  .argument("<instance>", "the instance: its id (i-…) or its Name tag")
   .option("--dry-run", "plan and report, change nothing")
-  .action(async (instanceId: string, options: { dryRun?: boolean }) => {
+  .action(async (instance: string, options: { dryRun?: boolean }) => {
+    const instanceId = await instanceNamed(new EC2Client({}), instance);
     const request = decodeEvent({ action: "reconcile", instanceId, ...(options.dryRun ? { dryRun: true } : {}) });
     report(await run(request, wire(process.env).dependencies()));
   });
@@ -169,9 +171,16 @@ program
   .command("invoke")
   .description("run the handler on an event file (one from events/, an SQS batch of them, or the events command's)")
   .argument("<event-file>", "a JSON event")
-  .action(async (file: string) => {
+  .option(
+    "--instance <instance>",
+    "about this instance instead (an id, or a Name such as worker-1): replaces the one the file names",
+  )
+  .action(async (file: string, options: { instance?: string }) => {
+    const instanceId =
+      options.instance === undefined ? undefined : await instanceNamed(new EC2Client({}), options.instance);
+    const event = await readEventFile(file, instanceId);
     // An SQS batch, as the queue delivers it, is answered with the messages left for a retry.
-    const answer: Summary | SQSBatchResponse = await createHandler(process.env)(await readEventFile(file));
+    const answer: Summary | SQSBatchResponse = await createHandler(process.env)(event);
     if (!isBatchResponse(answer)) return report(answer);
     const retried = answer.batchItemFailures.map((failure) => failure.itemIdentifier);
     print(answer, () =>
@@ -188,7 +197,7 @@ program
       .createArgument("<kind>", "the event")
       .choices(["state-change", "replayed", "launch", "terminate", "scheduled"]),
   )
-  .argument("[instance-id]", "the instance, i-… (not for scheduled)")
+  .argument("[instance]", "the instance: its id (i-…) or its Name tag (not for scheduled)")
   .addOption(
     new Option("--state <state>", "instance state, for state-change and replayed")
       .choices(["pending", "running", "stopping", "stopped", "shutting-down", "terminated"])
@@ -198,18 +207,19 @@ program
   .option("--hook <name>", "lifecycle hook, for launch and terminate")
   .option("--warm-pool", "terminate into a warm pool (Destination: WarmPool)")
   .action(
-    (
+    async (
       kind: string,
-      instanceId: string | undefined,
+      instance: string | undefined,
       options: { state: string; group: string; hook?: string; warmPool?: boolean },
     ) => {
       if (kind === "scheduled") {
-        if (instanceId !== undefined) throw usage(`error: scheduled takes no instance id (got ${instanceId})`);
+        if (instance !== undefined) throw usage(`error: scheduled takes no instance (got ${instance})`);
         writeResult(`${JSON.stringify(scheduled(), null, 2)}\n`);
         return;
       }
-      if (!instanceId || !/^i-[0-9a-f]{8,17}$/.test(instanceId))
-        throw usage(`error: ${kind} needs an instance id (i-…)`);
+      if (instance === undefined) throw usage(`error: ${kind} needs an instance: its id (i-…) or its Name tag`);
+      // An id is printed as given, with no AWS call; only a name is looked up.
+      const instanceId = INSTANCE_ID.test(instance) ? instance : await instanceNamed(new EC2Client({}), instance);
       const event =
         kind === "launch" || kind === "terminate"
           ? lifecycleAction(kind, instanceId, {
@@ -232,14 +242,15 @@ function usage(message: string): CommanderError {
   return new CommanderError(EXIT.usage, "pod-routes.usage", message);
 }
 
-/** An event file's JSON; a missing or malformed file is bad usage, named. */
-async function readEventFile(file: string): Promise<unknown> {
+/** An event file's JSON, about `instanceId` when given; a missing or malformed file is bad usage, named. */
+async function readEventFile(file: string, instanceId?: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
     throw usage(`error: cannot read event file ${file}: ${(error as Error).message}`);
   }
+  if (instanceId !== undefined) text = retargeted(text, file, instanceId);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -274,7 +285,11 @@ try {
   if (error instanceof CommanderError) {
     if (error.code.startsWith("pod-routes.")) console.error(error.message);
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  } else if (error instanceof UnsupportedEventError || error instanceof ConfigError) {
+  } else if (
+    error instanceof UnsupportedEventError ||
+    error instanceof ConfigError ||
+    error instanceof InstanceNameError
+  ) {
     console.error(explain(`${error.name}: ${error.message}`));
     process.exitCode = EXIT.usage;
   } else {

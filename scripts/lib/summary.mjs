@@ -36,6 +36,11 @@ export function formatSummary(summary) {
     lines.push(`${change.change} on ${change.target}: ${change.error ?? (change.applied ? "applied" : "not applied")}`);
   if (summary.lifecycle) lines.push(`lifecycle action: ${summary.lifecycle.result} (${summary.lifecycle.completion})`);
   for (const failure of summary.failures ?? []) lines.push(`FAILED: ${failure.message ?? failure}`);
+  if (lines.length === 1 && request.instanceId)
+    lines.push(
+      `nothing to do: no route is, or should be, ${request.instanceId}'s. Is it an instance of this account and ` +
+        "region? (The events/ samples name a made-up one: pass --instance.)",
+    );
   return lines.join("\n");
 }
 

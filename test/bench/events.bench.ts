@@ -7,8 +7,8 @@ import {
 import { afterAll, it } from "vitest";
 import { bundledHandler, type Handler } from "../support/bundle.js";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
-import { buildSeed } from "../support/seed.js";
-import { buildWorkerGroup } from "../support/worker-group.js";
+import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
+import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
 import { autoScaling, ec2, handlerCalls } from "../integration/harness.js";
 
 /**
@@ -85,7 +85,7 @@ const GOALS: Array<{ scenario: string; goal: string; met: (actions: string[]) =>
 ];
 
 it("state-change events", async () => {
-  const seed = await buildSeed(ec2, RUNS);
+  const seed = await buildTutorialNetwork(ec2, RUNS);
   const handler = await warmHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
   const workers = seed.workers.map((worker) => worker.instanceId);
 
@@ -104,7 +104,7 @@ it("state-change events", async () => {
 });
 
 it("lifecycle actions", async () => {
-  const seed = await buildSeed(ec2, 0);
+  const seed = await buildTutorialNetwork(ec2, 0);
   const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, RUNS);
   const handler = await warmHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" });
   const workers = group.instanceIds;
@@ -118,7 +118,7 @@ it("lifecycle actions", async () => {
 });
 
 it("full sync of 100 workers", async () => {
-  const seed = await buildSeed(ec2, 0);
+  const seed = await buildTutorialNetwork(ec2, 0);
   const launched = await ec2.send(
     new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: 100, MaxCount: 100, SubnetId: seed.subnetId }),
   );

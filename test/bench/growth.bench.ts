@@ -4,7 +4,7 @@ import { afterAll, it, vi } from "vitest";
 import { scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
 import { createEventQueue, pollUntilEmpty } from "../support/event-queue.js";
-import { buildNetwork } from "../support/seed.js";
+import { buildNetwork } from "../../scripts/emulator/network.js";
 import { ec2, handlerCalls, injectFaults, motoEndpoint } from "../integration/harness.js";
 
 /**

@@ -5,7 +5,8 @@ import { afterAll, it } from "vitest";
 import { stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
 import { createEventQueue, pollUntilEmpty } from "../support/event-queue.js";
-import { buildSeed, routesOf } from "../support/seed.js";
+import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { ec2, handlerCalls, motoEndpoint } from "../integration/harness.js";
 
 /**
@@ -18,7 +19,7 @@ const N = 100;
 const rows: Array<{ mode: string; invocations: number; ms: number; actions: string[]; readsPerBatch?: number }> = [];
 
 async function burst(): Promise<{ rtb: string; ids: string[] }> {
-  const seed = await buildSeed(ec2, 0);
+  const seed = await buildTutorialNetwork(ec2, 0);
   const launched = await ec2.send(
     new RunInstancesCommand({ ImageId: "ami-12c6146b", MinCount: N, MaxCount: N, SubnetId: seed.subnetId }),
   );

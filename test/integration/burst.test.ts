@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
 import { expectRouting } from "../support/invariants.js";
-import { buildSeed, launchTaggedWorkers, routesOf } from "../support/seed.js";
-import { buildWorkerGroup } from "../support/worker-group.js";
+import { buildTutorialNetwork, launchTaggedWorkers } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
+import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
 import { autoScaling, ec2 } from "./harness.js";
 
 const N = 100;
@@ -18,7 +19,7 @@ const podRoutes = async (rtb: string) => (await routesOf(ec2, rtb)).filter(([cid
 
 describe(`bursts of ${N} concurrent invocations`, () => {
   it(`${N} launches, then ${N} terminations: the exact table each time`, async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const rtb = seed.routeTableId;
     const ids = await launchTaggedWorkers(ec2, seed.subnetId, N, (n) => `10.200.${n}.0/24`);
 
@@ -40,7 +41,7 @@ describe(`bursts of ${N} concurrent invocations`, () => {
   });
 
   it("replacements reusing CIDRs win, whatever order their launch and the old workers' late terminations arrive in", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const rtb = seed.routeTableId;
     const old = await launchTaggedWorkers(ec2, seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
     await all(
@@ -63,7 +64,7 @@ describe(`bursts of ${N} concurrent invocations`, () => {
   });
 
   it("20 concurrent lifecycle launches with allocation get 20 distinct blocks, routed to the tagged worker", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const rtb = seed.routeTableId;
     const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 20);
 
@@ -79,7 +80,7 @@ describe(`bursts of ${N} concurrent invocations`, () => {
   });
 
   it("full syncs racing launches, replacements and terminations: every invocation succeeds, the table ends exact", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const rtb = seed.routeTableId;
     const old = await launchTaggedWorkers(ec2, seed.subnetId, 20, (n) => `10.200.${n}.0/24`);
     await all(

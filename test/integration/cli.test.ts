@@ -12,7 +12,8 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
 import { stateChange } from "../../scripts/cli/sample-events.js";
-import { buildSeed, launchWorker, routesOf } from "../support/seed.js";
+import { buildTutorialNetwork, launchWorker } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { ec2, proxyEndpoint } from "./harness.js";
 
 const cli = resolve(import.meta.dirname, "../../dist/cli/pod-routes.mjs");
@@ -35,7 +36,7 @@ function podRoutes(
 }
 
 async function routedSeed() {
-  const seed = await buildSeed(ec2);
+  const seed = await buildTutorialNetwork(ec2);
   const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
   for (const worker of seed.workers) await handler(stateChange(worker.instanceId, "running"));
   return {
@@ -95,7 +96,7 @@ describe("pod-routes CLI", () => {
     }
     const extra = await podRoutes(["events", "scheduled", "i-0123456789abcdef0"]);
     expect(extra.code).toBe(2);
-    expect(extra.stderr).toContain("scheduled takes no instance id");
+    expect(extra.stderr).toContain("scheduled takes no instance");
   });
 
   it("names the flag that was used, and says what to do when credentials are missing", async () => {
@@ -115,7 +116,9 @@ describe("pod-routes CLI", () => {
 
   it("exits 2 on bad usage", async () => {
     expect((await podRoutes(["reconcile"])).code).toBe(2);
-    expect((await podRoutes(["reconcile", "not-an-instance"])).stderr).toContain("UnsupportedEventError");
+    const unnamed = await podRoutes(["reconcile", "not-an-instance"]);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain('no instance is named "not-an-instance"');
     expect((await podRoutes(["events", "launch"])).code).toBe(2);
     expect((await podRoutes(["status"], { ON_STOP: "never" })).stderr).toContain('ON_STOP="never" is invalid');
   });
@@ -239,7 +242,7 @@ describe("pod-routes CLI", () => {
   });
 
   it("invoke reports the handler's named failure and exits 1", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "banana");
     const file = join(await mkdtemp(join(tmpdir(), "pod-routes-cli-")), "event.json");
     await writeFile(file, JSON.stringify(stateChange(bad, "running")));

@@ -2,13 +2,14 @@ import { StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand 
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
 import { stateChange } from "../../scripts/cli/sample-events.js";
-import { buildSeed, launchWorker, routesOf } from "../support/seed.js";
+import { buildTutorialNetwork, launchWorker } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { ec2, handlerCalls } from "./harness.js";
 
 const HOUR_AGO = new Date(Date.now() - 3_600_000).toISOString();
 
 async function seededCluster(settings: Record<string, string> = {}) {
-  const seed = await buildSeed(ec2);
+  const seed = await buildTutorialNetwork(ec2);
   const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ...settings });
   for (const worker of seed.workers) await handler(stateChange(worker.instanceId, "running"));
   handlerCalls();
@@ -66,7 +67,7 @@ describe("duplicate, replayed, late and out-of-order events", () => {
   });
 
   it("follows the instance's current state when events arrive out of order", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     const worker = await launchWorker(ec2, seed.subnetId, "worker-7", "10.200.7.0/24");
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [worker] }));
@@ -146,7 +147,7 @@ describe("duplicate, replayed, late and out-of-order events", () => {
   });
 
   it("fails a fresh launch event for an instance EC2 does not show yet, so Lambda retries it", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
 
     await expect(handler(stateChange("i-0123456789abcdef0", "pending"))).rejects.toMatchObject({

@@ -9,8 +9,9 @@ import { describe, expect, it } from "vitest";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler, type Handler } from "../support/bundle.js";
 import { expectRouting, type RoutingExpectation } from "../support/invariants.js";
-import { buildSeed, routesOf } from "../support/seed.js";
-import { buildWorkerGroup } from "../support/worker-group.js";
+import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
+import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
 import { autoScaling, ec2, injectedFaults, injectFaults } from "./harness.js";
 
 const CLUSTER = /^10\.200\./;
@@ -41,7 +42,7 @@ describe.each(SEEDS)("with 3 in 10 AWS calls failing (seed %i)", (seed) => {
   const plan = { seed, rate: 0.3, faults: ["throttle", "internal-before", "internal-after"] as const };
 
   it("launches, replays, a terminate and a drifted full sync each end with the correct table within three invocations", async () => {
-    const cluster = await buildSeed(ec2);
+    const cluster = await buildTutorialNetwork(ec2);
     const rtb = cluster.routeTableId;
     const handler = bundledHandler({ ROUTE_TABLE_IDS: rtb });
     const [worker0, worker1, worker2] = cluster.workers.map((w) => w.instanceId) as [string, string, string];
@@ -90,7 +91,7 @@ describe.each(SEEDS)("with 3 in 10 AWS calls failing (seed %i)", (seed) => {
   });
 
   it("lifecycle launches with allocation and terminations end routed, tagged and completed within three invocations", async () => {
-    const cluster = await buildSeed(ec2, 0);
+    const cluster = await buildTutorialNetwork(ec2, 0);
     const rtb = cluster.routeTableId;
     const group = await buildWorkerGroup(ec2, autoScaling, cluster.subnetId, 3);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: rtb, ALLOCATE_POD_CIDR: "true" });
@@ -144,7 +145,7 @@ describe("lost successes: half the changes made but answered with an error", () 
     ["launch events", false],
     ["lifecycle launches with allocation", true],
   ])("%s still leave exactly one route per worker", async (_case, allocate) => {
-    const cluster = await buildSeed(ec2, allocate ? 0 : 3);
+    const cluster = await buildTutorialNetwork(ec2, allocate ? 0 : 3);
     const rtb = cluster.routeTableId;
     const group = allocate ? await buildWorkerGroup(ec2, autoScaling, cluster.subnetId, 3) : undefined;
     const handler = bundledHandler({ ROUTE_TABLE_IDS: rtb, ALLOCATE_POD_CIDR: String(allocate) });
@@ -176,7 +177,7 @@ describe("lost successes: half the changes made but answered with an error", () 
 
 describe("the invocation's deadline", () => {
   it("stops AWS calls before the Lambda timeout with a clear error, and the next invocation converges", async () => {
-    const cluster = await buildSeed(ec2, 1);
+    const cluster = await buildTutorialNetwork(ec2, 1);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: cluster.routeTableId });
     const worker = cluster.workers[0]!.instanceId;
     injectFaults({ seed: 3, rate: 1, faults: ["slow"], slowMs: 1500 });

@@ -1,13 +1,15 @@
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { afterAll, beforeEach, inject } from "vitest";
-import { resetMoto } from "../support/moto.js";
+import { resetMoto } from "../../scripts/emulator/moto.js";
 import { startRecordingProxy, type FaultPlan, type RecordedCall } from "../support/recording-proxy.js";
 
 /**
  * Integration test harness: the bundled handler talks to moto through a recording proxy (so tests
  * can see which EC2 calls an event cost); the tests arrange and inspect state on moto directly.
  */
+const motoMissing = inject("motoMissing");
+if (motoMissing !== "") throw new Error(motoMissing);
 /** moto itself: the tests arrange state and run the event queue here. */
 export const motoEndpoint = inject("motoEndpoint");
 const proxy = await startRecordingProxy(motoEndpoint);

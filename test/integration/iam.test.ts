@@ -14,8 +14,8 @@ import { describe, expect, it } from "vitest";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
 import { resolveTemplate } from "../support/cfn.js";
-import { buildSeed, launchWorker } from "../support/seed.js";
-import { buildWorkerGroup } from "../support/worker-group.js";
+import { buildTutorialNetwork, launchWorker } from "../../scripts/emulator/network.js";
+import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
 import type { RecordedCall } from "../support/recording-proxy.js";
 import { autoScaling, ec2, handlerRequests } from "./harness.js";
 
@@ -69,7 +69,7 @@ async function decide(policy: unknown, request: IamRequest): Promise<string> {
 
 describe("the function's role, evaluated offline with iam-simulate", () => {
   it("allows every call the handler made in a run of every kind of event, with the resources and keys AWS sees", async () => {
-    const seed = await buildSeed(ec2, 2);
+    const seed = await buildTutorialNetwork(ec2, 2);
     const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1);
     // A worker with two interfaces: its route and check go through its primary ENI.
     const multiHomed = await launchWorker(ec2, seed.subnetId, "worker-9", "10.200.9.0/24");

@@ -21,7 +21,8 @@ import { describe, expect, inject, it, onTestFinished } from "vitest";
 import { INSTANCE_FIELDS } from "../../functions/pod-routes/adapters/instance-fields.js";
 import { lambdaBundleOptions } from "../../scripts/lib/lambda-bundle.mjs";
 import { stateChange } from "../../scripts/cli/sample-events.js";
-import { buildSeed, routesOf } from "../support/seed.js";
+import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { ec2 } from "./harness.js";
 
 /** The deployed artefact, as `npm run build` leaves it. */
@@ -47,7 +48,7 @@ describe("the Lambda bundle", () => {
   });
 
   it("runs as Lambda runs it: alone in an empty folder, no node_modules above, source-mapped errors", async () => {
-    const seed = await buildSeed(ec2, 1);
+    const seed = await buildTutorialNetwork(ec2, 1);
     const worker = seed.workers[0]!;
     const folder = await mkdtemp(join(tmpdir(), "pod-routes-lambda-"));
     onTestFinished(() => rm(folder, { recursive: true, force: true }));
@@ -120,7 +121,7 @@ describe("the bundle's trimmed EC2 deserializer", () => {
 
   /** A real DescribeInstances answer from moto: a worker with tags, two interfaces, its check off. */
   async function recordedAnswer(): Promise<string> {
-    const seed = await buildSeed(ec2, 1);
+    const seed = await buildTutorialNetwork(ec2, 1);
     const instanceId = seed.workers[0]!.instanceId;
     const eni = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: seed.subnetId }))).NetworkInterface!;
     await ec2.send(

@@ -8,8 +8,9 @@ import {
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
 import { lifecycleAction, stateChange } from "../../scripts/cli/sample-events.js";
-import { buildSeed, routesOf } from "../support/seed.js";
-import { buildWorkerGroup, type WorkerGroup } from "../support/worker-group.js";
+import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
+import { buildWorkerGroup, type WorkerGroup } from "../../scripts/emulator/worker-group.js";
 import { autoScaling, ec2, handlerCalls, handlerRequests } from "./harness.js";
 
 const launch = (group: WorkerGroup, instanceId: string, token?: string) =>
@@ -37,7 +38,7 @@ async function tagsOf(instanceIds: readonly string[]): Promise<Record<string, st
 }
 
 async function taggedGroup(size: number, cidrs: string[]) {
-  const seed = await buildSeed(ec2, 0);
+  const seed = await buildTutorialNetwork(ec2, 0);
   const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, size);
   await Promise.all(
     group.instanceIds.map((id, n) =>
@@ -188,7 +189,7 @@ describe("pod CIDR allocation", () => {
   const N = 6;
 
   it(`gives ${N} concurrent launches ${N} distinct free blocks, each routed, tagged and completed`, async () => {
-    const seed = await buildSeed(ec2, 2);
+    const seed = await buildTutorialNetwork(ec2, 2);
     // A block routed to something else and a block only tagged on a worker are both in use.
     await ec2.send(
       new CreateRouteCommand({
@@ -227,7 +228,7 @@ describe("pod CIDR allocation", () => {
   });
 
   it("reuses a terminated worker's block for the next launch", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 3);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" });
     for (const id of group.instanceIds) await handler(launch(group, id));
@@ -250,7 +251,7 @@ describe("pod CIDR allocation", () => {
   });
 
   it("abandons a launch when every block is taken, saying how many are in use", async () => {
-    const seed = await buildSeed(ec2, 2);
+    const seed = await buildTutorialNetwork(ec2, 2);
     const settings = { ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true", CLUSTER_CIDR: "10.200.0.0/23" };
     for (const worker of seed.workers) await bundledHandler(settings)(stateChange(worker.instanceId, "running"));
     const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1);
@@ -270,7 +271,7 @@ describe("pod CIDR allocation", () => {
   });
 
   it("never allocates for an untagged instance seen in a state-change event", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" });
 

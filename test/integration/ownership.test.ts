@@ -10,7 +10,8 @@ import {
 import { describe, expect, it } from "vitest";
 import { scheduled, stateChange, tagChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
-import { buildNetwork, launch, launchWorker, routesOf } from "../support/seed.js";
+import { buildNetwork, launch, launchWorker } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { ec2 } from "./harness.js";
 
 /**

@@ -5,8 +5,9 @@ import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sampl
 import { bundledHandler } from "../support/bundle.js";
 import { createEventQueue, pollUntilEmpty } from "../support/event-queue.js";
 import { expectRouting } from "../support/invariants.js";
-import { buildSeed, launchTaggedWorkers, routesOf } from "../support/seed.js";
-import { buildWorkerGroup } from "../support/worker-group.js";
+import { buildTutorialNetwork, launchTaggedWorkers } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
+import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
 import { autoScaling, ec2, handlerRequests, injectFaults, motoEndpoint } from "./harness.js";
 
 const CLUSTER = /^10\.200\./;
@@ -34,7 +35,7 @@ const continuedOnce = (launches: ReadonlyArray<ReturnType<typeof lifecycleAction
 
 describe("one writer: events through the FIFO queue, in batches", () => {
   it("100 launch actions: batches of 10, two reads a batch, 100 creates and checks, every launch continued", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 100);
     for (const [n, id] of group.instanceIds.entries()) {
       await ec2.send(
@@ -77,7 +78,7 @@ describe("one writer: events through the FIFO queue, in batches", () => {
   });
 
   it("30 replacements racing their predecessors' terminations, in any order: the replacements hold every block", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const rtb = seed.routeTableId;
     const queue = await createEventQueue(motoEndpoint);
     const old = await launchTaggedWorkers(ec2, seed.subnetId, 30, (n) => `10.200.${n}.0/24`);
@@ -99,7 +100,7 @@ describe("one writer: events through the FIFO queue, in batches", () => {
   });
 
   it("20 launches allocating blocks with syncs in between: 20 distinct blocks, each routed to its tagged worker", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const rtb = seed.routeTableId;
     const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 20);
     const queue = await createEventQueue(motoEndpoint);
@@ -124,7 +125,7 @@ describe("one writer: events through the FIFO queue, in batches", () => {
   });
 
   it("direct syncs racing queued launches: every invocation succeeds, the table ends exact", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const rtb = seed.routeTableId;
     const queue = await createEventQueue(motoEndpoint);
     const workers = await launchTaggedWorkers(ec2, seed.subnetId, 40, (n) => `10.200.${n}.0/24`);
@@ -143,7 +144,7 @@ describe("one writer: events through the FIFO queue, in batches", () => {
   });
 
   it("a message that keeps failing transiently moves to the dead-letter queue after maxReceiveCount; the rest go on", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const rtb = seed.routeTableId;
     const queue = await createEventQueue(motoEndpoint, { maxReceiveCount: 2 });
     const [healthy, doomed] = await launchTaggedWorkers(ec2, seed.subnetId, 2, (n) => `10.200.${n}.0/24`);

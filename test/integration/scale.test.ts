@@ -2,7 +2,8 @@ import { CreateRouteCommand, TerminateInstancesCommand } from "@aws-sdk/client-e
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { scheduled } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
-import { buildNetwork, launchTaggedWorkers, routesOf } from "../support/seed.js";
+import { buildNetwork, launchTaggedWorkers } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import type { Context } from "aws-lambda";
 import { ec2, handlerRequests, injectFaults, injectedFaults } from "./harness.js";

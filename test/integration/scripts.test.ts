@@ -5,7 +5,8 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
 import { scheduled } from "../../scripts/cli/sample-events.js";
-import { buildSeed, routesOf } from "../support/seed.js";
+import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { ec2, handlerCalls, handlerRequests, proxyEndpoint } from "./harness.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -155,7 +156,7 @@ describe("operator scripts", () => {
   });
 
   it("migrate retires the static route stack without losing a route, and a sync then adopts every route", async () => {
-    const seed = await buildSeed(ec2);
+    const seed = await buildTutorialNetwork(ec2);
     const staticRoutes = seed.workers
       .map(
         (worker, n) =>

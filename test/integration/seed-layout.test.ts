@@ -2,12 +2,13 @@ import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
 import { stateChange } from "../../scripts/cli/sample-events.js";
-import { buildSeed, routesOf } from "../support/seed.js";
+import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { ec2, handlerCalls } from "./harness.js";
 
 describe("the seed's cluster (Kubernetes the hard way on AWS)", () => {
   it("ends with exactly the seed's route table once every instance's running event is handled", async () => {
-    const seed = await buildSeed(ec2);
+    const seed = await buildTutorialNetwork(ec2);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
 
     for (const instanceId of [seed.controllerId, ...seed.workers.map((w) => w.instanceId)]) {
@@ -24,7 +25,7 @@ describe("the seed's cluster (Kubernetes the hard way on AWS)", () => {
   });
 
   it("turns off source/dest check on each routed worker, and leaves the controller alone", async () => {
-    const seed = await buildSeed(ec2);
+    const seed = await buildTutorialNetwork(ec2);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
 
     for (const instanceId of [seed.controllerId, ...seed.workers.map((w) => w.instanceId)]) {
@@ -44,7 +45,7 @@ describe("the seed's cluster (Kubernetes the hard way on AWS)", () => {
   });
 
   it("costs a launch four calls: one read of the instance, one of the table, the route, the source/dest check", async () => {
-    const seed = await buildSeed(ec2);
+    const seed = await buildTutorialNetwork(ec2);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
 
     await handler(stateChange(seed.workers[0]!.instanceId, "running"));
@@ -58,7 +59,7 @@ describe("the seed's cluster (Kubernetes the hard way on AWS)", () => {
   });
 
   it("finds the worker's table by its subnet when no route table is configured", async () => {
-    const seed = await buildSeed(ec2);
+    const seed = await buildTutorialNetwork(ec2);
     const handler = bundledHandler();
 
     const summary = await handler(stateChange(seed.workers[1]!.instanceId, "running"));

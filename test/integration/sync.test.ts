@@ -12,11 +12,12 @@ import {
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
 import { scheduled, schedulerTick, stateChange } from "../../scripts/cli/sample-events.js";
-import { buildSeed, launch, launchWorker, routesOf } from "../support/seed.js";
+import { buildTutorialNetwork, launch, launchWorker } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { ec2, handlerCalls } from "./harness.js";
 
 async function seededCluster(settings: Record<string, string> = {}) {
-  const seed = await buildSeed(ec2);
+  const seed = await buildTutorialNetwork(ec2);
   const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, ...settings });
   for (const worker of seed.workers) await handler(stateChange(worker.instanceId, "running"));
   const [worker0, worker1, worker2] = seed.workers.map((w) => w.instanceId) as [string, string, string];
@@ -26,7 +27,7 @@ async function seededCluster(settings: Record<string, string> = {}) {
 }
 
 /** A route deleted by hand, one pointed at the wrong worker, orphans, and a route pod-routes must not own. */
-async function drift(seed: Awaited<ReturnType<typeof buildSeed>>, [worker0, , worker2]: string[]) {
+async function drift(seed: Awaited<ReturnType<typeof buildTutorialNetwork>>, [worker0, , worker2]: string[]) {
   const rtb = seed.routeTableId;
   const departed = await launch(ec2, seed.subnetId, [{ Key: "Name", Value: "departed" }]);
   await ec2.send(
@@ -167,7 +168,7 @@ describe("full sync", () => {
   });
 
   it("uses each worker's subnet table, else the VPC's main table, when no table is configured", async () => {
-    const seed = await buildSeed(ec2, 1);
+    const seed = await buildTutorialNetwork(ec2, 1);
     const handler = bundledHandler();
     const bareSubnet = (await ec2.send(new CreateSubnetCommand({ VpcId: seed.vpcId, CidrBlock: "10.240.1.0/24" })))
       .Subnet!.SubnetId!;
@@ -195,7 +196,7 @@ describe("full sync", () => {
 
 describe("workers with several network interfaces", () => {
   it("are routed through their primary interface, whose source/dest check is turned off", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     const worker = await launchWorker(ec2, seed.subnetId, "worker-multi", "10.200.3.0/24");
     const secondary = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: seed.subnetId }))).NetworkInterface!
@@ -239,7 +240,7 @@ describe("manual invokes", () => {
   });
 
   it("add with dryRun reports the route it would create and creates nothing", async () => {
-    const seed = await buildSeed(ec2, 1);
+    const seed = await buildTutorialNetwork(ec2, 1);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     const worker = seed.workers[0]!.instanceId;
 

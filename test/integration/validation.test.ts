@@ -2,7 +2,8 @@ import { CreateRouteCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec
 import { describe, expect, it } from "vitest";
 import { bundledHandler } from "../support/bundle.js";
 import { stateChange } from "../../scripts/cli/sample-events.js";
-import { buildNetwork, buildSeed, launch, launchWorker, routesOf } from "../support/seed.js";
+import { buildNetwork, buildTutorialNetwork, launch, launchWorker } from "../../scripts/emulator/network.js";
+import { routesOf } from "../support/routes.js";
 import { ec2, handlerCalls } from "./harness.js";
 
 describe("input pod-routes must refuse or ignore", () => {
@@ -16,7 +17,7 @@ describe("input pod-routes must refuse or ignore", () => {
     ["10.200.5.9/32", /a \/32; each worker claims one \/24 block/],
   ])("refuses a worker tagged %s, naming instance, tag and value, and changes nothing", async (value, reason) => {
     // The delivered event reports it (no retry can fix a tag); a manual add fails with the named error.
-    const seed = await buildSeed(ec2);
+    const seed = await buildTutorialNetwork(ec2);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", value);
     const before = await routesOf(ec2, seed.routeTableId);
@@ -39,7 +40,7 @@ describe("input pod-routes must refuse or ignore", () => {
   });
 
   it("refuses a cluster CIDR that overlaps the VPC: a ConfigError naming both, nothing changed", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, CLUSTER_CIDR: "10.0.0.0/8" });
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "10.240.5.0/24");
 
@@ -57,7 +58,7 @@ describe("input pod-routes must refuse or ignore", () => {
   });
 
   it("ignores instances that are not workers: no pod-CIDR tag, or not carrying the cluster tag", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({
       ROUTE_TABLE_IDS: seed.routeTableId,
       CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s=owned",
@@ -78,7 +79,7 @@ describe("input pod-routes must refuse or ignore", () => {
   });
 
   it("routes a worker carrying the cluster tag", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({
       ROUTE_TABLE_IDS: seed.routeTableId,
       CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s",
@@ -93,7 +94,7 @@ describe("input pod-routes must refuse or ignore", () => {
   });
 
   it("leaves a worker in another VPC alone: a skip, success, nothing changed", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     const elsewhere = await buildNetwork(ec2, "10.250.0.0/16", "10.250.0.0/24");
     const foreign = await launchWorker(ec2, elsewhere.subnetId, "worker-other-vpc", "10.200.8.0/24");
@@ -111,7 +112,7 @@ describe("input pod-routes must refuse or ignore", () => {
   });
 
   it("reports two live workers claiming one CIDR as a conflict naming both, and changes nothing", async () => {
-    const seed = await buildSeed(ec2);
+    const seed = await buildTutorialNetwork(ec2);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     for (const worker of seed.workers) await handler(stateChange(worker.instanceId, "running"));
     const impostor = await launchWorker(ec2, seed.subnetId, "worker-dup", "10.200.0.0/24");
@@ -132,7 +133,7 @@ describe("input pod-routes must refuse or ignore", () => {
   });
 
   it("never replaces a route whose target is a gateway", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     await ec2.send(
       new CreateRouteCommand({
@@ -167,7 +168,7 @@ describe("input pod-routes must refuse or ignore", () => {
   it.each(["__proto__", "constructor", "toString"])(
     "refuses a lifecycle-like event with detail-type %s before any AWS call: no route deleted, nothing completed",
     async (detailType) => {
-      const seed = await buildSeed(ec2, 1);
+      const seed = await buildTutorialNetwork(ec2, 1);
       const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
       await handler(stateChange(seed.workers[0]!.instanceId, "running"));
       handlerCalls();
@@ -203,7 +204,7 @@ describe("input pod-routes must refuse or ignore", () => {
 
   it("names the configured table when it does not exist", async () => {
     const handler = bundledHandler({ ROUTE_TABLE_IDS: "rtb-0123456789abcdef0" });
-    const seed = await buildSeed(ec2, 1);
+    const seed = await buildTutorialNetwork(ec2, 1);
 
     expect((await handler(stateChange(seed.workers[0]!.instanceId, "running"))).failures).toEqual([
       {
@@ -215,7 +216,7 @@ describe("input pod-routes must refuse or ignore", () => {
   });
 
   it("refuses a manual add for an instance that is not a worker", async () => {
-    const seed = await buildSeed(ec2, 0);
+    const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
     const bastion = await launch(ec2, seed.subnetId, [{ Key: "Name", Value: "bastion" }]);
 

@@ -57,6 +57,9 @@ export class InstanceNotReadyError extends PodRoutesError {}
 /** The invocation stopped its AWS calls short of the Lambda timeout; the retry or the next sync converges. */
 export class DeadlineExceededError extends PodRoutesError {}
 
+/** An endpoint answered with something other than an AWS response (an emulator lacking a call, a proxy's page). */
+export class UnreadableAnswerError extends PodRoutesError {}
+
 /** A configured route table does not exist. */
 export class RouteTableNotFoundError extends PodRoutesError {}
 

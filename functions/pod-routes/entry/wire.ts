@@ -5,6 +5,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { autoScalingAdapter } from "../adapters/autoscaling.js";
 import { parseConfig } from "../core/config.js";
 import { ec2Adapter } from "../adapters/ec2.js";
+import { explainUnreadableAnswers } from "../adapters/unreadable-answers.js";
 import type { Dependencies } from "../jobs/dependencies.js";
 
 /**
@@ -42,6 +43,8 @@ export function wire(env: Env): Wired {
   const logger = new Logger({ serviceName: "pod-routes", ...(logLevel ? { logLevel: logLevel as "INFO" } : {}) });
   const ec2 = new EC2Client(RETRY);
   const autoScaling = new AutoScalingClient(RETRY);
+  explainUnreadableAnswers(ec2);
+  explainUnreadableAnswers(autoScaling);
   const metrics = new Metrics({
     namespace: env["POWERTOOLS_METRICS_NAMESPACE"] ?? "PodRoutes",
     serviceName: "pod-routes",

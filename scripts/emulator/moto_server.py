@@ -1,14 +1,18 @@
-"""moto server with the two Auto Scaling lifecycle actions moto 5.2 lacks.
+"""moto server with what moto 5.2 lacks and pod-routes calls.
 
-CompleteLifecycleAction and RecordLifecycleActionHeartbeat answer like AWS: the group and hook must
-exist, and an action can be completed once; completing it again is a ValidationError "No active
-Lifecycle Action found". Everything else is moto as installed. Usage: same arguments as moto_server.
+- CompleteLifecycleAction and RecordLifecycleActionHeartbeat answer like AWS: the group and hook must
+  exist, and an action can be completed once; completing it again is a ValidationError "No active
+  Lifecycle Action found".
+- DescribeRouteTables takes the filter route.instance-id (plain moto answers it with an HTML 500).
+
+Everything else is moto as installed. Usage: same arguments as moto_server.
 """
 import sys
 
 from moto.autoscaling.exceptions import ValidationError
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import EmptyResult
+from moto.ec2.models.route_tables import RouteTable
 from moto.server import main
 
 
@@ -43,6 +47,16 @@ def record_lifecycle_action_heartbeat(self):
     return EmptyResult()
 
 
+_route_table_filter = RouteTable.get_filter_value
+
+
+def route_table_filter_value(self, filter_name, method_name=None):
+    if filter_name == "route.instance-id":
+        return [route.instance.id for route in self._routes.values() if route.instance is not None]
+    return _route_table_filter(self, filter_name, method_name)
+
+
+RouteTable.get_filter_value = route_table_filter_value
 AutoScalingResponse.complete_lifecycle_action = complete_lifecycle_action
 AutoScalingResponse.record_lifecycle_action_heartbeat = record_lifecycle_action_heartbeat
 

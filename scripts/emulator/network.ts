@@ -7,14 +7,13 @@ import {
   CreateSubnetCommand,
   CreateTagsCommand,
   CreateVpcCommand,
-  DescribeRouteTablesCommand,
   RunInstancesCommand,
   type EC2Client,
   type Tag,
 } from "@aws-sdk/client-ec2";
 
 /** The network "Kubernetes the hard way on AWS" builds, as pod-routes finds it. */
-export interface Seed {
+export interface TutorialNetwork {
   readonly vpcId: string;
   readonly subnetId: string;
   readonly routeTableId: string;
@@ -25,7 +24,7 @@ export interface Seed {
 
 const AMI = "ami-12c6146b";
 
-export async function buildSeed(ec2: EC2Client, workerCount = 3): Promise<Seed> {
+export async function buildTutorialNetwork(ec2: EC2Client, workerCount = 3): Promise<TutorialNetwork> {
   const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24");
   const controllerId = await launch(ec2, network.subnetId, [{ Key: "Name", Value: "controller-0" }]);
   const workers = [];
@@ -94,15 +93,4 @@ export async function launchTaggedWorkers(
     await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "pod-cidr", Value: block(n) }] }));
   }
   return ids;
-}
-
-/** The table as the seed's verification prints it: destination and target, sorted by destination. */
-export async function routesOf(ec2: EC2Client, routeTableId: string): Promise<Array<[string, string]>> {
-  const table = (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }))).RouteTables![0]!;
-  return (table.Routes ?? [])
-    .map((route): [string, string] => [
-      route.DestinationCidrBlock ?? "",
-      route.GatewayId ?? route.InstanceId ?? route.NetworkInterfaceId ?? route.NatGatewayId ?? "?",
-    ])
-    .sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }));
 }

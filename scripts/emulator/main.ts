@@ -1,0 +1,94 @@
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { Command, InvalidArgumentError } from "commander";
+import { once } from "node:events";
+import { resolve } from "node:path";
+import { columns } from "../cli/render.js";
+import { startMoto } from "./moto.js";
+import { buildWorld, instanceRows } from "./world.js";
+
+/**
+ * `npm run emulator`: moto server with what pod-routes calls, holding the network of "Kubernetes the hard
+ * way on AWS" (or nothing, with --empty), until Ctrl-C. Prints the variables that point the CLI, the
+ * scripts and the AWS CLI at it, and the instances by name.
+ */
+const root = resolve(import.meta.dirname, "..");
+/** The variables to export: the SDK reads AWS_REGION, the AWS CLI v1 AWS_DEFAULT_REGION. */
+const CREDENTIALS = {
+  AWS_REGION: "us-east-1",
+  AWS_DEFAULT_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "emulator",
+  AWS_SECRET_ACCESS_KEY: "emulator",
+};
+// The SDK's notice about its Node versions from 2027 (see the README) is not part of this output.
+process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
+
+const wholeNumber = (max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`a whole number from 0 to ${max}`);
+  return n;
+};
+const options = new Command("npm run emulator --")
+  .description("Run an emulated EC2 and Auto Scaling (moto) holding a cluster's network, until Ctrl-C.")
+  .option("--port <port>", "port to listen on (0: any free one)", wholeNumber(65_535), 5000)
+  .option("--host <address>", "address to listen on", "127.0.0.1")
+  .option("--workers <count>", "workers to launch, tagged with pod CIDRs 10.200.N.0/24", wholeNumber(250), 3)
+  .option("--empty", "build nothing: an empty account")
+  .parse()
+  .opts<{ port: number; host: string; workers: number; empty?: boolean }>();
+
+const moto = await startMoto({ launcher: resolve(root, "scripts/emulator/moto_server.py"), ...options }).catch(
+  (error: Error) => {
+    // Missing moto, a taken port: the message says what to do; a stack trace would not.
+    console.error(error.message);
+    process.exit(1);
+  },
+);
+const client = {
+  endpoint: moto.endpoint,
+  region: CREDENTIALS.AWS_REGION,
+  credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" },
+};
+const exports = { AWS_ENDPOINT_URL: moto.endpoint, ...CREDENTIALS };
+const lines = [`pod-routes emulator: moto server on ${moto.endpoint}, until Ctrl-C (nothing is kept).`, ""];
+if (options.empty) {
+  lines.push("An empty account: build what you need with the AWS CLI, or drop --empty.");
+} else {
+  const world = await buildWorld(new EC2Client(client), new AutoScalingClient(client), options.workers);
+  const { network } = world;
+  Object.assign(exports, { ROUTE_TABLE_IDS: network.routeTableId, ALLOCATE_POD_CIDR: "true" });
+  lines.push(
+    `The network of "Kubernetes the hard way on AWS": ${network.vpcId} (10.240.0.0/16), ${network.subnetId}, ` +
+      `route table ${network.routeTableId} with a default route to ${network.internetGatewayId}.`,
+    "",
+    columns(
+      ["NAME", "INSTANCE", "POD CIDR", ""],
+      instanceRows(world).map((row) => [row.name, row.instanceId, row.podCidr, row.note]),
+    ),
+  );
+}
+const cli = resolve(root, "dist/cli/pod-routes.mjs");
+lines.push(
+  "",
+  "In another shell:",
+  `  export ${Object.entries(exports)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(" ")}`,
+  `  alias pod-routes='node ${cli}'`,
+  "",
+  "Then, for example:",
+  "  pod-routes status",
+  "  pod-routes sync",
+  "  pod-routes invoke events/state-change-running.json --instance worker-1",
+  "  pod-routes invoke events/lifecycle-launch.json --instance hard-k8s-workers",
+  "  aws ec2 describe-route-tables --endpoint-url $AWS_ENDPOINT_URL",
+);
+console.log(lines.join("\n"));
+
+const stopped = await Promise.race([
+  Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]).then(() => "stopped" as const),
+  moto.exited.then(() => "exited" as const),
+]);
+await moto.stop();
+console.log(stopped === "stopped" ? "\nemulator stopped." : "\nmoto server exited on its own; emulator stopped.");
+process.exitCode = stopped === "stopped" ? 0 : 1;

@@ -1,0 +1,195 @@
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const cli = resolve(root, "dist/cli/pod-routes.mjs");
+
+interface Emulator {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** The variables its `export` line sets. */
+  readonly env: Record<string, string>;
+}
+
+/** `npm run emulator` as built (npm test builds first), on a free port; resolves once it has said how to use it. */
+async function startEmulator(args: string[]): Promise<Emulator> {
+  const child = spawn(process.execPath, [resolve(root, "dist/emulator.mjs"), "--port", "0", ...args], { cwd: root });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes("Then, for example:")) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the emulator did not start:\n${output}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  const exportLine = output.split("\n").find((line) => line.trim().startsWith("export "))!;
+  const env = Object.fromEntries(
+    exportLine
+      .trim()
+      .slice("export ".length)
+      .split(" ")
+      .map((pair) => pair.split("=") as [string, string]),
+  );
+  return { child, output: () => output, env };
+}
+
+async function stopEmulator({ child }: Emulator): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = once(child, "exit");
+  child.kill("SIGINT");
+  return ((await exited) as [number | null])[0];
+}
+
+/** The CLI with nothing but the variables the emulator printed (the harness's endpoint removed). */
+function podRoutes(emulator: Emulator, args: string[]) {
+  const env = { ...process.env, AWS_ENDPOINT_URL: "", ...emulator.env };
+  return promisify(execFile)(process.execPath, [cli, ...args], { cwd: root, env }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ ...error }),
+  );
+}
+
+describe("npm run emulator", () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator([]);
+  }, 60_000);
+  afterAll(() => stopEmulator(emulator));
+
+  it("prints the export line, an alias and every instance by name", () => {
+    expect(emulator.env).toMatchObject({
+      AWS_ENDPOINT_URL: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      AWS_REGION: "us-east-1",
+      ROUTE_TABLE_IDS: expect.stringMatching(/^rtb-/),
+      ALLOCATE_POD_CIDR: "true",
+    });
+    expect(emulator.output()).toContain(`alias pod-routes='node ${cli}'`);
+    for (const name of ["controller-0", "worker-0", "worker-1", "worker-2", "hard-k8s-workers"])
+      expect(emulator.output()).toMatch(new RegExp(`^${name}\\s+i-[0-9a-f]+`, "m"));
+    expect(emulator.output()).not.toContain("NodeVersionSupportWarning");
+  });
+
+  it("answers every CLI command, instances named as it printed them", async () => {
+    const status = await podRoutes(emulator, ["status", "--json"]);
+    expect(status.code, status.stderr).toBe(1);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      drift: [{ kind: "missing" }, { kind: "missing" }, { kind: "missing" }],
+    });
+    expect((await podRoutes(emulator, ["reconcile", "worker-1"])).stdout).toMatch(/create\s+10\.200\.1\.0\/24/);
+    const launch = await podRoutes(emulator, ["events", "launch", "hard-k8s-workers"]);
+    expect(JSON.parse(launch.stdout)).toMatchObject({ detail: { EC2InstanceId: expect.stringMatching(/^i-/) } });
+    const sync = await podRoutes(emulator, ["sync"]);
+    expect(sync.code, sync.stderr).toBe(0);
+    expect((await podRoutes(emulator, ["status"])).code).toBe(0);
+  });
+
+  it("runs every sample in events/ with --instance naming a worker or the group's instance", async () => {
+    const samples = (await readdir(resolve(root, "events"))).filter((file) => file.endsWith(".json"));
+    expect(samples.length).toBeGreaterThanOrEqual(20);
+    for (const sample of samples) {
+      const file = `events/${sample}`;
+      const aboutOne = !/test-notification|scheduled|scheduler|sync/.test(sample);
+      const instance = sample.startsWith("lifecycle-") ? "hard-k8s-workers" : "worker-2";
+      const { code, stdout, stderr } = await podRoutes(emulator, [
+        "invoke",
+        file,
+        ...(aboutOne ? ["--instance", instance] : []),
+      ]);
+      expect(code, `${file}: ${stdout}${stderr}`).toBe(0);
+      expect(`${stdout}${stderr}`, file).not.toMatch(/FAILED|parse error|UnreadableAnswer/);
+    }
+  }, 120_000);
+
+  it("says so when a sample's made-up instance is used as it is", async () => {
+    const { code, stdout } = await podRoutes(emulator, ["invoke", "events/state-change-running.json"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("nothing to do: no route is, or should be, i-0123456789abcdef0's");
+    expect(stdout).toContain("pass --instance");
+  });
+
+  it("stops on Ctrl-C, and refuses a taken port saying so", async () => {
+    const port = new URL(emulator.env["AWS_ENDPOINT_URL"]!).port;
+    const second = spawn(process.execPath, [resolve(root, "dist/emulator.mjs"), "--port", port, "--empty"], {
+      cwd: root,
+    });
+    let said = "";
+    second.stderr.on("data", (chunk: Buffer) => (said += chunk.toString()));
+    const [code] = (await once(second, "exit")) as [number];
+    expect(code).toBe(1);
+    expect(said).toContain(`port ${port} on 127.0.0.1 is taken`);
+    expect(said).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe("npm run emulator --empty", () => {
+  it("builds nothing and exports no route table; Ctrl-C stops it with exit 0", async () => {
+    const emulator = await startEmulator(["--empty"]);
+    expect(emulator.env["ROUTE_TABLE_IDS"]).toBeUndefined();
+    expect(emulator.output()).toContain("An empty account");
+    expect(await stopEmulator(emulator)).toBe(0);
+    expect(emulator.output()).toContain("emulator stopped.");
+  }, 60_000);
+});
+
+describe("without moto", () => {
+  const env = { ...process.env, MOTO_PYTHON: "/nonexistent/python3" };
+  it.each([["dist/emulator.mjs"], ["dist/start.mjs"]])(
+    "%s says what is missing and how to install it, with no stack trace",
+    async (script) => {
+      const failed = await promisify(execFile)(process.execPath, [resolve(root, script)], { cwd: root, env }).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed).toMatchObject({ code: 1 });
+      const { stderr } = failed as { stderr: string };
+      expect(stderr.split("\n")[0]).toMatch(
+        /^missing: moto server 5\.2 .*python3 -m pip install 'moto\[server\]==5\.2\.1'/,
+      );
+      expect(stderr).not.toMatch(/^\s+at /m);
+    },
+  );
+});
+
+describe("the test run without moto", () => {
+  const env = { ...process.env, MOTO_PYTHON: "/nonexistent/python3", CI: "true" };
+
+  it("opens with the missing tool and its install command", async () => {
+    const { stderr } = await promisify(execFile)(process.execPath, [resolve(root, "scripts/check-tools.mjs")], {
+      cwd: root,
+      env,
+    });
+    expect(stderr.split("\n")[0]).toMatch(
+      /^missing: moto server 5\.2 .*pip install 'moto\[server\]==5\.2\.1'.*npm run emulator:install/,
+    );
+  });
+
+  it("still runs the unit tests, and fails each integration file saying why", async () => {
+    const report = join(await mkdtemp(join(tmpdir(), "pod-routes-no-moto-")), "report.json");
+    const vitest = resolve(root, "node_modules/vitest/vitest.mjs");
+    const run = await promisify(execFile)(
+      process.execPath,
+      [
+        vitest,
+        "run",
+        "test/unit/pod-cidr.test.ts",
+        "test/integration/cli.test.ts",
+        "--reporter=json",
+        `--outputFile=${report}`,
+      ],
+      { cwd: root, env },
+    ).catch((error: { code: number }) => error);
+    expect(run).toMatchObject({ code: 1 });
+    const results = JSON.parse(await readFile(report, "utf8")) as {
+      numPassedTests: number;
+      testResults: Array<{ name: string; status: string; message: string }>;
+    };
+    expect(results.numPassedTests).toBeGreaterThan(0);
+    const integration = results.testResults.find((file) => file.name.endsWith("cli.test.ts"))!;
+    expect(integration.status).toBe("failed");
+    expect(integration.message).toContain("missing: moto server 5.2");
+  }, 60_000);
+});
