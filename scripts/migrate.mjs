@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Retires the seed's static pod-route stack without a gap in routing: its routes are retained, the
+// Retires the tutorial's static pod-route stack without a gap in routing: its routes are retained, the
 // stack is deleted, and a pod-routes sync adopts them.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { formatSummary, handOverCommands } from "./lib/summary.mjs";
 
 const usage = `Usage: scripts/migrate.mjs --stack-name POD_ROUTES_STACK [--static-stack NAME] [options]
 
-Moves the routes of a static stack of AWS::EC2::Route resources (the seed's hard-k8s-pod-routes) to
+Moves the routes of a static stack of AWS::EC2::Route resources (the tutorial's hard-k8s-pod-routes) to
 pod-routes without a moment unrouted:
   1. updates the static stack so that every route has DeletionPolicy: Retain,
   2. deletes the static stack (the routes stay in the table),

@@ -51,13 +51,13 @@ async function story(): Promise<void> {
   const { createHandler } = (await import(pathToFileURL(resolve(root, "dist/pod-routes/index.mjs")).href)) as {
     createHandler: typeof CreateHandler;
   };
-  const seed = await buildTutorialNetwork(ec2);
-  const handler = createHandler({ ...process.env, ROUTE_TABLE_IDS: seed.routeTableId });
-  const [worker0, worker1, worker2] = seed.workers.map((worker) => worker.instanceId) as [string, string, string];
-  const table = () => readRouteTable(ec2, seed.routeTableId);
-  const seedRows = (w1: string, extra: Array<[string, string]> = []) =>
+  const network = await buildTutorialNetwork(ec2);
+  const handler = createHandler({ ...process.env, ROUTE_TABLE_IDS: network.routeTableId });
+  const [worker0, worker1, worker2] = network.workers.map((worker) => worker.instanceId) as [string, string, string];
+  const table = () => readRouteTable(ec2, network.routeTableId);
+  const tutorialRows = (w1: string, extra: Array<[string, string]> = []) =>
     [
-      ["0.0.0.0/0", seed.internetGatewayId],
+      ["0.0.0.0/0", network.internetGatewayId],
       ["10.200.0.0/24", worker0],
       ["10.200.1.0/24", w1],
       ["10.200.2.0/24", worker2],
@@ -65,18 +65,18 @@ async function story(): Promise<void> {
       ...extra,
     ].sort(([a], [b]) => a!.localeCompare(b!, "en", { numeric: true }));
   console.log(
-    `moto server on ${moto.endpoint}; the seed's network: ${seed.vpcId} (10.240.0.0/16), ${seed.subnetId}, ${seed.routeTableId} with a default route to ${seed.internetGatewayId}`,
+    `moto server on ${moto.endpoint}; the network of "Kubernetes the hard way on AWS": ${network.vpcId} (10.240.0.0/16), ${network.subnetId}, ${network.routeTableId} with a default route to ${network.internetGatewayId}`,
   );
   console.log(
-    `workers: ${seed.workers.map((w) => `${w.name} ${w.instanceId} ${w.podCidr}`).join(", ")}; controller-0 ${seed.controllerId}`,
+    `workers: ${network.workers.map((w) => `${w.name} ${w.instanceId} ${w.podCidr}`).join(", ")}; controller-0 ${network.controllerId}`,
   );
 
-  const events = seed.workers.map((worker) => stateChange(worker.instanceId, "running"));
+  const events = network.workers.map((worker) => stateChange(worker.instanceId, "running"));
   for (const event of events) await handler(event);
   step(
     1,
-    "the workers' running events routed each pod CIDR to its worker: the seed's verification table",
-    seedRows(worker1),
+    "the workers' running events routed each pod CIDR to its worker: the tutorial's verification table",
+    tutorialRows(worker1),
     await table(),
   );
 
@@ -85,54 +85,56 @@ async function story(): Promise<void> {
   step(
     2,
     `the same events replayed from an archive: ${changed.length} change(s), the table as it was`,
-    seedRows(worker1),
+    tutorialRows(worker1),
     await table(),
     changed.length === 0,
   );
 
-  const replacement = await launchWorker(ec2, seed.subnetId, "worker-1", "10.200.1.0/24");
+  const replacement = await launchWorker(ec2, network.subnetId, "worker-1", "10.200.1.0/24");
   await ec2.send(new TerminateInstancesCommand({ InstanceIds: [worker1] }));
   await handler(stateChange(replacement, "running"));
   await handler(stateChange(worker1, "terminated"));
   step(
     3,
     `worker-1 replaced by ${replacement} with the same pod CIDR; the old worker's late terminate event left its route alone`,
-    seedRows(replacement),
+    tutorialRows(replacement),
     await table(),
   );
 
-  const badlyTagged = await launchWorker(ec2, seed.subnetId, "worker-3", "10.200.3.7/24");
+  const badlyTagged = await launchWorker(ec2, network.subnetId, "worker-3", "10.200.3.7/24");
   // A delivered event that fails for good is reported, not retried: the summary names the failure.
   const refusal = (await handler(stateChange(badlyTagged, "running"))).failures[0]?.message ?? "accepted";
   step(
     4,
     `a worker tagged 10.200.3.7/24 was refused, the table unchanged — ${refusal}`,
-    seedRows(replacement),
+    tutorialRows(replacement),
     await table(),
     refusal.startsWith("InvalidPodCidrError"),
   );
 
-  const group = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1);
+  const group = await buildWorkerGroup(ec2, autoScaling, network.subnetId, 1);
   const launched = group.instanceIds[0]!;
-  const allocating = createHandler({ ...process.env, ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" });
+  const allocating = createHandler({
+    ...process.env,
+    ROUTE_TABLE_IDS: network.routeTableId,
+    ALLOCATE_POD_CIDR: "true",
+  });
   const launch = await allocating(lifecycleAction("launch", launched, { group: group.name, hook: group.launchHook }));
   const allocated = launch.allocation?.cidr ?? "(none)";
   step(
     5,
     `an Auto Scaling launch got pod CIDR ${allocated}, tagged and routed; pod-routes then completed its ` +
       `launch hook with ${launch.lifecycle?.result}, so Auto Scaling puts the instance in service`,
-    seedRows(replacement, [[allocated, launched]]),
+    tutorialRows(replacement, [[allocated, launched]]),
     await table(),
     launch.lifecycle?.completion === "completed",
   );
 
-  await ec2.send(new DeleteRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: "10.200.0.0/24" }));
-  const byHand = (cidr: string, instanceId: string) =>
-    ec2.send(
-      new CreateRouteCommand({ RouteTableId: seed.routeTableId, DestinationCidrBlock: cidr, InstanceId: instanceId }),
-    );
+  await ec2.send(new DeleteRouteCommand({ RouteTableId: network.routeTableId, DestinationCidrBlock: "10.200.0.0/24" }));
+  const byHand = (cidr: string, InstanceId: string) =>
+    ec2.send(new CreateRouteCommand({ RouteTableId: network.routeTableId, DestinationCidrBlock: cidr, InstanceId }));
   await byHand("10.200.9.0/24", worker1);
-  await byHand("10.200.8.0/24", seed.controllerId);
+  await byHand("10.200.8.0/24", network.controllerId);
   const drifted = await table();
   const sync = await handler(scheduled());
   const repaired = await table();
@@ -145,8 +147,8 @@ async function story(): Promise<void> {
     6,
     "a full sync repaired the drift (the missing route is back, the orphan to the old worker-1 gone), left the " +
       "route to controller-0 alone (not a worker: unmanaged) and still reported worker-3's bad tag",
-    seedRows(replacement, [
-      ["10.200.8.0/24", seed.controllerId],
+    tutorialRows(replacement, [
+      ["10.200.8.0/24", network.controllerId],
       [allocated, launched],
     ]),
     repaired,

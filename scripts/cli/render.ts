@@ -7,7 +7,7 @@ export interface RouteRow {
   readonly state: string;
 }
 
-/** A route table as the seed's verification prints it: destination, target, and the worker's name. */
+/** A route table as the tutorial's verification step prints it: destination, target, and the worker's name. */
 export async function readRouteTable(ec2: EC2Client, routeTableId: string): Promise<RouteRow[]> {
   const table = (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }))).RouteTables?.[0];
   const routes = table?.Routes ?? [];

@@ -37,8 +37,10 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   // Checked first: a server already on the port would answer the readiness probe in moto's stead.
   const port = options.port ? await portIfFree(host, options.port) : await portIfFree(host, 0);
   const endpoint = `http://${host}:${port}`;
+  // Its stdin is a pipe from this process: when this process ends, however it ends, the server exits too.
   const child = spawn(motoPython(root), [launcher, "-H", host, "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["pipe", "ignore", "pipe"],
+    env: { ...process.env, EXIT_WITH_STDIN: "1" },
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

@@ -4,10 +4,14 @@
   exist, and an action can be completed once; completing it again is a ValidationError "No active
   Lifecycle Action found".
 - DescribeRouteTables takes the filter route.instance-id (plain moto answers it with an HTML 500).
+- With EXIT_WITH_STDIN=1, the server exits when its standard input closes: when the process that
+  started it ends, however it ends, no server is left behind.
 
 Everything else is moto as installed. Usage: same arguments as moto_server.
 """
+import os
 import sys
+import threading
 
 from moto.autoscaling.exceptions import ValidationError
 from moto.autoscaling.responses import AutoScalingResponse
@@ -60,5 +64,12 @@ RouteTable.get_filter_value = route_table_filter_value
 AutoScalingResponse.complete_lifecycle_action = complete_lifecycle_action
 AutoScalingResponse.record_lifecycle_action_heartbeat = record_lifecycle_action_heartbeat
 
+def _exit_when_stdin_closes():
+    sys.stdin.read()
+    os._exit(0)
+
+
 if __name__ == "__main__":
+    if os.environ.get("EXIT_WITH_STDIN") == "1":
+        threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     sys.exit(main(sys.argv[1:]))

@@ -127,6 +127,25 @@ describe("npm run emulator", () => {
 });
 
 describe("npm run emulator --empty", () => {
+  it("leaves no server behind when it is killed outright", async () => {
+    const emulator = await startEmulator(["--empty"]);
+    const endpoint = emulator.env["AWS_ENDPOINT_URL"]!;
+    expect((await fetch(`${endpoint}/moto-api/data.json`)).ok).toBe(true);
+    const exited = once(emulator.child, "exit");
+    emulator.child.kill("SIGKILL");
+    await exited;
+    const deadline = Date.now() + 10_000;
+    let answering = true;
+    while (answering && Date.now() < deadline) {
+      answering = await fetch(`${endpoint}/moto-api/data.json`).then(
+        () => true,
+        () => false,
+      );
+      if (answering) await new Promise((done) => setTimeout(done, 200));
+    }
+    expect(answering, `${endpoint} still answers`).toBe(false);
+  }, 60_000);
+
   it("builds nothing and exports no route table; Ctrl-C stops it with exit 0", async () => {
     const emulator = await startEmulator(["--empty"]);
     expect(emulator.env["ROUTE_TABLE_IDS"]).toBeUndefined();

@@ -5,7 +5,7 @@ import { expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
 
-it("npm start's story ends every step as stated: the seed's routes, the allocated block, no orphan, the unmanaged route kept", async () => {
+it("npm start's story ends every step as stated: the tutorial's routes, the allocated block, no orphan, the unmanaged route kept", async () => {
   // The built story (npm test builds before it runs), as `npm start` runs it after building.
   const { stdout } = await promisify(execFile)(process.execPath, [resolve(root, "dist/start.mjs")], {
     cwd: root,
