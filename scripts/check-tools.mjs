@@ -19,4 +19,4 @@ const missing = [
     "missing: the AWS CLI, for the deploy script's tests. Install it: python3 -m pip install awscli",
 ].filter(Boolean);
 for (const line of missing) console.error(line);
-if (moto !== undefined && (await offerInstall())) console.error("moto server: installed into .venv");
+if (moto !== undefined) await offerInstall();

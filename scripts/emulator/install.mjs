@@ -41,7 +41,9 @@ export function installMoto() {
       return false;
     }
   }
-  console.error(`installed: ${MOTO_REQUIREMENT} in ${PROJECT_VENV}; the tests and the emulator use it from now on`);
+  console.error(
+    `installed: ${MOTO_REQUIREMENT} in ${PROJECT_VENV}; the tests and the emulator use it from now on (unless MOTO_PYTHON names another Python)`,
+  );
   return true;
 }
 

@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -176,11 +176,12 @@ describe("without moto", () => {
 describe("the test run without moto", () => {
   const env = { ...process.env, MOTO_PYTHON: "/nonexistent/python3", CI: "true" };
 
-  it("opens with the missing tool and its install command", async () => {
+  it("opens with the missing tool and its install command, and offers nothing in CI", async () => {
     const { stderr } = await promisify(execFile)(process.execPath, [resolve(root, "scripts/check-tools.mjs")], {
       cwd: root,
       env,
     });
+    expect(stderr).not.toContain("Install moto");
     expect(stderr.split("\n")[0]).toMatch(
       /^missing: moto server 5\.2 .*pip install 'moto\[server\]==5\.2\.1'.*npm run emulator:install/,
     );
@@ -212,3 +213,57 @@ describe("the test run without moto", () => {
     expect(integration.message).toContain("missing: moto server 5.2");
   }, 60_000);
 });
+
+describe("installing moto into the project", () => {
+  it("is offered on a terminal when pip reaches an index, and the project's .venv is used from then on", async () => {
+    // A project of just the tool check, and an index holding a stand-in moto 5.2.1 wheel (no network here).
+    const project = await mkdtemp(join(tmpdir(), "pod-routes-install-"));
+    await mkdir(join(project, "scripts/emulator"), { recursive: true });
+    for (const file of ["scripts/check-tools.mjs", "scripts/emulator/install.mjs", "scripts/emulator/python.mjs"])
+      await copyFile(resolve(root, file), join(project, file));
+    const index = join(project, "index");
+    await mkdir(index);
+    await promisify(execFile)("python3", ["-c", STAND_IN_WHEEL, join(index, "moto-5.2.1-py3-none-any.whl")]);
+    const pip = { PIP_NO_INDEX: "1", PIP_FIND_LINKS: index };
+
+    // `script` gives the check a terminal; the answer is typed into it.
+    const check = spawn("script", ["-qec", "node scripts/check-tools.mjs", "/dev/null"], {
+      cwd: project,
+      env: { ...process.env, ...pip, MOTO_PYTHON: "/nonexistent/python3", CI: "" },
+    });
+    let said = "";
+    check.stdout.on("data", (chunk: Buffer) => (said += chunk.toString()));
+    check.stdin.write("y\n");
+    const [code] = (await once(check, "exit")) as [number];
+    expect(code, said).toBe(0);
+    expect(said).toContain("Install moto[server]==5.2.1 into this project's .venv now? [y/N]");
+    expect(said).toContain(`installed: moto[server]==5.2.1 in ${join(project, ".venv")}`);
+
+    const withoutOverride = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "MOTO_PYTHON"));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        'const m = await import("./scripts/emulator/python.mjs"); console.log(m.motoPython(), String(m.motoProblem()))',
+      ],
+      { cwd: project, env: withoutOverride },
+    );
+    expect(stdout.trim()).toBe(`${join(project, ".venv/bin/python")} undefined`);
+  }, 120_000);
+});
+
+/** Writes a wheel named moto 5.2.1 (with a server extra and a moto.server module) to the path given. */
+const STAND_IN_WHEEL = `
+import sys, zipfile
+files = {
+    "moto/__init__.py": '__version__ = "5.2.1"\\n',
+    "moto/server.py": "def main(argv):\\n    return 0\\n",
+    "moto-5.2.1.dist-info/METADATA": "Metadata-Version: 2.1\\nName: moto\\nVersion: 5.2.1\\nProvides-Extra: server\\n",
+    "moto-5.2.1.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+}
+record = "".join(name + ",,\\n" for name in [*files, "moto-5.2.1.dist-info/RECORD"])
+with zipfile.ZipFile(sys.argv[1], "w") as wheel:
+    for name, text in {**files, "moto-5.2.1.dist-info/RECORD": record}.items():
+        wheel.writestr(name, text)
+`;
