@@ -15,6 +15,11 @@ import { readRouteTable, renderRouteTable, type RouteRow } from "./cli/render.js
  * steps, printing the route table after each. Exits 0 only if every step ended as stated.
  */
 const root = resolve(import.meta.dirname, "..");
+// A reader that stops early (`npm start | head`) ends the story quietly, as Unix tools do.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
 const outcomes: boolean[] = [];
 
 const moto = await startMoto({ launcher: resolve(root, "scripts/emulator/moto_server.py") }).catch((error: Error) => {

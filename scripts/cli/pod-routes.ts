@@ -33,6 +33,11 @@ const { version } = createRequire(import.meta.url)("../../package.json") as { ve
  * --verbose, warnings, errors) goes to stderr.
  */
 const writeResult = process.stdout.write.bind(process.stdout);
+// A reader that stops early (`pod-routes status | head`) ends the command quietly, as Unix tools do.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
 process.stdout.write = process.stderr.write.bind(process.stderr);
 
 /**

@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
@@ -33,4 +34,18 @@ it("npm start's story ends every step as stated: the tutorial's routes, the allo
     "10.200.8.0/24",
     "10.240.0.0/16",
   ]);
+}, 120_000);
+
+it("npm start ends quietly when its reader stops early (npm start | head)", async () => {
+  const story = spawn(process.execPath, [resolve(root, "dist/start.mjs")], {
+    cwd: root,
+    env: { ...process.env, AWS_ENDPOINT_URL: "" },
+  });
+  let stderr = "";
+  story.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  await once(story.stdout, "data");
+  story.stdout.destroy();
+  const [code] = (await once(story, "exit")) as [number];
+  expect(code).toBe(0);
+  expect(stderr).not.toContain("EPIPE");
 }, 120_000);
