@@ -1,7 +1,8 @@
 import { DescribeInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { INSTANCE_ID } from "../../functions/pod-routes/entry/event.js";
 
-export const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
-const INSTANCE_IDS = /\bi-[0-9a-f]{8,17}\b/g;
+/** Every instance id in a text: the decoder's pattern, unanchored. */
+const INSTANCE_IDS = new RegExp(`\\b${INSTANCE_ID.source.slice(1, -1)}\\b`, "g");
 
 /** A name or id that names no single live instance: bad usage, said with what was found. */
 export class InstanceNameError extends Error {

@@ -13,7 +13,7 @@ import { WORKER_STATES, workersOf } from "../../functions/pod-routes/adapters/wo
 import { formatSummary } from "../lib/summary.mjs";
 import { driftOf, unmanagedOf } from "./drift.js";
 import { columns, readRouteTable, renderRouteTable } from "./render.js";
-import { INSTANCE_ID, InstanceNameError, instanceNamed, retargeted } from "./instances.js";
+import { InstanceNameError, instanceNamed, retargeted } from "./instances.js";
 import { lifecycleAction, scheduled, stateChange } from "./sample-events.js";
 
 /**
@@ -224,7 +224,7 @@ program
       }
       if (instance === undefined) throw usage(`error: ${kind} needs an instance: its id (i-…) or its Name tag`);
       // An id is printed as given, with no AWS call; only a name is looked up.
-      const instanceId = INSTANCE_ID.test(instance) ? instance : await instanceNamed(new EC2Client({}), instance);
+      const instanceId = await instanceNamed(new EC2Client({}), instance);
       const event =
         kind === "launch" || kind === "terminate"
           ? lifecycleAction(kind, instanceId, {

@@ -37,7 +37,8 @@ const options = new Command("npm run emulator --")
   .parse()
   .opts<{ port: number; host: string; workers: number; empty?: boolean }>();
 
-const moto = await startMoto({ launcher: resolve(root, "scripts/emulator/moto_server.py"), ...options }).catch(
+const { host, port } = options;
+const moto = await startMoto({ launcher: resolve(root, "scripts/emulator/moto_server.py"), host, port }).catch(
   (error: Error) => {
     // Missing moto, a taken port: the message says what to do; a stack trace would not.
     console.error(error.message);
@@ -47,7 +48,7 @@ const moto = await startMoto({ launcher: resolve(root, "scripts/emulator/moto_se
 const client = {
   endpoint: moto.endpoint,
   region: CREDENTIALS.AWS_REGION,
-  credentials: { accessKeyId: "emulator", secretAccessKey: "emulator" },
+  credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY },
 };
 const exports = { AWS_ENDPOINT_URL: moto.endpoint, ...CREDENTIALS };
 const lines = [`pod-routes emulator: moto server on ${moto.endpoint}, until Ctrl-C (nothing is kept).`, ""];
@@ -86,7 +87,8 @@ lines.push(
 console.log(lines.join("\n"));
 
 const stopped = await Promise.race([
-  Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]).then(() => "stopped" as const),
+  once(process, "SIGINT").then(() => "stopped" as const),
+  once(process, "SIGTERM").then(() => "stopped" as const),
   moto.exited.then(() => "exited" as const),
 ]);
 await moto.stop();

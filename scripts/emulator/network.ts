@@ -22,7 +22,8 @@ export interface TutorialNetwork {
   readonly workers: ReadonlyArray<{ readonly name: string; readonly instanceId: string; readonly podCidr: string }>;
 }
 
-const AMI = "ami-12c6146b";
+/** The image every emulated instance runs: moto only needs an id it knows. */
+export const AMI = "ami-12c6146b";
 
 export async function buildTutorialNetwork(ec2: EC2Client, workerCount = 3): Promise<TutorialNetwork> {
   const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24");

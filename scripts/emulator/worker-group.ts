@@ -5,6 +5,7 @@ import {
   type AutoScalingClient,
 } from "@aws-sdk/client-auto-scaling";
 import { CreateLaunchTemplateCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { AMI } from "./network.js";
 
 export interface WorkerGroup {
   readonly name: string;
@@ -25,7 +26,7 @@ export async function buildWorkerGroup(
     new CreateLaunchTemplateCommand({
       LaunchTemplateName: `${name}-template`,
       LaunchTemplateData: {
-        ImageId: "ami-12c6146b",
+        ImageId: AMI,
         InstanceType: "t3.micro",
         MetadataOptions: { InstanceMetadataTags: "enabled" },
         // As the example's launch template does: each instance named after its group.

@@ -1,6 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startMoto } from "../../scripts/emulator/moto.js";
-import { motoProblem } from "../../scripts/emulator/python.mjs";
+import { MotoMissingError, startMoto } from "../../scripts/emulator/moto.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -15,13 +14,15 @@ declare module "vitest" {
  * moto, each integration file fails saying so, and the other projects' tests still run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const missing = motoProblem();
-  if (missing !== undefined) {
+  const moto = await startMoto().catch((error: unknown) => {
+    if (error instanceof MotoMissingError) return error;
+    throw error;
+  });
+  if (moto instanceof MotoMissingError) {
     project.provide("motoEndpoint", "");
-    project.provide("motoMissing", missing);
+    project.provide("motoMissing", moto.message);
     return async () => {};
   }
-  const moto = await startMoto();
   project.provide("motoEndpoint", moto.endpoint);
   project.provide("motoMissing", "");
   return () => moto.stop();

@@ -1,7 +1,7 @@
 import { quote, UnsupportedEventError } from "../core/errors.js";
 import type { InstanceIntent, InstanceRequest, LifecycleRequest, Request } from "../core/request.js";
 
-const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+export const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 const TEST_NOTIFICATION = "autoscaling:TEST_NOTIFICATION";
 /** By detail-type. A Map, so a detail-type such as "constructor" finds nothing inherited. */
 const LIFECYCLE_TRANSITIONS = new Map<string, { transition: LifecycleRequest["transition"]; value: string }>([
