@@ -17,6 +17,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Whole invocations on the fake cloud, which plays AWS's documented behaviour in memory.
+        test: { name: "scenarios", include: ["test/scenarios/**/*.test.ts"] },
+      },
+      {
+        extends: true,
         // cfn-lint and the SAM translator (Python), on the template and its examples.
         test: { name: "infra", include: ["test/infra/**/*.test.ts"], testTimeout: 120_000 },
       },

@@ -111,6 +111,11 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
       ]),
     );
     for (const request of requests) expect(await decide(policy, request), JSON.stringify(request)).toBe("Allowed");
+    // A failed queued record is handed back sooner, on the event queue (a failure moto is not made to give here).
+    const returnSooner = { action: "sqs:ChangeMessageVisibility", context: {} };
+    expect(await decide(policy, { ...returnSooner, resource: arn("sqs", "pod-routes-EventQueue.fifo") })).toBe(
+      "Allowed",
+    );
 
     // What it must never do, with the same role.
     const worker = seed.workers[1]!.instanceId;
@@ -165,6 +170,7 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
         resource: arn("ec2", `instance/${group.instanceIds[0]}`),
         context: { "ec2:ResourceTag/aws:autoscaling:groupName": group.name, "aws:TagKeys": ["Name"] },
       },
+      { ...returnSooner, resource: arn("sqs", "another-queue.fifo") },
     ];
     for (const request of denied)
       expect(await decide(policy, request), JSON.stringify(request)).toBe("ImplicitlyDenied");

@@ -114,7 +114,7 @@ describe("when the route table changes under pod-routes", () => {
     ec2
       .on(DescribeRouteTablesCommand)
       .resolvesOnce(
-        routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0ddddddddddddddd4", State: "active" }]),
+        routeTable([{ DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-0ddddddddddddddd4", State: "blackhole" }]),
       )
       .resolves(routeTable([]));
     ec2

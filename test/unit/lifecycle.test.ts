@@ -17,6 +17,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { lifecycleAction } from "../../scripts/cli/sample-events.js";
+import { instantClock } from "../support/clock.js";
 
 const ec2 = mockClient(EC2Client);
 const autoScaling = mockClient(AutoScalingClient);
@@ -153,7 +154,7 @@ describe("completing a launch action", () => {
     ec2.on(DescribeRouteTablesCommand).resolves(table());
     arrange();
 
-    await expect(createHandler(SETTINGS)(launch())).rejects.toMatchObject({ name });
+    await expect(createHandler(SETTINGS, instantClock)(launch())).rejects.toMatchObject({ name });
 
     expect(completions()).toEqual([]);
   });
@@ -239,7 +240,7 @@ describe("old and warm-pool launch actions", () => {
     });
 
     await expect(
-      createHandler(SETTINGS)({ ...action, detail: { ...action.detail, Origin: "WarmPool" } }),
+      createHandler(SETTINGS, instantClock)({ ...action, detail: { ...action.detail, Origin: "WarmPool" } }),
     ).rejects.toMatchObject({ name: "InstanceNotReadyError" });
     expect(completions()).toEqual([]);
   });

@@ -26,6 +26,7 @@ function plan(claims: Claim[], routes: Parameters<typeof table>[0], options: Par
     scope: "claims",
     held: new Set(),
     targets: new Map(),
+    onStop: "keep",
     ...options,
   }).map(({ action, cidr, target, previousTarget }) => ({
     action,
@@ -89,18 +90,49 @@ describe("planTable for one worker's event", () => {
       [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-old" }],
     ],
     [
-      "replaces a route to a stopped instance",
+      "refuses a route to a stopped worker still tagged with the CIDR (ON_STOP=keep: it keeps its block)",
       [claim(A, "ensure")],
-      [to.instance("10.200.1.0/24", "i-old")],
+      [to.instance("10.200.1.0/24", "i-old", true)],
       { targets: facts({ "i-old": { lifecycle: "stopped", worker: true, podCidrTag: "10.200.1.0/24" } }) },
+      [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-old" }],
+    ],
+    [
+      "replaces a route to a stopped worker when ON_STOP=remove",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-old", true)],
+      {
+        targets: facts({ "i-old": { lifecycle: "stopped", worker: true, podCidrTag: "10.200.1.0/24" } }),
+        onStop: "remove",
+      },
       [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-old" }],
     ],
     [
-      "replaces a blackhole route without asking about its target",
+      "replaces a route to a stopped worker now tagged with another CIDR",
       [claim(A, "ensure")],
       [to.instance("10.200.1.0/24", "i-old", true)],
-      {},
+      { targets: facts({ "i-old": { lifecycle: "stopped", worker: true, podCidrTag: "10.200.9.0/24" } }) },
       [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-old" }],
+    ],
+    [
+      "replaces a blackhole route to an instance EC2 no longer knows",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-old", true)],
+      { targets: facts({ "i-old": { lifecycle: "unknown", worker: false } }) },
+      [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-old" }],
+    ],
+    [
+      "refuses an active route to an instance EC2 does not show (yet)",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-new")],
+      { targets: facts({ "i-new": { lifecycle: "unknown", worker: false } }) },
+      [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-new" }],
+    ],
+    [
+      "refuses a blackhole route to a stopped instance that is not a worker",
+      [claim(A, "ensure")],
+      [to.instance("10.200.1.0/24", "i-parked", true)],
+      { targets: facts({ "i-parked": { lifecycle: "stopped", worker: false } }) },
+      [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-parked" }],
     ],
     [
       "replaces a route to a live worker now tagged with another CIDR",
@@ -190,6 +222,20 @@ describe("planTable for one worker's event", () => {
       [{ action: "delete", cidr: "10.200.4.0/24", target: A.instanceId }],
     ],
     [
+      "deletes a blackhole route to an instance EC2 does not show, on its own event",
+      [claim(worker("i-aaaaaaaa", "", { lifecycle: "unknown" }), "remove", false)],
+      [to.instance("10.200.4.0/24", A.instanceId, true)],
+      {},
+      [{ action: "delete", cidr: "10.200.4.0/24", target: A.instanceId }],
+    ],
+    [
+      "leaves an active route to an instance EC2 does not show alone, even on its own event",
+      [claim(worker("i-aaaaaaaa", "", { lifecycle: "unknown" }), "remove", false)],
+      [to.instance("10.200.4.0/24", A.instanceId)],
+      {},
+      [{ action: "unmanaged", cidr: "10.200.4.0/24", target: A.instanceId }],
+    ],
+    [
       "never touches another instance's route on an event",
       [claim(A, "ensure")],
       [to.instance("10.200.1.0/24", A.instanceId), to.instance("10.200.2.0/24", "i-orphan", true)],
@@ -214,7 +260,7 @@ describe("planTable for a full sync", () => {
     ).toEqual(["keep", "keep"]);
   });
 
-  it("deletes the cluster routes that are provably its own, and nothing outside the cluster CIDR", () => {
+  it("deletes the cluster routes that are provably its own (a blackhole only when its target is gone or a worker), and nothing outside the cluster CIDR", () => {
     expect(
       sync(
         [claim(A, "ensure")],
@@ -222,6 +268,8 @@ describe("planTable for a full sync", () => {
           to.instance("10.200.1.0/24", A.instanceId),
           to.instance("10.200.8.0/24", "i-dead", true),
           to.instance("10.200.7.0/24", "i-gone"),
+          to.instance("10.200.9.0/24", "i-parked", true),
+          to.instance("10.200.10.0/24", "i-new"),
           to.instance("10.200.6.0/24", "i-other-worker"),
           to.instance("10.100.0.0/16", "i-vpn"),
           to.gateway("0.0.0.0/0", "igw-1"),
@@ -229,7 +277,10 @@ describe("planTable for a full sync", () => {
         ],
         {
           targets: facts({
+            "i-dead": { lifecycle: "unknown", worker: false },
             "i-gone": { lifecycle: "gone", worker: false },
+            "i-parked": { lifecycle: "stopped", worker: false },
+            "i-new": { lifecycle: "unknown", worker: false },
             "i-other-worker": { lifecycle: "live", worker: true, podCidrTag: "10.200.5.0/24" },
           }),
         },
@@ -238,6 +289,8 @@ describe("planTable for a full sync", () => {
       { action: "keep", cidr: "10.200.1.0/24", target: A.instanceId },
       { action: "delete", cidr: "10.200.8.0/24", target: "i-dead" },
       { action: "delete", cidr: "10.200.7.0/24", target: "i-gone" },
+      { action: "unmanaged", cidr: "10.200.9.0/24", target: "i-parked" },
+      { action: "unmanaged", cidr: "10.200.10.0/24", target: "i-new" },
       { action: "delete", cidr: "10.200.6.0/24", target: "i-other-worker" },
     ]);
   });
@@ -287,16 +340,23 @@ describe("planTable for a full sync", () => {
     ]);
   });
 
-  it("gives a CIDR held by a stopped worker to the live worker that claims it", () => {
+  it.each([
+    ["keep", [{ action: "conflict", cidr: "10.200.1.0/24", target: "i-bbbbbbbb" }]],
+    ["remove", [{ action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: "i-bbbbbbbb" }]],
+  ] as const)("a CIDR held by a stopped worker with ON_STOP=%s, claimed by a live one", (onStop, ensured) => {
     const stoppedB = worker("i-bbbbbbbb", "10.200.1.0/24", { lifecycle: "stopped" });
     expect(
-      sync([claim(A, "ensure"), claim(stoppedB, "retain")], [to.instance("10.200.1.0/24", stoppedB.instanceId)], {
-        targets: facts({ [stoppedB.instanceId]: { lifecycle: "stopped", worker: true, podCidrTag: "10.200.1.0/24" } }),
-      }),
-    ).toEqual([
-      { action: "replace", cidr: "10.200.1.0/24", target: A.instanceId, previousTarget: stoppedB.instanceId },
-      { action: "skip", cidr: "10.200.1.0/24", target: undefined },
-    ]);
+      sync(
+        [claim(A, "ensure"), claim(stoppedB, onStop === "keep" ? "retain" : "remove")],
+        [to.instance("10.200.1.0/24", stoppedB.instanceId, true)],
+        {
+          targets: facts({
+            [stoppedB.instanceId]: { lifecycle: "stopped", worker: true, podCidrTag: "10.200.1.0/24" },
+          }),
+          onStop,
+        },
+      ),
+    ).toEqual([...ensured, { action: "skip", cidr: "10.200.1.0/24", target: undefined }]);
   });
 
   it("names both workers in a conflict's reason", () => {
@@ -307,6 +367,7 @@ describe("planTable for a full sync", () => {
       scope: "claims",
       held: new Set(),
       targets: new Map(),
+      onStop: "keep",
     });
     expect(decision).toMatchObject({
       routeTableId: TABLE_ID,
@@ -324,13 +385,14 @@ describe("desireFor", () => {
     ["stopped", "keep", "retain"],
     ["stopped", "remove", "remove"],
     ["gone", "keep", "remove"],
+    ["unknown", "keep", "remove"],
   ] as const)("a %s worker with ON_STOP=%s → %s", (lifecycle, onStop, desire) => {
     expect(desireFor(worker("i-aaaaaaaa", "10.200.1.0/24", { lifecycle }), onStop).desire).toBe(desire);
   });
 });
 
 describe("contestedTargets", () => {
-  it("asks only about other instances that hold a claimed CIDR through an active route", () => {
+  it("asks about other instances that hold a claimed CIDR, blackhole or not (a stopped one may keep it)", () => {
     const routes = table([
       to.instance("10.200.1.0/24", "i-holder"),
       to.instance("10.200.2.0/24", B.instanceId),
@@ -340,6 +402,6 @@ describe("contestedTargets", () => {
     const claims = [A, B, worker("i-3", "10.200.3.0/24"), worker("i-4", "10.200.4.0/24")].map((w) =>
       claim(w, "ensure"),
     );
-    expect(contestedTargets(routes, claims)).toEqual(["i-holder"]);
+    expect(contestedTargets(routes, claims)).toEqual(["i-holder", "i-blackholed"]);
   });
 });

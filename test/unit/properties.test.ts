@@ -168,6 +168,7 @@ describe("the planner", () => {
         { lifecycle: "live", worker: false },
         { lifecycle: "stopped", worker: false },
         { lifecycle: "gone", worker: false },
+        { lifecycle: "unknown", worker: false },
         { lifecycle: "live", worker: true, podCidrTag: "10.200.7.0/24" },
         { lifecycle: "live", worker: true, podCidrTag: "10.200.1.0/24" },
         { lifecycle: "stopped", worker: true, podCidrTag: "10.200.2.0/24" },
@@ -213,6 +214,7 @@ describe("the planner", () => {
       scope: generated.scope,
       held: new Set(),
       targets: new Map(Object.entries(generated.facts)),
+      onStop: generated.onStop,
     };
   }
 

@@ -24,8 +24,12 @@ export interface ObservedTable {
 export type RouteTarget =
   { readonly kind: "instance"; readonly id: string } | { readonly kind: "interface"; readonly id: string };
 
-/** How an instance's state bears on its route. */
-export type Lifecycle = "live" | "stopped" | "gone";
+/**
+ * How an instance's state bears on its route. `unknown`: EC2 does not show the instance at all, either
+ * launched too recently to be listed or terminated long enough ago to be forgotten; only its route's
+ * state (a blackhole, or not) tells which.
+ */
+export type Lifecycle = "live" | "stopped" | "gone" | "unknown";
 
 /** An instance carrying the pod-CIDR tag (and the cluster tag, when one is configured). */
 export interface Worker {

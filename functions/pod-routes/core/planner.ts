@@ -33,7 +33,7 @@ export interface Decision {
   readonly target?: string;
   /** Where a replaced route pointed before. */
   readonly previousTarget?: string;
-  /** Set when the route replaced or deleted was a blackhole (its target gone). */
+  /** Set when the route replaced or deleted was a blackhole (its target stopped, or gone). */
   readonly blackhole?: true;
   /** On a conflict between live workers: the others claiming the same CIDR. */
   readonly rivals?: readonly string[];
@@ -63,9 +63,11 @@ export interface TablePlanInput {
   readonly held: ReadonlySet<string>;
   /**
    * Facts about the other instances routes point at (in a full sync, every target inside the cluster
-   * CIDR); an unknown target counts as a live stranger, never as ours.
+   * CIDR); a target with no facts counts as a live stranger, never as ours.
    */
   readonly targets: ReadonlyMap<string, TargetFacts>;
+  /** With `keep`, a stopped worker holds its block: nobody else may take its route. */
+  readonly onStop: OnStop;
 }
 
 export function desireFor(worker: Worker, onStop: OnStop): { desire: Desire; because: string } {
@@ -74,6 +76,7 @@ export function desireFor(worker: Worker, onStop: OnStop): { desire: Desire; bec
     live: "ensure",
     stopped: onStop === "keep" ? "retain" : "remove",
     gone: "remove",
+    unknown: "remove",
   };
   const desire = byLifecycle[worker.lifecycle];
   return { desire, because: worker.lifecycle === "stopped" ? `${because} and ON_STOP=${onStop}` : because };
@@ -132,14 +135,18 @@ export function planTable(input: TablePlanInput): Decision[] {
     settled.add(cidr);
   }
 
-  const deleted = new Set<string>();
+  /** Instances with a route decided on here: no "nothing to remove" skip for them. */
+  const decided = new Set<string>();
   const deletedRoutes = new Set<string>();
   for (const route of inCluster) {
     const targetId = routeTargetId(route);
     if (targetId === undefined || settled.has(route.destination)) continue;
     const owner = claims.find((claim) => pointsAt(route, claim.worker));
-    if (owner) {
-      deleted.add(owner.worker.instanceId);
+    if (owner?.worker.lifecycle === "unknown" && !route.blackhole) {
+      decided.add(owner.worker.instanceId);
+      decisions.push(unmanaged(routeTableId, route, input.targets));
+    } else if (owner) {
+      decided.add(owner.worker.instanceId);
       deletedRoutes.add(route.destination);
       decisions.push(deleteRoute(routeTableId, route, owner.worker.instanceId, staleBecause(owner, route.destination)));
     } else if (scope === "table") {
@@ -180,7 +187,7 @@ export function planTable(input: TablePlanInput): Decision[] {
     }
   }
 
-  for (const claim of claims.filter((c) => c.desire === "remove" && !deleted.has(c.worker.instanceId))) {
+  for (const claim of claims.filter((c) => c.desire === "remove" && !decided.has(c.worker.instanceId))) {
     const cidr = claim.podCidr?.text;
     const other = cidr === undefined ? undefined : routeAt.get(cidr);
     decisions.push({
@@ -196,10 +203,13 @@ export function planTable(input: TablePlanInput): Decision[] {
   return decisions;
 }
 
-/** The instance and ENI targets of the routes inside the cluster CIDR that are not blackholes. */
+/**
+ * The instance and ENI targets of the routes inside the cluster CIDR, blackholes included: a blackhole
+ * is a stopped instance as often as a gone one, and only its facts tell whether it is ours.
+ */
 export function clusterTargets(table: ObservedTable, clusterCidr: Ipv4Block): string[] {
   const targets = table.routes
-    .filter((route) => !route.blackhole && isInside(clusterCidr, route.destination))
+    .filter((route) => isInside(clusterCidr, route.destination))
     .flatMap((route) => routeTargetId(route) ?? []);
   return [...new Set(targets)];
 }
@@ -211,7 +221,7 @@ export function contestedTargets(table: ObservedTable, claims: readonly Claim[])
     if (claim.desire !== "ensure" || !claim.podCidr) continue;
     const route = table.routes.find((r) => r.destination === claim.podCidr!.text);
     const targetId = route && routeTargetId(route);
-    if (route && targetId && !route.blackhole && !pointsAt(route, claim.worker)) contested.add(targetId);
+    if (route && targetId && !pointsAt(route, claim.worker)) contested.add(targetId);
   }
   return [...contested];
 }
@@ -261,7 +271,7 @@ function planEnsure(
       `${cidr} routes to ${current}, which pod-routes never changes; ${instanceId} claims it: remove that route or re-tag the worker`,
     );
   }
-  const gone = whyReplaceable(route, input.targets, cidr);
+  const gone = whyReplaceable(input, route, cidr);
   if (gone === undefined) {
     const facts = input.targets.get(routeTargetId(route)!);
     const holder =
@@ -269,9 +279,13 @@ function planEnsure(
         ? route.instanceId !== undefined
           ? `instance ${current}, which pod-routes knows nothing of`
           : `network interface ${current}, which belongs to no instance pod-routes knows`
-        : facts.worker
-          ? `live worker ${current}`
-          : `${facts.lifecycle} instance ${current}, which is not a worker of this cluster`;
+        : facts.lifecycle === "unknown"
+          ? `instance ${current}, which EC2 does not show (an unknown target)`
+          : facts.worker
+            ? facts.lifecycle === "stopped"
+              ? `stopped worker ${current}, which keeps its block while ON_STOP=keep`
+              : `live worker ${current}`
+            : `${facts.lifecycle} instance ${current}, which is not a worker of this cluster`;
     return conflict(
       `${cidr} routes to ${holder}; ${instanceId} claims it too: remove that route or fix the pod-CIDR tag of one of them`,
     );
@@ -287,30 +301,35 @@ function planEnsure(
 }
 
 /**
- * Why a route to an instance or ENI is provably pod-routes' to change: it is a blackhole, its target is
- * gone, or its target is a worker of this cluster. Undefined for anything else, which stays as it is.
+ * Why a route to an instance or ENI is provably pod-routes' to change: its target is gone, or is a worker
+ * of this cluster, or the route is a blackhole to an instance EC2 no longer knows or to an interface
+ * attached to no instance. Undefined for anything else, which stays as it is: a blackhole alone proves
+ * nothing (a stopped VPN box's route is one), nor does an active route to an instance EC2 does not show yet.
  */
 function whyOurs(route: ObservedRoute, targets: ReadonlyMap<string, TargetFacts>): string | undefined {
   const targetId = routeTargetId(route)!;
-  if (route.blackhole) return `the route to ${targetId} is a blackhole`;
   const facts = targets.get(targetId);
+  if (facts === undefined && route.instanceId === undefined && route.blackhole)
+    return `the route to ${targetId} is a blackhole: the interface is attached to no instance`;
+  if (facts?.lifecycle === "unknown")
+    return route.blackhole ? `the route to ${targetId} is a blackhole and EC2 no longer knows it` : undefined;
   if (facts?.lifecycle === "gone") return `${targetId} is gone`;
   if (facts?.worker) return `${targetId} is a worker of this cluster`;
   return undefined;
 }
 
-/** Why the route's current target may lose it to a live worker, or undefined when it may not. */
-function whyReplaceable(
-  route: ObservedRoute,
-  targets: ReadonlyMap<string, TargetFacts>,
-  cidr: string,
-): string | undefined {
-  const ours = whyOurs(route, targets);
+/**
+ * Why the route's current target may lose it to a live worker, or undefined when it may not: it is
+ * gone, or a worker now tagged with another block, or a stopped worker when ON_STOP=remove. A stopped
+ * worker still tagged with the block keeps it while ON_STOP=keep.
+ */
+function whyReplaceable(input: TablePlanInput, route: ObservedRoute, cidr: string): string | undefined {
+  const ours = whyOurs(route, input.targets);
   const targetId = routeTargetId(route)!;
-  const facts = targets.get(targetId);
-  if (ours === undefined || route.blackhole || facts?.lifecycle === "gone") return ours;
-  if (facts?.lifecycle === "stopped") return `${targetId} is stopped`;
-  if (facts?.podCidrTag !== cidr) return `${targetId} is now tagged ${facts?.podCidrTag}`;
+  const facts = input.targets.get(targetId);
+  if (ours === undefined || !facts?.worker || facts.lifecycle === "gone") return ours;
+  if (facts.podCidrTag !== cidr) return `${targetId} is now tagged ${facts.podCidrTag}`;
+  if (facts.lifecycle === "stopped" && input.onStop === "remove") return `${targetId} is stopped and ON_STOP=remove`;
   return undefined;
 }
 
@@ -320,7 +339,9 @@ function unmanaged(routeTableId: string, route: ObservedRoute, targets: Readonly
   const what =
     facts === undefined
       ? `${targetId}, which belongs to no instance pod-routes knows`
-      : `${targetId}, a ${facts.lifecycle} instance that is not a worker of this cluster`;
+      : facts.lifecycle === "unknown"
+        ? `${targetId}, an unknown target: EC2 does not show it (launched too recently to list?) and its route is active`
+        : `${targetId}, a ${facts.lifecycle} instance that is not a worker of this cluster`;
   return {
     action: "unmanaged",
     routeTableId,

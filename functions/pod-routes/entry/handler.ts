@@ -3,12 +3,13 @@ import { DeadlineExceededError, ReconcileFailedError } from "../core/errors.js";
 import { decodeEvent } from "./event.js";
 import { summaryForLog } from "./log-summary.js";
 import { measurementsOf } from "./metrics.js";
-import { isTransient, permanentFailureOf } from "../jobs/failures.js";
+import { isConfigurationError, isTransient, permanentFailureOf } from "../jobs/failures.js";
 import { runBatch, type BatchSummary, type QueuedRequest } from "../jobs/batch.js";
 import { run } from "../jobs/run.js";
 import { emptySummary, type Summary } from "../jobs/summary.js";
-import { batchResponseOf, queuedRequestsOf } from "./queue.js";
-import { wire, type Deadlines, type Env, type Wired } from "./wire.js";
+import { batchResponseOf, queuedRequestsOf, returnsOf } from "./queue.js";
+import type { Clock } from "../jobs/dependencies.js";
+import { systemClock, wire, type Deadlines, type Env, type Wired } from "./wire.js";
 
 /** Work stops this long before the Lambda timeout, leaving time to complete a lifecycle action and report. */
 const WORK_MARGIN_MS = 3_000;
@@ -22,18 +23,19 @@ export interface PodRoutesHandler {
 }
 
 /**
- * Builds a handler bound to an environment. Settings are parsed and clients built on the first
- * invocation, once; the event is decoded before any AWS call so bad input changes nothing.
+ * Builds a handler bound to an environment (and a clock: tests give it a simulated one). Settings are
+ * parsed and clients built on the first invocation, once; the event is decoded before any AWS call so
+ * bad input changes nothing.
  */
-export function createHandler(env: Env = process.env): PodRoutesHandler {
+export function createHandler(env: Env = process.env, clock: Clock = systemClock): PodRoutesHandler {
   let wired: Wired | undefined;
   const handle = async (event: unknown, context?: Context): Promise<Summary | SQSBatchResponse> => {
-    wired ??= wire(env);
+    wired ??= wire(env, clock);
     const { logger } = wired;
     logger.resetKeys();
     if (context) logger.addContext(context);
     const queued = queuedRequestsOf(event);
-    return queued ? handleBatch(queued, wired, context) : handleOne(event, wired, context);
+    return queued ? handleBatch(event as SQSEvent, queued, wired, context) : handleOne(event, wired, context);
   };
   return handle as PodRoutesHandler;
 }
@@ -41,9 +43,11 @@ export function createHandler(env: Env = process.env): PodRoutesHandler {
 /**
  * A batch from the FIFO queue: one reconcile for all its events. Unreadable messages and permanent
  * failures are acknowledged with an error log naming the message, so they never block the group;
- * what a retry can fix goes back to the queue, with every later message (FIFO order).
+ * a record whose own instance failed in a way a retry can fix goes back to the queue, due again within
+ * a minute.
  */
 async function handleBatch(
+  event: SQSEvent,
   queued: readonly QueuedRequest[],
   wired: Wired,
   context: Context | undefined,
@@ -57,6 +61,8 @@ async function handleBatch(
     if (record.outcome === "unreadable") logger.error("unreadable event: acknowledged, not retried", about);
     else if (record.outcome === "failed") logger.error("permanent failure: reported, not retried", about);
     else if (record.outcome === "retry") logger.warn("left on the queue for a retry", about);
+    else if (record.outcome === "deferred")
+      logger.warn("sync acknowledged: what failed is left to the next sync", about);
     else logger.info("event handled", about);
   }
   logger.info("summary", { summary: summaryForLog(summary) });
@@ -65,6 +71,16 @@ async function handleBatch(
     const errors = metrics.singleMetric();
     errors.addDimension("ErrorKind", deadlines.work?.aborted ? "DeadlineExceededError" : "RetriedEvents");
     errors.addMetric("Errors", "Count", 1);
+    for (const { queueArn, messages } of returnsOf(event, summary.retry)) {
+      try {
+        await wired.queue(deadlines).returnSoon(queueArn, messages);
+      } catch (error) {
+        logger.warn("failed records not handed back sooner: they return after the queue's visibility timeout", {
+          queueArn,
+          error: String(error),
+        });
+      }
+    }
   }
   return batchResponseOf(summary.retry);
 }
@@ -81,9 +97,10 @@ async function handleOne(event: unknown, wired: Wired, context: Context | undefi
       ...(request.replayName ? { replayName: request.replayName } : {}),
     });
     const summary = await run(request, deps).catch((error: unknown) => {
-      // A delivered event that failed for good is reported, not retried: see below.
+      // A delivered event that failed for good is reported, not retried: see below. Settings at fault
+      // fail the invocation, whatever the event: the operator must see them at once.
       const failure = request.trigger === "manual" ? undefined : permanentFailureOf(error);
-      if (failure === undefined) throw error;
+      if (failure === undefined || isConfigurationError(error)) throw error;
       return emptySummary(request, deps.config.dryRun || request.dryRun, { failures: [failure] });
     });
     logger.info("summary", { summary: summaryForLog(summary) });

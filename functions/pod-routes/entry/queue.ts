@@ -1,4 +1,5 @@
-import type { SQSBatchResponse } from "aws-lambda";
+import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
+import type { ReturnedMessage } from "../adapters/queue.js";
 import { UnsupportedEventError } from "../core/errors.js";
 import type { QueuedRequest } from "../jobs/batch.js";
 import { decodeEvent } from "./event.js";
@@ -37,4 +38,30 @@ export function batchResponseOf(retry: readonly string[]): SQSBatchResponse {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * How long a record that failed stays out of sight before its next delivery: 10 s, then twice as long
+ * each time, at most 60 s. A failed FIFO record holds its whole message group while it is out of sight,
+ * so the queue's visibility timeout (6 × the function's) would stall every event of the cluster.
+ */
+export function retryDelaySeconds(receiveCount: number): number {
+  const delivered = Number.isFinite(receiveCount) && receiveCount > 0 ? receiveCount : 1;
+  return Math.min(60, 10 * 2 ** (delivered - 1));
+}
+
+/** The records to hand back, by queue, each with its delay. */
+export function returnsOf(event: { Records: readonly SQSRecord[] }, retry: readonly string[]) {
+  const byQueue = new Map<string, ReturnedMessage[]>();
+  for (const record of event.Records) {
+    const id = String(record.messageId).slice(0, MAX_MESSAGE_ID_CHARACTERS);
+    if (!retry.includes(id) || typeof record.receiptHandle !== "string") continue;
+    const returned = {
+      id,
+      receiptHandle: record.receiptHandle,
+      visibleInSeconds: retryDelaySeconds(Number(record.attributes?.ApproximateReceiveCount)),
+    };
+    byQueue.set(record.eventSourceARN, [...(byQueue.get(record.eventSourceARN) ?? []), returned]);
+  }
+  return [...byQueue].map(([queueArn, messages]) => ({ queueArn, messages }));
 }

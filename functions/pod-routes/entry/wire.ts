@@ -2,11 +2,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { autoScalingAdapter } from "../adapters/autoscaling.js";
 import { parseConfig } from "../core/config.js";
 import { ec2Adapter } from "../adapters/ec2.js";
+import { queueAdapter, type QueuePort } from "../adapters/queue.js";
 import { explainUnreadableAnswers } from "../adapters/unreadable-answers.js";
-import type { Dependencies } from "../jobs/dependencies.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Clock, Dependencies } from "../jobs/dependencies.js";
 
 /**
  * Standard retries (exponential backoff with jitter, a longer base for throttling), 8 attempts: with 30%
@@ -31,13 +34,18 @@ export interface Wired {
   readonly metrics: Metrics;
   /** The jobs' dependencies for one invocation, every AWS call bounded by its deadlines. */
   dependencies(deadlines?: Deadlines): Dependencies;
+  /** The event queue, for one invocation: its client is built on first use (only a failed record needs it). */
+  queue(deadlines?: Deadlines): QueuePort;
 }
+
+/** The system's clock. */
+export const systemClock: Clock = { now: () => Date.now(), pause: (ms) => sleep(ms) };
 
 /**
  * Settings, clients and logger, from an environment: the Lambda's, or the CLI's. Region, endpoint and
  * credentials come from the SDK's standard variables. Built once; adapters are per invocation.
  */
-export function wire(env: Env): Wired {
+export function wire(env: Env, clock: Clock = systemClock): Wired {
   const config = parseConfig(env);
   const logLevel = env["POWERTOOLS_LOG_LEVEL"];
   const logger = new Logger({ serviceName: "pod-routes", ...(logLevel ? { logLevel: logLevel as "INFO" } : {}) });
@@ -45,6 +53,7 @@ export function wire(env: Env): Wired {
   const autoScaling = new AutoScalingClient(RETRY);
   explainUnreadableAnswers(ec2);
   explainUnreadableAnswers(autoScaling);
+  let sqs: SQSClient | undefined;
   const metrics = new Metrics({
     namespace: env["POWERTOOLS_METRICS_NAMESPACE"] ?? "PodRoutes",
     serviceName: "pod-routes",
@@ -57,7 +66,9 @@ export function wire(env: Env): Wired {
       ec2: ec2Adapter(ec2, deadlines.work),
       autoScaling: autoScalingAdapter(autoScaling, deadlines.completion),
       log: logger,
-      now: Date.now,
+      now: () => clock.now(),
+      pause: (ms) => clock.pause(ms),
     }),
+    queue: (deadlines = {}) => queueAdapter(() => (sqs ??= new SQSClient(RETRY)), deadlines.completion),
   };
 }

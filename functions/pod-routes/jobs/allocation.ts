@@ -4,7 +4,6 @@ import { awsErrorCode, NotAWorkerError, PodCidrPoolExhaustedError, RouteLimitErr
 import { pointsAt, type ObservedTable, type Worker } from "../core/model.js";
 import type { Dependencies } from "./dependencies.js";
 import type { Allocation } from "./summary.js";
-import { WORKER_STATES } from "../adapters/worker.js";
 
 export interface Allocated {
   readonly worker: Worker;
@@ -40,12 +39,14 @@ export async function allocatePodCidr(
   };
 
   if (!allocation) {
-    const workers = await ec2.describeInstances({ tagKey: config.podCidrTag, states: WORKER_STATES });
-    // Blocks routed in any table, claimed by a worker's tag, or part of the VPC; a route that merely
+    // Every instance EC2 still lists holds its block, shutting-down and terminated ones too (for about an
+    // hour): conntrack entries, endpoints and the old Node object still point at its addresses.
+    const holders = await ec2.describeInstances({ tagKey: config.podCidrTag });
+    // Blocks routed in any table, claimed by an instance's tag, or part of the VPC; a route that merely
     // covers the cluster CIDR (the default route) uses none of them.
     const taken = [
       ...tables.flatMap((table) => table.routes.map((route) => route.destination)),
-      ...workers.map((instance) => instance.Tags?.find((tag) => tag.Key === config.podCidrTag)?.Value ?? ""),
+      ...holders.map((instance) => instance.Tags?.find((tag) => tag.Key === config.podCidrTag)?.Value ?? ""),
     ]
       .flatMap((cidr) => parseIpv4Block(cidr) ?? [])
       .filter((block) => contains(pool.clusterCidr, block))

@@ -1,9 +1,10 @@
 import { ownsHook } from "../core/config.js";
 import { asError } from "../core/errors.js";
 import type { LifecycleRequest, Request } from "../core/request.js";
-import { reconcile, type InstanceJob, type JobOutcome, type Reconciled } from "./controller.js";
+import type { InstanceJob, JobOutcome, Reconciled } from "./controller.js";
+import { reconcilePatiently } from "./patience.js";
 import type { Dependencies } from "./dependencies.js";
-import { isTransient, permanentFailureOf } from "./failures.js";
+import { isConfigurationError, isTransient, permanentFailureOf } from "./failures.js";
 import { complete, launchJobOf } from "./lifecycle.js";
 import { instanceJobOf } from "./run.js";
 import type { Allocation, Failure, InstanceChange, LifecycleOutcome, TableReport } from "./summary.js";
@@ -14,10 +15,12 @@ export type QueuedRequest =
   | { readonly messageId: string; readonly unreadable: string };
 
 /**
- * What became of a message. `retry`: it failed in a way a retry can fix, or an earlier message of the
- * batch did (a FIFO group is retried in order). The others are acknowledged.
+ * What became of a message. `retry`: its own instance failed in a way a retry can fix, or the settings
+ * failed the whole batch; records about other instances have no order to keep, so nothing else waits
+ * for it. `deferred`: a sync whose transient failures are left to the next sync. The others, `deferred`
+ * included, are acknowledged.
  */
-export type RecordOutcome = "done" | "ignored" | "failed" | "unreadable" | "retry";
+export type RecordOutcome = "done" | "ignored" | "failed" | "unreadable" | "deferred" | "retry";
 
 export interface RecordReport {
   readonly messageId: string;
@@ -37,7 +40,7 @@ export interface BatchSummary {
   readonly tables: readonly TableReport[];
   readonly instanceChanges: readonly InstanceChange[];
   readonly failures: readonly Failure[];
-  /** The message ids to hand back to the queue, in order: the first retried message and every later one. */
+  /** The message ids to hand back to the queue. */
   readonly retry: readonly string[];
 }
 
@@ -66,7 +69,7 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
   let batchError: Error | undefined;
   if (sync || jobs.size > 0) {
     try {
-      reconciled = await reconcile([...jobs.values()], sync, dryRun, deps);
+      reconciled = await reconcilePatiently([...jobs.values()], sync, dryRun, deps);
     } catch (error) {
       batchError = asError(error);
     }
@@ -83,8 +86,7 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
       case "ignored":
         return { outcome: "ignored", reason: request.reason };
       case "sync":
-        if (batchError !== undefined) return errorVerdict(batchError);
-        return verdictOf(failures);
+        return syncVerdict(batchError, failures);
       case "instance":
         return job ? instanceVerdict(outcomeOf(job), failures) : { outcome: "ignored" };
       case "lifecycle":
@@ -93,12 +95,7 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
   };
   const judged = await Promise.all(queued.map(async (item) => ({ item, verdict: await judge(item) })));
 
-  const firstRetry = judged.findIndex(({ verdict }) => verdict.outcome === "retry");
-  const records = judged.map(({ item, verdict: own }, index): RecordReport => {
-    const verdict =
-      firstRetry >= 0 && index > firstRetry && own.outcome !== "retry"
-        ? { ...own, outcome: "retry" as const, reason: "an earlier message of its group is retried" }
-        : own;
+  const records = judged.map(({ item, verdict }): RecordReport => {
     const request = "request" in item ? item.request : undefined;
     return {
       messageId: item.messageId,
@@ -150,6 +147,8 @@ async function lifecycleVerdict(
 ): Promise<Verdict> {
   if (!ownsHook(deps.config, request.hookName))
     return { outcome: "ignored", reason: `hook ${request.hookName} is not one of LIFECYCLE_HOOK_NAMES` };
+  // A launch waits for the configuration's fix rather than being abandoned for it.
+  if (outcome?.error !== undefined && isConfigurationError(outcome.error)) return errorVerdict(outcome.error);
   const verdict = outcome ? instanceVerdict(outcome, failures) : { outcome: "done" as const };
   if (verdict.outcome === "retry" || verdict.outcome === "ignored") return verdict;
   const result = verdict.outcome === "failed" ? deps.config.launchFailureResult : "CONTINUE";
@@ -160,10 +159,23 @@ async function lifecycleVerdict(
   }
 }
 
+/** A record stopped by an error: given up when no retry can fix it, unless the settings are at fault. */
 function errorVerdict(error: Error): Verdict {
   const failure = permanentFailureOf(error);
-  if (failure) return { outcome: "failed", reason: failure.message };
+  if (failure && !isConfigurationError(error)) return { outcome: "failed", reason: failure.message };
   return { outcome: "retry", reason: `${error.name}: ${error.message}` };
+}
+
+/** A sync is never retried from the queue: the next scheduled one does it again. */
+function syncVerdict(batchError: Error | undefined, failures: readonly Failure[]): Verdict {
+  const reasons = [
+    ...(batchError ? [`${batchError.name}: ${batchError.message}`] : []),
+    ...failures.map((f) => f.message),
+  ];
+  if (reasons.length === 0) return { outcome: "done" };
+  const transient =
+    (batchError !== undefined && permanentFailureOf(batchError) === undefined) || failures.some(isTransient);
+  return { outcome: transient ? "deferred" : "failed", reason: reasons.join("; ") };
 }
 
 function verdictOf(failures: readonly Failure[]): Verdict {

@@ -1,6 +1,6 @@
 import { allocatePodCidr } from "./allocation.js";
 import { assertClusterCidrOutside, type Config } from "../core/config.js";
-import { converge, resolveTargets, type Converged } from "./converge.js";
+import { converge, resolveTargets, UNKNOWN, type Converged } from "./converge.js";
 import {
   asError,
   InstanceNotReadyError,
@@ -8,7 +8,7 @@ import {
   InvalidPodCidrError,
   NotAWorkerError,
 } from "../core/errors.js";
-import type { Request, SyncRequest } from "../core/request.js";
+import type { SyncRequest } from "../core/request.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
 import { pointsAt, type ObservedTable, type TargetFacts, type Worker } from "../core/model.js";
 import { checkPodCidr } from "../core/pod-cidr.js";
@@ -21,7 +21,7 @@ import {
   type TablePlanInput,
 } from "../core/planner.js";
 import type { Dependencies } from "./dependencies.js";
-import { emptySummary, type Allocation, type Failure, type Summary, type TableReport } from "./summary.js";
+import type { Allocation, Failure, Summary, TableReport } from "./summary.js";
 import { tableForSubnet } from "../core/tables.js";
 import { classifyInstance, lifecycleOf, targetFactsOf, WORKER_STATES, workersOf } from "../adapters/worker.js";
 
@@ -117,10 +117,24 @@ export async function reconcile(
       failures: [],
     };
   }
-  const syncWorkers = workersOf(synced, config);
+  const listedWorkers = workersOf(synced, config);
   const jobWorkers = [...found.values()].map((f) => f.worker);
-  let tables: readonly ObservedTable[] = await tablesOf([...syncWorkers, ...jobWorkers], deps);
+  let tables: readonly ObservedTable[] = await tablesOf([...listedWorkers, ...jobWorkers], deps);
   assertClusterCidrOutside(config.clusterCidr, tables);
+
+  const known = new Map<string, TargetFacts>([...seen.values()].flatMap((instance) => targetFactsOf(instance, config)));
+  for (const { worker } of found.values()) if (worker.lifecycle === "unknown") known.set(worker.instanceId, UNKNOWN);
+  // A sync decides on every route in the cluster CIDR: whether one is ours depends on who it points at.
+  // A worker that the tag-filtered listing missed (it lags behind launches and tag changes) is found
+  // here by id, and claims its route like any other.
+  const resolved = sync
+    ? await resolveTargets(
+        tables.flatMap((table) => clusterTargets(table, config.clusterCidr)),
+        known,
+        deps,
+      )
+    : { facts: known, instances: [] };
+  const syncWorkers = [...listedWorkers, ...workersOf(resolved.instances, config)];
 
   const allocations = new Map<InstanceJob, Allocation>();
   for (const [job, f] of found) {
@@ -168,7 +182,6 @@ export async function reconcile(
   }
   for (const [instanceId, claim] of jobClaims) claims.set(instanceId, claim);
 
-  const known = new Map<string, TargetFacts>([...seen.values()].flatMap((instance) => targetFactsOf(instance, config)));
   const skipped: TableReport[] = [];
   const plans: TablePlanInput[] = [];
   for (const table of tables) {
@@ -181,17 +194,17 @@ export async function reconcile(
       claims: members,
       scope: sync ? "table" : "claims",
       held,
-      targets: known,
+      targets: resolved.facts,
+      onStop: config.onStop,
     });
   }
-  // A sync decides on every route in the cluster CIDR: whether one is ours depends on who it points at.
-  const targets = await resolveTargets(
-    plans.flatMap((plan) =>
-      sync ? clusterTargets(plan.table, config.clusterCidr) : contestedTargets(plan.table, plan.claims),
-    ),
-    known,
-    deps,
-  );
+  const { facts: targets } = sync
+    ? resolved
+    : await resolveTargets(
+        plans.flatMap((plan) => contestedTargets(plan.table, plan.claims)),
+        resolved.facts,
+        deps,
+      );
   const outcome = await converge(
     plans.map((plan) => ({ ...plan, targets })),
     dryRun,
@@ -203,23 +216,6 @@ export async function reconcile(
     tables: [...outcome.tables, ...handedOver.tables, ...skipped],
     instanceChanges: [...outcome.instanceChanges, ...handedOver.instanceChanges],
     failures: [...invalid.values(), ...outcome.failures, ...handedOver.failures],
-  };
-}
-
-/** One instance's job, as a direct invocation runs it: the job's own failure is thrown. */
-export async function reconcileInstance(request: Request, job: InstanceJob, deps: Dependencies): Promise<Summary> {
-  const { dryRun } = job;
-  const reconciled = await reconcile([job], false, dryRun, deps);
-  const [outcome] = reconciled.jobs;
-  if (outcome?.error !== undefined) throw outcome.error;
-  if (outcome?.ignored !== undefined) return emptySummary(request, dryRun, { ignored: outcome.ignored });
-  return {
-    request,
-    dryRun,
-    ...(outcome?.allocation ? { allocation: outcome.allocation } : {}),
-    tables: reconciled.tables,
-    instanceChanges: reconciled.instanceChanges,
-    failures: reconciled.failures,
   };
 }
 
@@ -293,7 +289,17 @@ async function handOver(
     });
     outcomes.push(
       await converge(
-        [{ table, clusterCidr: config.clusterCidr, claims, scope: "claims", held: new Set(), targets: new Map() }],
+        [
+          {
+            table,
+            clusterCidr: config.clusterCidr,
+            claims,
+            scope: "claims",
+            held: new Set(),
+            targets: new Map(),
+            onStop: config.onStop,
+          },
+        ],
         false,
         deps,
       ),
@@ -363,7 +369,7 @@ function unseen(job: InstanceJob, now: number): Found {
     worker: {
       instanceId: job.instanceId,
       state: "not-found",
-      lifecycle: "gone",
+      lifecycle: "unknown",
       podCidrTag: "",
       routeTarget: { kind: "instance", id: job.instanceId },
       interfaceIds: [],

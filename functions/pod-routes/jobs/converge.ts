@@ -4,6 +4,7 @@ import { planTable, type Action, type Decision, type TablePlanInput } from "../c
 import type { Dependencies } from "./dependencies.js";
 import { adaptivePool } from "./pool.js";
 import type { Failure, InstanceChange, ReportedDecision, TableReport } from "./summary.js";
+import type { InstanceView } from "../adapters/instance-fields.js";
 import { targetFactsOf } from "../adapters/worker.js";
 
 /** Route mutations in flight at once: the EC2 mutating bucket refills at 5 per second. */
@@ -178,25 +179,29 @@ function failuresOf(
 }
 
 /**
- * Facts about the instances behind the given routes' targets; what EC2 no longer shows counts as gone. A route
- * through an ENI names its instance too while the ENI is attached, and turns blackhole once it is not,
- * so a bare ENI id here belongs to something other than an instance: no facts, and the planner leaves
- * the route alone.
+ * Facts about the instances behind the given routes' targets, and the instances read for them. An
+ * instance EC2 does not show is `unknown`: only a blackhole route to it is ours. A route through an ENI
+ * names its instance too while the ENI is attached, and turns blackhole once it is not, so a bare ENI id
+ * here belongs to something other than an instance: no facts, and the planner leaves the route alone.
  */
 export async function resolveTargets(
   ids: readonly string[],
   known: ReadonlyMap<string, TargetFacts>,
   deps: Dependencies,
-): Promise<ReadonlyMap<string, TargetFacts>> {
+): Promise<{ facts: ReadonlyMap<string, TargetFacts>; instances: InstanceView[] }> {
   const instanceIds = [...new Set(ids)].filter((id) => !known.has(id) && id.startsWith("i-"));
-  if (instanceIds.length === 0) return known;
+  if (instanceIds.length === 0) return { facts: known, instances: [] };
   const facts = new Map(known);
-  for (const instance of await deps.ec2.describeInstances({ instanceIds })) {
+  const instances = await deps.ec2.describeInstances({ instanceIds });
+  for (const instance of instances) {
     for (const [id, fact] of targetFactsOf(instance, deps.config)) facts.set(id, fact);
   }
-  for (const id of instanceIds) if (!facts.has(id)) facts.set(id, { lifecycle: "gone", worker: false });
-  return facts;
+  for (const id of instanceIds) if (!facts.has(id)) facts.set(id, UNKNOWN);
+  return { facts, instances };
 }
+
+/** What is known of an instance EC2 does not show. */
+export const UNKNOWN: TargetFacts = { lifecycle: "unknown", worker: false };
 
 /**
  * Applies one decision. When EC2 says the table changed under us, the table is read again and the

@@ -24,6 +24,14 @@ export function permanentFailureOf(error: unknown): Failure | undefined {
   return kind === undefined ? undefined : { kind, message: `${(error as Error).name}: ${(error as Error).message}` };
 }
 
+/**
+ * Errors of the whole invocation's settings (a table that does not exist, a cluster CIDR inside the VPC):
+ * the operator fixes the configuration, not the instances, so no instance's record is given up for them.
+ */
+export function isConfigurationError(error: unknown): boolean {
+  return error instanceof ConfigError || error instanceof RouteTableNotFoundError;
+}
+
 /** True when a retry may fix the failure: AWS errors (throttling, 5xx, races past their rounds). */
 export function isTransient(failure: Failure): boolean {
   return failure.kind === "aws-error";

@@ -1,7 +1,8 @@
 import { ownsHook, type LifecycleResult } from "../core/config.js";
-import { reconcileInstance, type InstanceJob } from "./controller.js";
+import type { InstanceJob } from "./controller.js";
+import { reconcileInstance } from "./patience.js";
 import { ReconcileFailedError } from "../core/errors.js";
-import { isTransient, permanentFailureOf } from "./failures.js";
+import { isConfigurationError, isTransient, permanentFailureOf } from "./failures.js";
 import type { LifecycleRequest } from "../core/request.js";
 import type { Dependencies } from "./dependencies.js";
 import { emptySummary, type LifecycleOutcome, type Summary } from "./summary.js";
@@ -38,9 +39,9 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
   try {
     summary = await reconcileInstance(reported(request), launchJobOf(request, dryRun, deps.now()), deps);
   } catch (error) {
-    // A permanent failure still completes the action; a transient one leaves it to the retry.
+    // A permanent failure still completes the action; a transient one, or settings at fault, leave it open.
     const failure = permanentFailureOf(error);
-    if (failure === undefined) throw error;
+    if (failure === undefined || isConfigurationError(error)) throw error;
     summary = emptySummary(reported(request), dryRun, { failures: [failure] });
   }
   if (summary.ignored !== undefined) {

@@ -1,4 +1,5 @@
-import { reconcileInstance, syncAll, type InstanceJob } from "./controller.js";
+import { syncAll, type InstanceJob } from "./controller.js";
+import { reconcileInstance } from "./patience.js";
 import type { Config } from "../core/config.js";
 import type { InstanceRequest, Request } from "../core/request.js";
 import { handleLifecycleAction } from "./lifecycle.js";

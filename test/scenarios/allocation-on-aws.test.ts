@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { lifecycleAction, stateChange } from "../../scripts/cli/sample-events.js";
+import { CLUSTER_TAG_KEY, tutorialWorld, useFakeCloud, workerTags } from "../support/worlds.js";
+
+const GROUP = "hard-k8s-workers";
+const HOOK = "pod-routes-launch";
+
+describe("allocation on AWS as it behaves", () => {
+  const aws = useFakeCloud();
+
+  function routedCluster() {
+    const world = tutorialWorld(aws.cloud);
+    aws.cloud.group(GROUP, [{ name: HOOK, transition: "launch" }]);
+    const handler = aws.handler({ ROUTE_TABLE_IDS: world.tableId, ALLOCATE_POD_CIDR: "true" });
+    return { world, handler };
+  }
+
+  async function launchOne(handler: ReturnType<typeof aws.handler>, subnetId: string) {
+    const { instanceId, tokens } = aws.cloud.launchIntoGroup(GROUP, subnetId, { tags: { [CLUSTER_TAG_KEY]: "owned" } });
+    const summary = await handler(
+      lifecycleAction("launch", instanceId, { group: GROUP, hook: HOOK, token: tokens[HOOK] }),
+    );
+    return { instanceId, summary };
+  }
+
+  it.each(["shutting-down", "terminated"] as const)(
+    "does not hand out again the block of a %s worker, which EC2 still lists",
+    async (state) => {
+      const { world, handler } = routedCluster();
+      for (const id of world.workerIds) await handler(stateChange(id, "running"));
+      const departed = aws.cloud.launch(world.subnetId, { tags: workerTags(3) });
+      await handler(stateChange(departed, "running"));
+      aws.cloud.setState(departed, state);
+      await handler(stateChange(departed, state));
+      expect(aws.cloud.routesOf(world.tableId)["10.200.3.0/24"]).toBeUndefined();
+
+      const { instanceId, summary } = await launchOne(handler, world.subnetId);
+
+      expect(summary.allocation).toMatchObject({ cidr: "10.200.4.0/24", how: "claimed" });
+      expect(aws.cloud.routesOf(world.tableId)["10.200.4.0/24"]).toBe(instanceId);
+      expect(aws.cloud.completions).toEqual([{ group: GROUP, hook: HOOK, instanceId, result: "CONTINUE" }]);
+    },
+  );
+
+  it("hands the block out again once EC2 has forgotten the terminated worker", async () => {
+    const { world, handler } = routedCluster();
+    const departed = aws.cloud.launch(world.subnetId, { tags: workerTags(0) });
+    aws.cloud.setState(departed, "terminated");
+    aws.cloud.untag(world.workerIds[0]!, "pod-cidr");
+    aws.cloud.advance(2 * 3_600_000);
+
+    const { summary } = await launchOne(handler, world.subnetId);
+
+    expect(summary.allocation).toMatchObject({ cidr: "10.200.0.0/24" });
+  });
+});

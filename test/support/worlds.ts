@@ -1,0 +1,51 @@
+import { afterEach, beforeEach, vi } from "vitest";
+import { createHandler } from "../../functions/pod-routes/entry/handler.js";
+import { FakeCloud, type CloudOptions } from "./fake-cloud.js";
+
+export const CLUSTER_TAG_KEY = "kubernetes.io/cluster/hard-k8s";
+export const CLUSTER_TAG = `${CLUSTER_TAG_KEY}=owned`;
+
+/** The tags of worker N of the tutorial, tagged for pod-routes. */
+export function workerTags(n: number, podCidr = `10.200.${n}.0/24`): Record<string, string> {
+  return { Name: `worker-${n}`, "pod-cidr": podCidr, [CLUSTER_TAG_KEY]: "owned" };
+}
+
+/**
+ * "Kubernetes the hard way" on the fake cloud: one VPC, one subnet with its own table, the controller
+ * and `workers` tagged workers, not yet routed.
+ */
+export function tutorialWorld(cloud: FakeCloud, { workers = 3 } = {}) {
+  const network = cloud.vpc({ subnets: 1, tablePerSubnet: true });
+  const subnetId = network.subnetIds[0]!;
+  const tableId = network.tableIds[0]!;
+  const controllerId = cloud.launch(subnetId, { tags: { Name: "controller-0" } });
+  const workerIds = Array.from({ length: workers }, (_, n) => cloud.launch(subnetId, { tags: workerTags(n) }));
+  return { ...network, subnetId, tableId, controllerId, workerIds };
+}
+
+/**
+ * A fresh fake cloud for every test, answering the SDK clients of this test file; `handler(settings)`
+ * builds the function's handler as Lambda would, with the tutorial's cluster tag unless overridden.
+ */
+export function useFakeCloud(options: CloudOptions = {}) {
+  const context = { cloud: new FakeCloud(options) };
+  let restore: () => void = () => undefined;
+  beforeEach(() => {
+    context.cloud = new FakeCloud(options);
+    restore = context.cloud.install();
+    // The SDK clients read their region from the process, as in Lambda.
+    vi.stubEnv("AWS_REGION", "us-east-1");
+  });
+  afterEach(() => {
+    restore();
+    vi.unstubAllEnvs();
+  });
+  return {
+    get cloud() {
+      return context.cloud;
+    },
+    handler(settings: Record<string, string> = {}) {
+      return createHandler({ AWS_REGION: "us-east-1", CLUSTER_TAG, ...settings }, context.cloud.clock);
+    },
+  };
+}
