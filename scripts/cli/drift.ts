@@ -1,4 +1,4 @@
-import type { ClusterTag } from "../../functions/pod-routes/core/config.js";
+import type { TagMatch } from "../../functions/pod-routes/core/config.js";
 import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
 
 export type DriftKind = "missing" | "wrong-target" | "orphan" | "blackhole" | "conflict" | "overlap" | "invalid-tag";
@@ -66,7 +66,7 @@ export interface Unmanaged {
 /** The unmanaged routes of a dry-run full sync, with the tags that would hand each over. */
 export function unmanagedOf(
   summary: Summary,
-  selector: { readonly podCidrTag: string; readonly clusterTag?: ClusterTag },
+  selector: { readonly podCidrTag: string; readonly clusterTag?: TagMatch },
 ): Unmanaged[] {
   const clusterTag = selector.clusterTag && [selector.clusterTag.key, selector.clusterTag.value ?? ""].join("=");
   return summary.tables.flatMap((table) =>

@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { resolveTemplate } from "../support/cfn.js";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -79,10 +80,29 @@ describe("infra/template.yaml", () => {
     expect(
       plain["Resources"]["PodRoutesFunction"]["Properties"]["Environment"]["Variables"]["ROUTE_TABLE_IDS"],
     ).toEqual({
-      "Fn::If": ["HasRouteTableIds", { Ref: "RouteTableIds" }, { "Fn::ImportValue": { Ref: "RouteTableExportName" } }],
+      "Fn::If": [
+        "HasRouteTableIds",
+        { Ref: "RouteTableIds" },
+        { "Fn::If": ["NamesRouteTables", { "Fn::ImportValue": { Ref: "RouteTableExportName" } }, ""] },
+      ],
     });
     expect(plain["Parameters"]["RouteTableExportName"]["Default"]).toBe("hard-k8s-rtb");
   }, 60_000);
+
+  it.each([
+    ["table ids", { RouteTableIds: "rtb-0a1b2c3d" }, { ids: "rtb-0a1b2c3d", tag: "" }],
+    ["the tutorial's export (the default)", {}, { ids: "hard-k8s-rtb (imported)", tag: "" }],
+    ["a table tag", { RouteTableTag: "pod-routes=managed" }, { ids: "", tag: "pod-routes=managed" }],
+    ["nothing: tables found by subnet", { RouteTableExportName: "" }, { ids: "", tag: "" }],
+  ])("reaches every way of naming tables: %s", (_case, parameters, expected) => {
+    const resolved = resolveTemplate(
+      { ...cfn, Resources: { PodRoutesFunction: resources["PodRoutesFunction"] } },
+      { RouteTableIds: "", RouteTableTag: "", RouteTableExportName: "hard-k8s-rtb", ...parameters },
+      { imports: { "hard-k8s-rtb": "hard-k8s-rtb (imported)" } },
+    );
+    const variables = resolved["Resources"]["PodRoutesFunction"]["Properties"]["Environment"]["Variables"];
+    expect({ ids: variables["ROUTE_TABLE_IDS"], tag: variables["ROUTE_TABLE_TAG"] }).toEqual(expected);
+  });
 
   it("takes worker group names without wildcards", () => {
     const pattern = new RegExp(cfn["Parameters"]["WorkerGroupNames"]["AllowedPattern"] as string);
@@ -342,10 +362,14 @@ describe("infra/template.yaml", () => {
     }
     const routeTables = byAction("ec2:DeleteRoute")[0]!;
     const parameters = { RouteTableIds: "rtb-0a1b2c3d,rtb-4e5f6a7b", WorkerGroupNames: ["workers-a", "workers-b"] };
-    expect(evaluate(routeTables["Resource"], parameters, { HasRouteTableIds: true })).toEqual([
+    expect(evaluate(routeTables["Resource"], parameters, { HasRouteTableIds: true, NamesRouteTables: true })).toEqual([
       "arn:*:ec2:*:*:route-table/rtb-0a1b2c3d",
       "arn:*:ec2:*:*:route-table/rtb-4e5f6a7b",
     ]);
+    // Tables found by tag or by subnet: any table, held to the cluster VPC by the condition below.
+    expect(routeTables["Resource"]["Fn::If"][2]).toEqual({
+      "Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:route-table/*",
+    });
     expect(routeTables["Condition"]["StringEquals"]).toMatchObject({
       "aws:ResourceAccount": { Ref: "AWS::AccountId" },
       "aws:RequestedRegion": { Ref: "AWS::Region" },

@@ -167,7 +167,7 @@ describe("full sync", () => {
     expect(routes).toContainEqual(["10.200.0.0/24", worker0]);
   });
 
-  it("uses each worker's subnet table, else the VPC's main table, when no table is configured", async () => {
+  it("routes every worker in each table serving a worker's subnet (its own, else the main table) when no table is configured", async () => {
     const seed = await buildTutorialNetwork(ec2, 1);
     const handler = bundledHandler();
     const bareSubnet = (await ec2.send(new CreateSubnetCommand({ VpcId: seed.vpcId, CidrBlock: "10.240.1.0/24" })))
@@ -187,7 +187,9 @@ describe("full sync", () => {
     await handler(scheduled());
 
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.0.0/24", seed.workers[0]!.instanceId]);
+    expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.6.0/24", onMain]);
     expect(await routesOf(ec2, mainTable)).toEqual([
+      ["10.200.0.0/24", seed.workers[0]!.instanceId],
       ["10.200.6.0/24", onMain],
       ["10.240.0.0/16", "local"],
     ]);

@@ -39,21 +39,17 @@ describe("input pod-routes must refuse or ignore", () => {
     expect(instance.SourceDestCheck).toBe(true);
   });
 
-  it("refuses a cluster CIDR that overlaps the VPC: a ConfigError naming both, nothing changed", async () => {
+  it("refuses a cluster CIDR that overlaps the VPC: the invocation fails with a ConfigError naming both, nothing changed", async () => {
     const seed = await buildTutorialNetwork(ec2, 0);
     const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId, CLUSTER_CIDR: "10.0.0.0/8" });
     const bad = await launchWorker(ec2, seed.subnetId, "worker-bad", "10.240.5.0/24");
 
-    const summary = await handler(stateChange(bad, "running"));
-
-    expect(summary.failures).toEqual([
-      {
-        kind: "config",
-        message: expect.stringMatching(
-          /^ConfigError: CLUSTER_CIDR="10\.0\.0\.0\/8" is invalid: overlaps 10\.240\.0\.0\/16, a CIDR block of vpc-/,
-        ),
-      },
-    ]);
+    await expect(handler(stateChange(bad, "running"))).rejects.toMatchObject({
+      name: "ConfigError",
+      message: expect.stringMatching(
+        /^CLUSTER_CIDR="10\.0\.0\.0\/8" is invalid: overlaps 10\.240\.0\.0\/16, a CIDR block of vpc-/,
+      ),
+    });
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).toEqual(["0.0.0.0/0", "10.240.0.0/16"]);
   });
 
@@ -202,16 +198,14 @@ describe("input pod-routes must refuse or ignore", () => {
     expect(handlerCalls()).toEqual([]);
   });
 
-  it("names the configured table when it does not exist", async () => {
+  it("names the configured table when it does not exist, failing the invocation", async () => {
     const handler = bundledHandler({ ROUTE_TABLE_IDS: "rtb-0123456789abcdef0" });
     const seed = await buildTutorialNetwork(ec2, 1);
 
-    expect((await handler(stateChange(seed.workers[0]!.instanceId, "running"))).failures).toEqual([
-      {
-        kind: "table-not-found",
-        message: expect.stringMatching(/^RouteTableNotFoundError: .*rtb-0123456789abcdef0 not found/),
-      },
-    ]);
+    await expect(handler(stateChange(seed.workers[0]!.instanceId, "running"))).rejects.toMatchObject({
+      name: "RouteTableNotFoundError",
+      message: expect.stringMatching(/rtb-0123456789abcdef0 not found/),
+    });
     await expect(handler({ action: "sync" })).rejects.toMatchObject({ name: "RouteTableNotFoundError" });
   });
 

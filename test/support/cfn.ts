@@ -1,8 +1,9 @@
 /**
  * A CloudFormation template as the service would hold it for given parameters: conditions evaluated,
- * `Fn::If` resolved, `AWS::NoValue` removed, parameters filled in. Given pseudo parameters and resource
- * attributes, `Fn::Sub`, `Fn::GetAtt`, `Fn::Join`, `Fn::Split` and `Fn::Select` are evaluated too, so a
- * policy reads as IAM would see it. Scanners (cfn-guard) and simulators read templates literally.
+ * `Fn::If` resolved, `AWS::NoValue` removed, parameters filled in. Given pseudo parameters, resource
+ * attributes and exports, `Fn::Sub`, `Fn::GetAtt`, `Fn::ImportValue`, `Fn::Join`, `Fn::Split` and
+ * `Fn::Select` are evaluated too, so a policy reads as IAM would see it. Scanners (cfn-guard) and
+ * simulators read templates literally.
  */
 type Json = Record<string, any>;
 
@@ -10,6 +11,8 @@ export interface Environment {
   readonly pseudo?: { readonly partition: string; readonly region: string; readonly accountId: string };
   /** `Logical.Attribute` → value, for `Fn::GetAtt`. */
   readonly attributes?: Readonly<Record<string, string>>;
+  /** Export name → value, for `Fn::ImportValue`. */
+  readonly imports?: Readonly<Record<string, string>>;
 }
 
 export function resolveTemplate(cfn: Json, parameters: Record<string, string>, environment: Environment = {}): Json {
@@ -48,6 +51,9 @@ export function resolveTemplate(cfn: Json, parameters: Record<string, string>, e
       if (fn === "Condition") return conditions[args];
       if (fn === "Fn::Equals") return JSON.stringify(value(args[0])) === JSON.stringify(value(args[1]));
       if (fn === "Fn::Not") return !value(args[0]);
+      if (fn === "Fn::And") return (args as unknown[]).every((arg) => value(arg));
+      if (fn === "Fn::Or") return (args as unknown[]).some((arg) => value(arg));
+      if (fn === "Fn::ImportValue" && environment.imports) return environment.imports[String(value(args))] ?? node;
       if (fn === "Fn::Join") {
         const parts = value(args[1]);
         return Array.isArray(parts) && parts.every((p) => typeof p === "string") ? parts.join(args[0]) : node;

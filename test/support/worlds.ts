@@ -24,6 +24,21 @@ export function tutorialWorld(cloud: FakeCloud, { workers = 3 } = {}) {
 }
 
 /**
+ * The tutorial's cluster across two zones: one VPC, a subnet per zone with its own table (the main table
+ * serves neither), `perZone` tagged workers in each, not yet routed.
+ */
+export function multiZoneWorld(cloud: FakeCloud, { perZone = 2 } = {}) {
+  const network = cloud.vpc({ subnets: 2, tablePerSubnet: true });
+  let n = 0;
+  const zones = network.subnetIds.map((subnetId, zone) => ({
+    subnetId,
+    tableId: network.tableIds[zone]!,
+    workerIds: Array.from({ length: perZone }, () => cloud.launch(subnetId, { tags: workerTags(n++) })),
+  }));
+  return { ...network, zones, workerIds: zones.flatMap((zone) => zone.workerIds) };
+}
+
+/**
  * A fresh fake cloud for every test, answering the SDK clients of this test file; `handler(settings)`
  * builds the function's handler as Lambda would, with the tutorial's cluster tag unless overridden.
  */

@@ -12,7 +12,7 @@ import {
   type Route,
   type RouteTable,
 } from "@aws-sdk/client-ec2";
-import type { ClusterTag } from "../core/config.js";
+import type { TagMatch } from "../core/config.js";
 import { awsErrorCode, RouteTableNotFoundError } from "../core/errors.js";
 import type { InstanceView } from "./instance-fields.js";
 import type { ObservedRoute, ObservedTable, RouteTarget } from "../core/model.js";
@@ -22,7 +22,7 @@ export interface InstanceQuery {
   readonly tagKey?: string;
   /** Instances whose tag KEY has exactly this value. */
   readonly tag?: { readonly key: string; readonly value: string };
-  readonly clusterTag?: ClusterTag;
+  readonly clusterTag?: TagMatch;
   readonly states?: readonly string[];
 }
 
@@ -31,6 +31,8 @@ export interface TableQuery {
   readonly vpcIds?: readonly string[];
   /** Tables with a route to any of these instances: how to find vanished instances' tables. */
   readonly routeToInstanceIds?: readonly string[];
+  /** Tables carrying this tag (KEY, or KEY=VALUE). */
+  readonly tag?: TagMatch;
 }
 
 /** The EC2 calls pod-routes makes, and nothing else. */
@@ -204,21 +206,22 @@ function instanceFilters(query: InstanceQuery): Filter[] {
   if (query.instanceIds) filters.push({ Name: "instance-id", Values: [...query.instanceIds] });
   if (query.tagKey) filters.push({ Name: "tag-key", Values: [query.tagKey] });
   if (query.tag) filters.push({ Name: `tag:${query.tag.key}`, Values: [query.tag.value] });
-  if (query.clusterTag) {
-    filters.push(
-      query.clusterTag.value === undefined
-        ? { Name: "tag-key", Values: [query.clusterTag.key] }
-        : { Name: `tag:${query.clusterTag.key}`, Values: [query.clusterTag.value] },
-    );
-  }
+  if (query.clusterTag) filters.push(tagFilter(query.clusterTag));
   if (query.states) filters.push({ Name: "instance-state-name", Values: [...query.states] });
   return filters;
+}
+
+function tagFilter(tag: TagMatch): Filter {
+  return tag.value === undefined
+    ? { Name: "tag-key", Values: [tag.key] }
+    : { Name: `tag:${tag.key}`, Values: [tag.value] };
 }
 
 function tableFilters(query: TableQuery): Filter[] {
   const filters: Filter[] = [];
   if (query.vpcIds) filters.push({ Name: "vpc-id", Values: [...query.vpcIds] });
   if (query.routeToInstanceIds) filters.push({ Name: "route.instance-id", Values: [...query.routeToInstanceIds] });
+  if (query.tag) filters.push(tagFilter(query.tag));
   return filters;
 }
 

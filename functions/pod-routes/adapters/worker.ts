@@ -1,10 +1,10 @@
-import type { ClusterTag } from "../core/config.js";
+import type { TagMatch } from "../core/config.js";
 import type { InstanceView } from "./instance-fields.js";
 import type { Lifecycle, TargetFacts, Worker } from "../core/model.js";
 
 export interface WorkerSelector {
   readonly podCidrTag: string;
-  readonly clusterTag?: ClusterTag;
+  readonly clusterTag?: TagMatch;
 }
 
 /** The states of an instance that may hold a route: everything short of shutting down. */

@@ -6,18 +6,23 @@ export type OnStop = "keep" | "remove";
 export type SourceDestCheckPolicy = "disable" | "leave";
 export type LifecycleResult = "CONTINUE" | "ABANDON";
 
-export interface ClusterTag {
+/** A tag a resource must carry: KEY, or KEY=VALUE. */
+export interface TagMatch {
   readonly key: string;
   /** When absent, carrying the key is enough. */
   readonly value?: string;
 }
 
 export interface Config {
-  /** Empty: each worker's subnet table, else its VPC's main table. */
+  /**
+   * The tables pods need routes in: these, or (empty) every table carrying `routeTableTag`, or (neither)
+   * every table of a worker's VPC that serves a subnet holding a worker, or already holds pod routes.
+   */
   readonly routeTableIds: readonly string[];
+  readonly routeTableTag?: TagMatch;
   readonly clusterCidr: Ipv4Block;
   readonly podCidrTag: string;
-  readonly clusterTag?: ClusterTag;
+  readonly clusterTag?: TagMatch;
   readonly onStop: OnStop;
   readonly sourceDestCheck: SourceDestCheckPolicy;
   readonly dryRun: boolean;
@@ -47,10 +52,19 @@ const TAG_VALUE_MAX = 256;
 
 /** Reads and validates pod-routes' settings; throws a ConfigError naming the first bad variable. */
 export function parseConfig(env: Env): Config {
-  const clusterTag = parseClusterTag(read(env, "CLUSTER_TAG", ""));
+  const clusterTag = parseTag("CLUSTER_TAG", read(env, "CLUSTER_TAG", ""));
   const clusterCidr = parseClusterCidr(read(env, "CLUSTER_CIDR", "10.200.0.0/16"));
+  const routeTableIds = parseRouteTableIds(read(env, "ROUTE_TABLE_IDS", ""));
+  const routeTableTag = parseTag("ROUTE_TABLE_TAG", read(env, "ROUTE_TABLE_TAG", ""));
+  if (routeTableTag && routeTableIds.length > 0)
+    throw new ConfigError(
+      "ROUTE_TABLE_TAG",
+      read(env, "ROUTE_TABLE_TAG", ""),
+      "ROUTE_TABLE_IDS is set too: name the tables, or tag them, not both",
+    );
   return {
-    routeTableIds: parseRouteTableIds(read(env, "ROUTE_TABLE_IDS", "")),
+    routeTableIds,
+    ...(routeTableTag ? { routeTableTag } : {}),
     clusterCidr,
     podCidrTag: parseTagKey("POD_CIDR_TAG", read(env, "POD_CIDR_TAG", "pod-cidr")),
     ...(clusterTag ? { clusterTag } : {}),
@@ -167,16 +181,16 @@ function parseTagKey(variable: string, key: string): string {
   return key;
 }
 
-function parseClusterTag(value: string): ClusterTag | undefined {
+function parseTag(variable: string, value: string): TagMatch | undefined {
   if (value === "") return undefined;
   const separator = value.indexOf("=");
-  if (separator === -1) return { key: parseTagKey("CLUSTER_TAG", value) };
+  if (separator === -1) return { key: parseTagKey(variable, value) };
   const key = value.slice(0, separator).trim();
   const tagValue = value.slice(separator + 1).trim();
-  if (key === "") throw new ConfigError("CLUSTER_TAG", value, "expected KEY or KEY=VALUE; the key is empty");
+  if (key === "") throw new ConfigError(variable, value, "expected KEY or KEY=VALUE; the key is empty");
   if (tagValue.length > TAG_VALUE_MAX)
-    throw new ConfigError("CLUSTER_TAG", value, `tag values are at most ${TAG_VALUE_MAX} characters`);
-  parseTagKey("CLUSTER_TAG", key);
+    throw new ConfigError(variable, value, `tag values are at most ${TAG_VALUE_MAX} characters`);
+  parseTagKey(variable, key);
   return { key, value: tagValue };
 }
 

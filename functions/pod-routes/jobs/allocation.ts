@@ -3,6 +3,7 @@ import { contains, parseIpv4Block, type Ipv4Block } from "../core/cidr.js";
 import { awsErrorCode, NotAWorkerError, PodCidrPoolExhaustedError, RouteLimitError } from "../core/errors.js";
 import { pointsAt, type ObservedTable, type Worker } from "../core/model.js";
 import type { Dependencies } from "./dependencies.js";
+import { claimTable } from "../core/tables.js";
 import type { Allocation } from "./summary.js";
 
 export interface Allocated {
@@ -24,7 +25,7 @@ export async function allocatePodCidr(
   deps: Dependencies,
 ): Promise<Allocated> {
   const { config, ec2 } = deps;
-  const home = tables.find((table) => table.vpcId === untagged.vpcId);
+  const home = claimTable(tables, untagged.vpcId, config.routeTableIds);
   if (!home)
     throw new NotAWorkerError(
       `${untagged.instanceId} is in ${untagged.vpcId}: no route table there to allocate a pod CIDR in`,

@@ -12,6 +12,7 @@ import type { SyncRequest } from "../core/request.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
 import { pointsAt, type ObservedTable, type TargetFacts, type Worker } from "../core/model.js";
 import { checkPodCidr } from "../core/pod-cidr.js";
+import type { Ipv4Block } from "../core/cidr.js";
 import {
   clusterTargets,
   contestedTargets,
@@ -121,6 +122,16 @@ export async function reconcile(
   const jobWorkers = [...found.values()].map((f) => f.worker);
   let tables: readonly ObservedTable[] = await tablesOf([...listedWorkers, ...jobWorkers], deps);
   assertClusterCidrOutside(config.clusterCidr, tables);
+  // A table found by tag or by its subnets that holds no pod route yet (a new zone's, a newly tagged
+  // one) needs every worker's route, not only this event's: the event widens to a sync.
+  const newPodTable = (worker: Worker) =>
+    tables.some((table) => table.vpcId === worker.vpcId && !holdsPodRoutes(table, config.clusterCidr));
+  if (
+    !sync &&
+    config.routeTableIds.length === 0 &&
+    [...found.values()].some((f) => f.desire === "ensure" && newPodTable(f.worker))
+  )
+    return reconcile(jobs, true, dryRun, deps);
 
   const known = new Map<string, TargetFacts>([...seen.values()].flatMap((instance) => targetFactsOf(instance, config)));
   for (const { worker } of found.values()) if (worker.lifecycle === "unknown") known.set(worker.instanceId, UNKNOWN);
@@ -185,8 +196,9 @@ export async function reconcile(
   const skipped: TableReport[] = [];
   const plans: TablePlanInput[] = [];
   for (const table of tables) {
-    const members = [...claims.values()].filter((claim) => belongsTo(claim.worker, table, tables, config));
-    if (config.routeTableIds.length > 0) skipped.push(...elsewhere(table, [...jobClaims.values()]));
+    const members = [...claims.values()].filter((claim) => belongsTo(claim.worker, table));
+    if (config.routeTableIds.length > 0 || config.routeTableTag)
+      skipped.push(...elsewhere(table, [...jobClaims.values()]));
     if (!sync && members.length === 0) continue;
     plans.push({
       table,
@@ -225,11 +237,13 @@ export async function syncAll(request: SyncRequest, deps: Dependencies): Promise
   return { request, dryRun, tables, instanceChanges, failures };
 }
 
-/** Whether the worker's routes live in the table: its VPC's (configured tables) or its subnet's. */
-function belongsTo(worker: Worker, table: ObservedTable, tables: readonly ObservedTable[], config: Config): boolean {
+/**
+ * Whether the worker's routes live in the table: every pod table of its VPC, since pods in any subnet
+ * may reach it. A vanished instance's: the tables whose routes point at it.
+ */
+function belongsTo(worker: Worker, table: ObservedTable): boolean {
   if (worker.vpcId === undefined) return table.routes.some((route) => pointsAt(route, worker));
-  if (config.routeTableIds.length > 0) return table.vpcId === worker.vpcId;
-  return tableForSubnet(tables, worker.vpcId, worker.subnetId) === table;
+  return table.vpcId === worker.vpcId;
 }
 
 /** Reports, for a configured table in another VPC, each named worker it cannot route. */
@@ -411,24 +425,35 @@ function claimFor(
 }
 
 /**
- * The tables the workers' routes live in, in one DescribeRouteTables: the configured ones, else those of
- * the workers' VPCs that some worker's subnet uses. A named instance EC2 no longer
- * shows has no VPC: its tables are found by the routes pointing at it.
+ * The tables pods need routes in: the configured ones; else every table carrying ROUTE_TABLE_TAG; else
+ * those of the workers' VPCs that serve a subnet holding one of the workers (its own table, else the
+ * VPC's main table) or already hold pod routes. One DescribeRouteTables, and one more for the tables of
+ * named instances EC2 no longer shows (they have no VPC): found by the routes pointing at them.
  */
 async function tablesOf(workers: readonly Worker[], deps: Dependencies): Promise<ObservedTable[]> {
   const { config, ec2 } = deps;
   if (config.routeTableIds.length > 0) return ec2.describeRouteTables({ routeTableIds: config.routeTableIds });
   const vpcIds = [...new Set(workers.flatMap((worker) => (worker.vpcId ? [worker.vpcId] : [])))];
   const vanished = workers.filter((worker) => worker.vpcId === undefined).map((worker) => worker.instanceId);
-  const tables = vpcIds.length > 0 ? await ec2.describeRouteTables({ vpcIds }) : [];
-  const used = new Set(workers.map((worker) => tableForSubnet(tables, worker.vpcId, worker.subnetId)));
+  let tables: ObservedTable[] = [];
+  if (config.routeTableTag) tables = await ec2.describeRouteTables({ tag: config.routeTableTag });
+  else if (vpcIds.length > 0) {
+    const inVpcs = await ec2.describeRouteTables({ vpcIds });
+    const serving = new Set(workers.map((worker) => tableForSubnet(inVpcs, worker.vpcId, worker.subnetId)));
+    tables = inVpcs.filter((table) => serving.has(table) || holdsPodRoutes(table, config.clusterCidr));
+  }
   const routing =
     vanished.length > 0
       ? (await ec2.describeRouteTables({ routeToInstanceIds: vanished })).filter(
           (table) => !tables.some((t) => t.routeTableId === table.routeTableId),
         )
       : [];
-  return [...tables.filter((table) => used.has(table)), ...routing];
+  return [...tables, ...routing];
+}
+
+/** A table that already routes part of the cluster CIDR to an instance or interface. */
+function holdsPodRoutes(table: ObservedTable, clusterCidr: Ipv4Block): boolean {
+  return clusterTargets(table, clusterCidr).length > 0;
 }
 
 function mayStillBeLaunching(job: InstanceJob, now: number): boolean {
