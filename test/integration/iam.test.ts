@@ -111,11 +111,14 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
       ]),
     );
     for (const request of requests) expect(await decide(policy, request), JSON.stringify(request)).toBe("Allowed");
-    // A failed queued record is handed back sooner, on the event queue (a failure moto is not made to give here).
+    // A failed queued record is handed back sooner, on the event queue (a failure moto is not made to give
+    // here); a queued sync reads the groups for launches left waiting (a direct run makes no such read).
     const returnSooner = { action: "sqs:ChangeMessageVisibility", context: {} };
     expect(await decide(policy, { ...returnSooner, resource: arn("sqs", "pod-routes-EventQueue.fifo") })).toBe(
       "Allowed",
     );
+    for (const action of ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeLifecycleHooks"])
+      expect(await decide(policy, { action, resource: "*", context: {} }), action).toBe("Allowed");
 
     // What it must never do, with the same role.
     const worker = seed.workers[1]!.instanceId;

@@ -1,7 +1,7 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
   SQSClient,
-  type ChangeMessageVisibilityBatchCommandInput,
+  type ChangeMessageVisibilityCommandInput,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -66,21 +66,15 @@ export class FakeFifoQueue {
     return this.messages.length;
   }
 
-  /** Answers the SDK's ChangeMessageVisibilityBatch from this queue; returns the undo. */
+  /** Answers the SDK's ChangeMessageVisibility from this queue; returns the undo. */
   install(): () => void {
     const sqs = mockClient(SQSClient);
-    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake((input: ChangeMessageVisibilityBatchCommandInput) => {
-      this.cloud.calls.push({
-        action: "ChangeMessageVisibilityBatch",
-        input: input as unknown as Record<string, unknown>,
-      });
-      const failed = [];
-      for (const entry of input.Entries ?? []) {
-        const message = this.messages.find((m) => m.receiptHandle === entry.ReceiptHandle);
-        if (!message) failed.push({ Id: entry.Id, Code: "ReceiptHandleIsInvalid", SenderFault: true });
-        else message.visibleAt = this.cloud.now() + (entry.VisibilityTimeout ?? 0) * 1000;
-      }
-      return { Successful: [], Failed: failed };
+    sqs.on(ChangeMessageVisibilityCommand).callsFake((input: ChangeMessageVisibilityCommandInput) => {
+      this.cloud.calls.push({ action: "ChangeMessageVisibility", input: { ...input } });
+      const message = this.messages.find((m) => m.receiptHandle === input.ReceiptHandle);
+      if (!message) throw new Error(`ReceiptHandleIsInvalid: ${input.ReceiptHandle}`);
+      message.visibleAt = this.cloud.now() + (input.VisibilityTimeout ?? 0) * 1000;
+      return {};
     });
     return () => sqs.restore();
   }

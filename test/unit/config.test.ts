@@ -17,6 +17,7 @@ describe("parseConfig", () => {
       allocatePodCidr: false,
       podCidrPrefixLength: 24,
       lifecycleHookNames: [{ exact: "pod-routes" }, { prefix: "pod-routes-" }],
+      workerGroupNames: [],
     });
   });
 
@@ -33,6 +34,7 @@ describe("parseConfig", () => {
       ALLOCATE_POD_CIDR: "true",
       POD_CIDR_PREFIX_LENGTH: "26",
       LIFECYCLE_HOOK_NAMES: "route-hook, routes-*",
+      WORKER_GROUP_NAMES: "workers-a, workers-b",
     });
     expect({ ...config, clusterCidr: config.clusterCidr.text }).toEqual({
       routeTableIds: ["rtb-0123456789abcdef0", "rtb-12345678"],
@@ -46,7 +48,19 @@ describe("parseConfig", () => {
       allocatePodCidr: true,
       podCidrPrefixLength: 26,
       lifecycleHookNames: [{ exact: "route-hook" }, { prefix: "routes-" }],
+      workerGroupNames: ["workers-a", "workers-b"],
     });
+  });
+
+  it("reads a table tag as KEY or KEY=VALUE, and refuses it beside table ids", () => {
+    expect(parseConfig({ ROUTE_TABLE_TAG: "pod-routes=managed" }).routeTableTag).toEqual({
+      key: "pod-routes",
+      value: "managed",
+    });
+    expect(parseConfig({ ROUTE_TABLE_TAG: "pod-routes" }).routeTableTag).toEqual({ key: "pod-routes" });
+    expect(() => parseConfig({ ROUTE_TABLE_TAG: "pod-routes", ROUTE_TABLE_IDS: "rtb-12345678" })).toThrow(
+      /ROUTE_TABLE_TAG="pod-routes" is invalid: ROUTE_TABLE_IDS is set too/,
+    );
   });
 
   it("takes a bare cluster tag key as 'carries the key'", () => {
@@ -55,6 +69,8 @@ describe("parseConfig", () => {
 
   it.each([
     ["ROUTE_TABLE_IDS", "rtb-1,subnet-12345678", /"rtb-1" is not a route table id/],
+    ["WORKER_GROUP_NAMES", "workers,workers-*", /"workers-\*" is not an Auto Scaling group name/],
+    ["ROUTE_TABLE_TAG", "aws:cloudformation:stack-name", /the aws: prefix is reserved/],
     ["CLUSTER_CIDR", "10.200.0.0", /expected an IPv4 CIDR block/],
     ["CLUSTER_CIDR", "10.200.1.0/16", /host bits are set/],
     ["CLUSTER_CIDR", "0.0.0.0/0", /wider than \/8/],

@@ -12,7 +12,7 @@ import {
   ModifyInstanceAttributeCommand,
   type Instance,
 } from "@aws-sdk/client-ec2";
-import { ChangeMessageVisibilityBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -92,7 +92,7 @@ beforeEach(() => {
   ec2.reset();
   autoScaling.reset();
   sqs.reset();
-  sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
   logged = [];
   vi.stubEnv("POWERTOOLS_LOG_LEVEL", "INFO");
   vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
@@ -151,10 +151,11 @@ describe("a batch from the FIFO queue", () => {
     // m3 failed transiently: it alone goes back, visible again in 10 s rather than the queue's visibility
     // timeout; m4 and m5, about other instances, have no order to keep with it.
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: "m3" }] });
-    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((call) => call.args[0].input)).toEqual([
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input)).toEqual([
       {
         QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/pod-routes.fifo",
-        Entries: [{ Id: "m3", ReceiptHandle: "r3", VisibilityTimeout: 10 }],
+        ReceiptHandle: "r3",
+        VisibilityTimeout: 10,
       },
     ]);
     expect(ec2.commandCalls(CreateRouteCommand).map((call) => call.args[0].input.DestinationCidrBlock)).toEqual([

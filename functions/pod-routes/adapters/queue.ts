@@ -1,8 +1,7 @@
-import { ChangeMessageVisibilityBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, type SQSClient } from "@aws-sdk/client-sqs";
 
 /** A queued message to be handed back: its receipt, and how long it stays out of sight. */
 export interface ReturnedMessage {
-  readonly id: string;
   readonly receiptHandle: string;
   readonly visibleInSeconds: number;
 }
@@ -16,23 +15,19 @@ export interface QueuePort {
 export function queueAdapter(client: () => SQSClient, abortSignal?: AbortSignal): QueuePort {
   return {
     async returnSoon(queueArn, messages) {
-      if (messages.length === 0) return;
-      const answer = await client().send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrlOf(queueArn),
-          Entries: messages.map((message) => ({
-            Id: message.id,
-            ReceiptHandle: message.receiptHandle,
-            VisibilityTimeout: message.visibleInSeconds,
-          })),
-        }),
-        abortSignal ? { abortSignal } : {},
+      // One call a message: a batch holds at most ten, and only those that failed come here.
+      await Promise.all(
+        messages.map((message) =>
+          client().send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: queueUrlOf(queueArn),
+              ReceiptHandle: message.receiptHandle,
+              VisibilityTimeout: message.visibleInSeconds,
+            }),
+            abortSignal ? { abortSignal } : {},
+          ),
+        ),
       );
-      const failed = answer.Failed ?? [];
-      if (failed.length > 0)
-        throw new Error(
-          `ChangeMessageVisibilityBatch refused ${failed.map((f) => `${f.Id}: ${f.Code} ${f.Message ?? ""}`).join("; ")}`,
-        );
     },
   };
 }

@@ -33,6 +33,8 @@ export interface Config {
   readonly podCidrPrefixLength: number;
   /** The lifecycle hooks that are pod-routes' own: exact names, or prefixes (written `prefix*`). */
   readonly lifecycleHookNames: readonly HookName[];
+  /** The Auto Scaling groups of workers: a sync completes their launches left waiting on pod-routes' hooks. */
+  readonly workerGroupNames: readonly string[];
 }
 
 export type HookName = { readonly exact: string } | { readonly prefix: string };
@@ -82,6 +84,7 @@ export function parseConfig(env: Env): Config {
       oneOf("ALLOCATE_POD_CIDR", read(env, "ALLOCATE_POD_CIDR", "false"), ["true", "false"] as const) === "true",
     podCidrPrefixLength: parsePrefixLength(read(env, "POD_CIDR_PREFIX_LENGTH", "24"), clusterCidr),
     lifecycleHookNames: parseHookNames(read(env, "LIFECYCLE_HOOK_NAMES", "pod-routes,pod-routes-*")),
+    workerGroupNames: parseGroupNames(read(env, "WORKER_GROUP_NAMES", "")),
   };
 }
 
@@ -173,6 +176,22 @@ function parseHookNames(value: string): HookName[] {
     }
     return name.endsWith("*") ? { prefix: name.slice(0, -1) } : { exact: name };
   });
+}
+
+/** Auto Scaling group names: 1 to 255 characters, no colon (it separates an ARN's parts) and no wildcard. */
+const GROUP_NAME = /^[^:*?]{1,255}$/;
+
+function parseGroupNames(value: string): string[] {
+  if (value === "") return [];
+  const names = value.split(",").map((name) => name.trim());
+  for (const name of names)
+    if (!GROUP_NAME.test(name))
+      throw new ConfigError(
+        "WORKER_GROUP_NAMES",
+        value,
+        `${quote(name)} is not an Auto Scaling group name (1 to 255 characters, no colon or wildcard); separate names with commas`,
+      );
+  return [...new Set(names)];
 }
 
 function parseTagKey(variable: string, key: string): string {

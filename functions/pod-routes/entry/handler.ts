@@ -65,6 +65,8 @@ async function handleBatch(
       logger.warn("sync acknowledged: what failed is left to the next sync", about);
     else logger.info("event handled", about);
   }
+  for (const launch of summary.waitingLaunches)
+    logger.info("launch action found waiting by the sync", { ...launch, reason: launch.reason });
   logger.info("summary", { summary: summaryForLog(summary) });
   publish(wired, summary);
   if (summary.retry.length > 0) {

@@ -20,7 +20,9 @@ export function summaryForLog(summary: Summary | BatchSummary): Record<string, u
   };
   const { tables, instanceChanges, failures, ...rest } = summary;
   return {
-    ...("records" in rest ? { ...rest, records: rest.records.length } : rest),
+    ...("records" in rest
+      ? { ...rest, records: rest.records.length, waitingLaunches: rest.waitingLaunches.length }
+      : rest),
     tables: tables.map((table) => table.routeTableId),
     decisions: count(decisions),
     applied: count(decisions.filter((d) => d.applied)),

@@ -17,8 +17,8 @@ export function measurementsOf(summary: Summary | BatchSummary): Measurement[] {
   const { lifecycles, allocations } =
     "records" in summary
       ? {
-          lifecycles: summary.records.flatMap((record) => record.lifecycle ?? []),
-          allocations: summary.records.flatMap((record) => record.allocation ?? []),
+          lifecycles: [...summary.records, ...summary.waitingLaunches].flatMap((record) => record.lifecycle ?? []),
+          allocations: [...summary.records, ...summary.waitingLaunches].flatMap((record) => record.allocation ?? []),
         }
       : {
           lifecycles: summary.lifecycle ? [summary.lifecycle] : [],

@@ -57,7 +57,6 @@ export function returnsOf(event: { Records: readonly SQSRecord[] }, retry: reado
     const id = String(record.messageId).slice(0, MAX_MESSAGE_ID_CHARACTERS);
     if (!retry.includes(id) || typeof record.receiptHandle !== "string") continue;
     const returned = {
-      id,
       receiptHandle: record.receiptHandle,
       visibleInSeconds: retryDelaySeconds(Number(record.attributes?.ApproximateReceiveCount)),
     };

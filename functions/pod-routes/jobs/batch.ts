@@ -3,6 +3,7 @@ import { asError } from "../core/errors.js";
 import type { LifecycleRequest, Request } from "../core/request.js";
 import type { InstanceJob, JobOutcome, Reconciled } from "./controller.js";
 import { reconcilePatiently } from "./patience.js";
+import { waitingLaunchActions } from "./safety-net.js";
 import type { Dependencies } from "./dependencies.js";
 import { isConfigurationError, isTransient, permanentFailureOf } from "./failures.js";
 import { complete, launchJobOf } from "./lifecycle.js";
@@ -42,6 +43,8 @@ export interface BatchSummary {
   readonly failures: readonly Failure[];
   /** The message ids to hand back to the queue. */
   readonly retry: readonly string[];
+  /** Launch actions a sync found waiting on pod-routes' hooks with no message of theirs: what became of each. */
+  readonly waitingLaunches: readonly RecordReport[];
 }
 
 type Verdict = Omit<RecordReport, "messageId" | "trigger" | "instanceId" | "eventId">;
@@ -54,12 +57,20 @@ type Verdict = Omit<RecordReport, "messageId" | "trigger" | "instanceId" | "even
 export async function runBatch(queued: readonly QueuedRequest[], deps: Dependencies): Promise<BatchSummary> {
   const { config } = deps;
   const dryRun = config.dryRun;
+  const sync = queued.some((item) => "request" in item && item.request.kind === "sync");
+  // A sync is also a safety net for launches: an action left waiting with no message (lost, or
+  // dead-lettered) is handled as if its message were in the batch, and completed only once routed.
+  const launching = new Set(
+    queued.flatMap((item) => ("request" in item && item.request.kind === "lifecycle" ? [item.request.instanceId] : [])),
+  );
+  const waiting: QueuedRequest[] = (sync ? await waitingLaunchActions(launching, deps) : []).map((request) => ({
+    messageId: `waiting launch of ${request.instanceId}`,
+    request,
+  }));
   const jobs = new Map<QueuedRequest, InstanceJob>();
-  let sync = false;
-  for (const item of queued) {
+  for (const item of [...queued, ...waiting]) {
     if (!("request" in item)) continue;
     const { request } = item;
-    if (request.kind === "sync") sync = true;
     if (request.kind === "instance") jobs.set(item, instanceJobOf(request, dryRun, config));
     if (request.kind === "lifecycle" && request.transition === "launch" && ownsHook(config, request.hookName))
       jobs.set(item, launchJobOf(request, dryRun, deps.now()));
@@ -90,21 +101,23 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
       case "instance":
         return job ? instanceVerdict(outcomeOf(job), failures) : { outcome: "ignored" };
       case "lifecycle":
-        return lifecycleVerdict(request, job && outcomeOf(job), failures, dryRun, deps);
+        return lifecycleVerdict(request, job && outcomeOf(job), failures, dryRun, deps, waiting.includes(item));
     }
   };
-  const judged = await Promise.all(queued.map(async (item) => ({ item, verdict: await judge(item) })));
+  const judged = await Promise.all([...queued, ...waiting].map(async (item) => ({ item, verdict: await judge(item) })));
 
-  const records = judged.map(({ item, verdict }): RecordReport => {
-    const request = "request" in item ? item.request : undefined;
-    return {
-      messageId: item.messageId,
-      ...(request ? { trigger: request.trigger } : {}),
-      ...(request && "instanceId" in request ? { instanceId: request.instanceId } : {}),
-      ...(request?.eventId !== undefined ? { eventId: request.eventId } : {}),
-      ...verdict,
-    };
-  });
+  const [records, waitingLaunches] = [judged.slice(0, queued.length), judged.slice(queued.length)].map((part) =>
+    part.map(({ item, verdict }): RecordReport => {
+      const request = "request" in item ? item.request : undefined;
+      return {
+        messageId: item.messageId,
+        ...(request ? { trigger: request.trigger } : {}),
+        ...(request && "instanceId" in request ? { instanceId: request.instanceId } : {}),
+        ...(request?.eventId !== undefined ? { eventId: request.eventId } : {}),
+        ...verdict,
+      };
+    }),
+  ) as [RecordReport[], RecordReport[]];
   return {
     dryRun,
     records,
@@ -122,6 +135,7 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
       ),
     ]),
     retry: records.filter((record) => record.outcome === "retry").map((record) => record.messageId),
+    waitingLaunches,
   };
 }
 
@@ -144,6 +158,7 @@ async function lifecycleVerdict(
   failures: readonly Failure[],
   dryRun: boolean,
   deps: Dependencies,
+  foundWaiting: boolean,
 ): Promise<Verdict> {
   if (!ownsHook(deps.config, request.hookName))
     return { outcome: "ignored", reason: `hook ${request.hookName} is not one of LIFECYCLE_HOOK_NAMES` };
@@ -151,6 +166,8 @@ async function lifecycleVerdict(
   if (outcome?.error !== undefined && isConfigurationError(outcome.error)) return errorVerdict(outcome.error);
   const verdict = outcome ? instanceVerdict(outcome, failures) : { outcome: "done" as const };
   if (verdict.outcome === "retry" || verdict.outcome === "ignored") return verdict;
+  // A sync gives up no launch it found waiting: the hook's own timeout and default result decide those.
+  if (foundWaiting && verdict.outcome !== "done") return verdict;
   const result = verdict.outcome === "failed" ? deps.config.launchFailureResult : "CONTINUE";
   try {
     return { ...verdict, lifecycle: await complete(request, result, dryRun, deps) };
