@@ -158,3 +158,23 @@ describe("ownership on AWS as it behaves", () => {
     });
   });
 });
+
+/** Whether EC2 already reports a stopping or shutting-down instance's route as a blackhole changes nothing. */
+describe("ownership when routes read blackhole from stopping and shutting-down on", () => {
+  const aws = useFakeCloud({ blackholeStates: ["stopping", "stopped", "shutting-down", "terminated"] });
+
+  it.each([
+    ["a stopping instance that is not a worker keeps its route", "stopping" as const, false, true],
+    ["a shutting-down worker loses its route", "shutting-down" as const, true, false],
+    ["a stopping worker keeps its route (ON_STOP=keep)", "stopping" as const, true, true],
+  ])("%s", async (_case, state, tagged, kept) => {
+    const world = tutorialWorld(aws.cloud, { workers: 0 });
+    const instance = aws.cloud.launch(world.subnetId, { tags: tagged ? workerTags(4) : { Name: "vpn" } });
+    aws.cloud.addRoute(world.tableId, { destination: "10.200.4.0/24", instanceId: instance });
+    aws.cloud.setState(instance, state);
+
+    await aws.handler({ ROUTE_TABLE_IDS: world.tableId })(scheduled());
+
+    expect(aws.cloud.routesOf(world.tableId)["10.200.4.0/24"]).toBe(kept ? `${instance} (blackhole)` : undefined);
+  });
+});
