@@ -168,11 +168,15 @@ export function planTable(input: TablePlanInput): Decision[] {
     }
   }
 
+  // Each destination parsed once: a table of 1,000 routes against 1,000 claims is a million checks.
+  const remaining = table.routes.flatMap((route) => {
+    const block = deletedRoutes.has(route.destination) ? undefined : parseIpv4Block(route.destination);
+    return block ? [{ route, block }] : [];
+  });
   for (const claim of claims.filter((c) => c.desire === "ensure" && c.podCidr)) {
     const podCidr = claim.podCidr!;
-    for (const route of table.routes.filter((r) => !deletedRoutes.has(r.destination))) {
-      const inner = parseIpv4Block(route.destination);
-      if (!inner || inner.prefixLength <= podCidr.prefixLength || !contains(podCidr, inner)) continue;
+    for (const { route, block: inner } of remaining) {
+      if (inner.prefixLength <= podCidr.prefixLength || !contains(podCidr, inner)) continue;
       const target = describeTarget(route);
       decisions.push({
         action: "overlap",
