@@ -207,18 +207,24 @@ describe("infra/template.yaml", () => {
       expect(target["RetryPolicy"]["MaximumRetryAttempts"], rule).toBeGreaterThan(0);
       expect(target["DeadLetterConfig"], rule).toEqual({ Arn: { "Fn::GetAtt": ["DeadLetterQueue", "Arn"] } });
     }
-    // Only these rules may send to either queue.
+    // Only these rules may send to either queue; the event queue denies every other sender outright (what
+    // that denial means for a principal of the account is proved with iam-simulate in iam.test.ts).
     const senders = rules.map((rule) => ({ "Fn::GetAtt": [rule, "Arn"] }));
     for (const policy of ["EventQueuePolicy", "DeadLetterQueuePolicy"]) {
       const [statement, ...others] = resources[policy]["Properties"]["PolicyDocument"]["Statement"] as Json[];
-      expect(others, policy).toEqual([]);
       expect(statement, policy).toMatchObject({
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
         Action: "sqs:SendMessage",
         Condition: { ArnEquals: { "aws:SourceArn": senders } },
       });
+      expect(
+        others.map((other) => other["Effect"]),
+        policy,
+      ).toEqual(policy === "EventQueuePolicy" ? ["Deny", "Deny"] : []);
     }
+    const [, deniedSenders] = resources["EventQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"] as Json[];
+    expect(deniedSenders).toMatchObject({ Principal: "*", Condition: { ArnNotEquals: { "aws:SourceArn": senders } } });
   });
 
   it("reads the queue in FIFO batches of 10 with partial batch responses, as a single writer", () => {

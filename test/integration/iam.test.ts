@@ -180,6 +180,79 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
   }, 120_000);
 });
 
+describe("the event queue's policy, evaluated offline with iam-simulate", () => {
+  const queueArn = arn("sqs", "pod-routes-EventQueue.fifo");
+  const ruleArn = (name: string) => arn("events", `rule/pod-routes-${name}`);
+  const functionRole = arn("iam", "role/pod-routes-PodRoutesFunctionRole").replace(`:${REGION}:`, "::");
+  const admin = arn("iam", "role/admin").replace(`:${REGION}:`, "::");
+
+  let transformed: Promise<unknown> | undefined;
+  const queuePolicy = () => (transformed ??= transformQueuePolicy());
+
+  async function transformQueuePolicy(): Promise<unknown> {
+    const { stdout } = await promisify(execFile)(process.env["MOTO_PYTHON"] ?? "python3", [
+      resolve(root, "test/support/sam_transform.py"),
+      resolve(root, "infra/template.yaml"),
+      JSON.stringify({ RouteTableIds: "rtb-0123456789abcdef0", VpcId: "vpc-0123456789abcdef0" }),
+    ]);
+    const rules = ["InstanceStateChangeRule", "LifecycleActionRule", "TagChangeRule", "FullSyncRule"];
+    const cfn = resolveTemplate(
+      JSON.parse(stdout) as Record<string, unknown>,
+      {},
+      {
+        pseudo: { partition: "aws", region: REGION, accountId: ACCOUNT },
+        attributes: {
+          "EventQueue.Arn": queueArn,
+          "PodRoutesFunctionRole.Arn": functionRole,
+          ...Object.fromEntries(rules.map((rule) => [`${rule}.Arn`, ruleArn(rule)])),
+        },
+      },
+    );
+    return cfn["Resources"]["EventQueuePolicy"]["Properties"]["PolicyDocument"];
+  }
+
+  async function decideOnQueue(principal: string, action: string, context: Record<string, string> = {}) {
+    const anything = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sqs:*", Resource: "*" }] };
+    const result = await runSimulation(
+      {
+        request: {
+          // A role acts through a session; aws:PrincipalArn, which AWS always sets, names the role.
+          principal: principal.startsWith("arn:")
+            ? principal.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/session"
+            : principal,
+          action,
+          resource: { resource: queueArn, accountId: ACCOUNT },
+          contextVariables: {
+            "aws:RequestedRegion": REGION,
+            ...(principal.startsWith("arn:") ? { "aws:PrincipalArn": principal } : {}),
+            ...context,
+          },
+        },
+        identityPolicies: principal.startsWith("arn:") ? [{ name: "sqs-everything", policy: anything }] : [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: await queuePolicy(),
+      },
+      {},
+    );
+    return result.resultType === "single" ? result.overallResult : JSON.stringify(result);
+  }
+
+  it("lets only the stack's rules send, and only the function consume, though a role's own policy allows sqs:*", async () => {
+    expect(
+      await decideOnQueue("events.amazonaws.com", "sqs:SendMessage", { "aws:SourceArn": ruleArn("TagChangeRule") }),
+    ).toBe("Allowed");
+    expect(await decideOnQueue(admin, "sqs:SendMessage")).toBe("ExplicitlyDenied");
+    expect(
+      await decideOnQueue("events.amazonaws.com", "sqs:SendMessage", { "aws:SourceArn": ruleArn("SomeoneElsesRule") }),
+    ).toBe("ExplicitlyDenied");
+    for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:PurgeQueue"]) {
+      expect(await decideOnQueue(admin, action), action).toBe("ExplicitlyDenied");
+      expect(await decideOnQueue(functionRole, action), action).toBe("Allowed");
+    }
+  });
+});
+
 /**
  * The IAM request behind each recorded call: its action, the resource ARN IAM authorizes, and the
  * condition keys the request carries, read from the call's parameters and from moto's state.

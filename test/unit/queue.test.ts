@@ -245,18 +245,44 @@ describe("a batch from the FIFO queue", () => {
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: "m0" }] });
   });
 
-  it("refuses a queued dry run and a queued Auto Scaling test notification changes nothing", async () => {
+  it("refuses what AWS did not write: a queued manual payload, a test notification; acknowledged, counted, nothing changed", async () => {
     const answer = await createHandler(SETTINGS)(
       batch({ action: "sync", dryRun: true }, { Event: "autoscaling:TEST_NOTIFICATION" }),
     );
 
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(ec2.calls()).toHaveLength(0);
+    const lines = logLines();
+    for (const messageId of ["m0", "m1"])
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          message: "refused: not an event pod-routes takes from its queue",
+          messageId,
+          reason: expect.stringContaining("not an event from AWS (no source)"),
+        }),
+      );
+    expect(lines.find((line) => "_aws" in line)).toMatchObject({ RefusedEvents: 2, PermanentFailures: 2 });
+  });
+
+  it.each([
+    ["another queue", { eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:attacker.fifo" }, /not pod-routes' queue/],
+    [
+      "another message group",
+      { attributes: { ApproximateReceiveCount: "1", MessageGroupId: "attacker" } },
+      /message group "attacker"/,
+    ],
+  ])("refuses a record of %s, before any AWS call", async (_case, override, reason) => {
+    const event = batch(stateChange(id(1), "terminated"));
+    const answer = await createHandler({
+      ...SETTINGS,
+      EVENT_QUEUE_ARN: "arn:aws:sqs:us-east-1:123456789012:pod-routes.fifo",
+      EVENT_MESSAGE_GROUP: "hard-k8s",
+    })({ Records: [{ ...event.Records[0]!, ...override }] });
+
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(ec2.calls()).toHaveLength(0);
     expect(logLines()).toContainEqual(
-      expect.objectContaining({
-        messageId: "m0",
-        reason: expect.stringContaining("a dry run is asked of the function directly"),
-      }),
+      expect.objectContaining({ outcome: "refused", reason: expect.stringMatching(reason) }),
     );
   });
 });

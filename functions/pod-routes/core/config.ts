@@ -35,6 +35,9 @@ export interface Config {
   readonly lifecycleHookNames: readonly HookName[];
   /** The Auto Scaling groups of workers: a sync completes their launches left waiting on pod-routes' hooks. */
   readonly workerGroupNames: readonly string[];
+  /** pod-routes' event queue and the message group its rules use: queued records from elsewhere are refused. */
+  readonly eventQueueArn?: string;
+  readonly eventMessageGroup?: string;
 }
 
 export type HookName = { readonly exact: string } | { readonly prefix: string };
@@ -85,6 +88,8 @@ export function parseConfig(env: Env): Config {
     podCidrPrefixLength: parsePrefixLength(read(env, "POD_CIDR_PREFIX_LENGTH", "24"), clusterCidr),
     lifecycleHookNames: parseHookNames(read(env, "LIFECYCLE_HOOK_NAMES", "pod-routes,pod-routes-*")),
     workerGroupNames: parseGroupNames(read(env, "WORKER_GROUP_NAMES", "")),
+    ...optional("eventQueueArn", parseQueueArn(read(env, "EVENT_QUEUE_ARN", ""))),
+    ...optional("eventMessageGroup", read(env, "EVENT_MESSAGE_GROUP", "")),
   };
 }
 
@@ -176,6 +181,19 @@ function parseHookNames(value: string): HookName[] {
     }
     return name.endsWith("*") ? { prefix: name.slice(0, -1) } : { exact: name };
   });
+}
+
+const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,75}(\.fifo)?$/;
+
+function parseQueueArn(value: string): string {
+  if (value !== "" && !QUEUE_ARN.test(value))
+    throw new ConfigError("EVENT_QUEUE_ARN", value, "expected an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME)");
+  return value;
+}
+
+/** `{ [key]: value }` when the value is set, else nothing: optional settings stay absent. */
+function optional<K extends string>(key: K, value: string): { [P in K]?: string } {
+  return (value === "" ? {} : { [key]: value }) as { [P in K]?: string };
 }
 
 /** Auto Scaling group names: 1 to 255 characters, no colon (it separates an ARN's parts) and no wildcard. */

@@ -34,7 +34,7 @@ export function createHandler(env: Env = process.env, clock: Clock = systemClock
     const { logger } = wired;
     logger.resetKeys();
     if (context) logger.addContext(context);
-    const queued = queuedRequestsOf(event);
+    const queued = queuedRequestsOf(event, wired.queueOrigin);
     return queued ? handleBatch(event as SQSEvent, queued, wired, context) : handleOne(event, wired, context);
   };
   return handle as PodRoutesHandler;
@@ -59,6 +59,7 @@ async function handleBatch(
   for (const record of summary.records) {
     const about = { ...record, reason: record.reason };
     if (record.outcome === "unreadable") logger.error("unreadable event: acknowledged, not retried", about);
+    else if (record.outcome === "refused") logger.error("refused: not an event pod-routes takes from its queue", about);
     else if (record.outcome === "failed") logger.error("permanent failure: reported, not retried", about);
     else if (record.outcome === "retry") logger.warn("left on the queue for a retry", about);
     else if (record.outcome === "deferred")

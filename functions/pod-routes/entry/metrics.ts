@@ -42,6 +42,8 @@ export function measurementsOf(summary: Summary | BatchSummary): Measurement[] {
     // What needs a person: a tag, a route, a setting or a quota. Alarmed on in the template.
     ["PermanentFailures", summary.failures.filter((f) => !isTransient(f)).length],
     ["UnreadableEvents", failures("unreadable-event")],
+    // Queued records pod-routes did not take: not from AWS, or not from its queue and group.
+    ["RefusedEvents", failures("refused-event")],
     ["LifecycleContinue", lifecycles.filter((l) => l.result === "CONTINUE").length],
     ["LifecycleAbandon", lifecycles.filter((l) => l.result === "ABANDON").length],
     ["PodCidrsAllocated", allocations.filter((a) => a.how === "claimed").length],

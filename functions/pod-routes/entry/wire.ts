@@ -10,6 +10,7 @@ import { queueAdapter, type QueuePort } from "../adapters/queue.js";
 import { explainUnreadableAnswers } from "../adapters/unreadable-answers.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock, Dependencies } from "../jobs/dependencies.js";
+import type { QueueOrigin } from "./queue.js";
 
 /**
  * Standard retries (exponential backoff with jitter, a longer base for throttling), 8 attempts: with 30%
@@ -36,6 +37,8 @@ export interface Wired {
   dependencies(deadlines?: Deadlines): Dependencies;
   /** The event queue, for one invocation: its client is built on first use (only a failed record needs it). */
   queue(deadlines?: Deadlines): QueuePort;
+  /** The queue and message group pod-routes' rules send to, when known: records from elsewhere are refused. */
+  readonly queueOrigin: QueueOrigin;
 }
 
 /** The system's clock. */
@@ -61,6 +64,10 @@ export function wire(env: Env, clock: Clock = systemClock): Wired {
   return {
     logger,
     metrics,
+    queueOrigin: {
+      ...(config.eventQueueArn ? { queueArn: config.eventQueueArn } : {}),
+      ...(config.eventMessageGroup ? { messageGroup: config.eventMessageGroup } : {}),
+    },
     dependencies: (deadlines = {}) => ({
       config,
       ec2: ec2Adapter(ec2, deadlines.work),

@@ -13,7 +13,8 @@ import type { Allocation, Failure, InstanceChange, LifecycleOutcome, TableReport
 /** One message of a queue batch: the request its body decodes to, or why it decodes to none. */
 export type QueuedRequest =
   | { readonly messageId: string; readonly request: Request }
-  | { readonly messageId: string; readonly unreadable: string };
+  | { readonly messageId: string; readonly unreadable: string }
+  | { readonly messageId: string; readonly refused: string };
 
 /**
  * What became of a message. `retry`: its own instance failed in a way a retry can fix, or the settings
@@ -21,7 +22,7 @@ export type QueuedRequest =
  * for it. `deferred`: a sync whose transient failures are left to the next sync. The others, `deferred`
  * included, are acknowledged.
  */
-export type RecordOutcome = "done" | "ignored" | "failed" | "unreadable" | "deferred" | "retry";
+export type RecordOutcome = "done" | "ignored" | "failed" | "unreadable" | "refused" | "deferred" | "retry";
 
 export interface RecordReport {
   readonly messageId: string;
@@ -90,7 +91,8 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
   const failures = reconciled?.failures ?? [];
 
   const judge = async (item: QueuedRequest): Promise<Verdict> => {
-    if (!("request" in item)) return { outcome: "unreadable", reason: item.unreadable };
+    if ("refused" in item) return { outcome: "refused", reason: item.refused };
+    if ("unreadable" in item) return { outcome: "unreadable", reason: item.unreadable };
     const { request } = item;
     const job = jobs.get(item);
     switch (request.kind) {
@@ -129,8 +131,13 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
       ...failuresOf(batchError),
       // Counted when acknowledged: one retried behind an earlier message is counted on its last delivery.
       ...records.flatMap((record) =>
-        record.outcome === "unreadable"
-          ? [{ kind: "unreadable-event" as const, message: `${record.messageId}: ${record.reason ?? ""}` }]
+        record.outcome === "unreadable" || record.outcome === "refused"
+          ? [
+              {
+                kind: record.outcome === "refused" ? ("refused-event" as const) : ("unreadable-event" as const),
+                message: `${record.messageId}: ${record.reason ?? ""}`,
+              },
+            ]
           : [],
       ),
     ]),

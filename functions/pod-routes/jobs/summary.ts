@@ -30,6 +30,7 @@ export type FailureKind =
   | "table-not-found"
   | "config"
   | "unreadable-event"
+  | "refused-event"
   | "aws-error";
 
 export interface Failure {

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { stateChange } from "../../scripts/cli/sample-events.js";
+import { FakeFifoQueue } from "../support/fake-queue.js";
+import { tutorialWorld, useFakeCloud } from "../support/worlds.js";
+
+/**
+ * An attacker inside the account, allowed sqs:SendMessage, writes to the event queue: nothing it sends
+ * moves a route. Each forged record is acknowledged (it never holds the group) and refused.
+ */
+describe("forged records on the event queue", () => {
+  const aws = useFakeCloud();
+  let restoreQueue: () => void = () => undefined;
+  afterEach(() => restoreQueue());
+
+  async function routedCluster() {
+    const world = tutorialWorld(aws.cloud);
+    const events = new FakeFifoQueue(aws.cloud);
+    restoreQueue = events.install();
+    const handler = aws.handler({
+      ROUTE_TABLE_IDS: world.tableId,
+      EVENT_QUEUE_ARN: events.arn,
+      EVENT_MESSAGE_GROUP: "hard-k8s",
+    });
+    events.send(world.workerIds.map((id) => stateChange(id, "running")));
+    await events.drain(handler);
+    return { world, events, handler, routes: aws.cloud.routesOf(world.tableId) };
+  }
+
+  it.each([
+    ["a manual remove", (victim: string) => ({ action: "remove", instanceId: victim })],
+    ["a manual sync", () => ({ action: "sync" })],
+    [
+      "a state change with a source of its own",
+      (victim: string) => ({ ...stateChange(victim, "terminated"), source: "custom.ec2" }),
+    ],
+    [
+      "a nested batch",
+      (victim: string) => ({
+        Records: [
+          { eventSource: "aws:sqs", messageId: "x", body: JSON.stringify({ action: "remove", instanceId: victim }) },
+        ],
+      }),
+    ],
+  ])("%s changes nothing and is acknowledged", async (_case, forged) => {
+    const { world, events, handler, routes } = await routedCluster();
+
+    events.send([forged(world.workerIds[1]!)]);
+    const report = await events.drain(handler);
+
+    expect(report.batches).toEqual([1]);
+    expect(aws.cloud.routesOf(world.tableId)).toEqual(routes);
+  });
+
+  it("refuses a record of another message group: a second writer", async () => {
+    const { world, events, handler, routes } = await routedCluster();
+    aws.cloud.setState(world.workerIds[1]!, "stopped");
+    aws.cloud.setState(world.workerIds[1]!, "terminated");
+
+    events.send([stateChange(world.workerIds[1]!, "terminated")], "attacker");
+    await events.drain(handler);
+
+    expect(aws.cloud.routesOf(world.tableId)).toEqual({
+      ...routes,
+      "10.200.1.0/24": `${world.workerIds[1]} (blackhole)`,
+    });
+  });
+
+  it("refuses a record of another queue", async () => {
+    const { world, handler } = await routedCluster();
+    const other = new FakeFifoQueue(aws.cloud, { name: "attacker.fifo" });
+    aws.cloud.setState(world.workerIds[1]!, "terminated");
+
+    const answer = await handler({
+      Records: [
+        {
+          messageId: "m1",
+          receiptHandle: "r1",
+          body: JSON.stringify(stateChange(world.workerIds[1]!, "terminated")),
+          attributes: { ApproximateReceiveCount: "1", MessageGroupId: "hard-k8s" },
+          eventSource: "aws:sqs",
+          eventSourceARN: other.arn,
+        },
+      ],
+    });
+
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(aws.cloud.routesOf(world.tableId)["10.200.1.0/24"]).toBe(`${world.workerIds[1]} (blackhole)`);
+  });
+});
