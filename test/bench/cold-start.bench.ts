@@ -14,7 +14,7 @@ import { it } from "vitest";
  */
 const PROCESSES = 31;
 /** The bundle's goals. */
-const MAX_BUNDLE_KB = 300;
+const MAX_BUNDLE_KB = 310;
 const MAX_OVERHEAD_PERCENT = 10;
 const verdict = (met: boolean) => (met ? "met" : "MISSED");
 const root = resolve(import.meta.dirname, "../..");

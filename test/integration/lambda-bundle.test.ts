@@ -28,7 +28,7 @@ import { ec2 } from "./harness.js";
 /** The deployed artefact, as `npm run build` leaves it. */
 const root = resolve(import.meta.dirname, "../..");
 const bundle = resolve(root, "dist/pod-routes/index.mjs");
-const BUDGET_BYTES = 300_000;
+const BUDGET_BYTES = 310_000;
 const motoEndpoint = inject("motoEndpoint");
 const run = promisify(execFile);
 

@@ -237,9 +237,9 @@ describe("pod CIDR allocation", () => {
     await handler(terminate(group, leaving));
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [leaving] }));
     await handler(stateChange(leaving, "terminated"));
-    const newcomer = (await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1, "second-group")).instanceIds[0]!;
+    const second = await buildWorkerGroup(ec2, autoScaling, seed.subnetId, 1, "second-group");
 
-    const summary = await handler(launch(group, newcomer));
+    const summary = await handler(launch(second, second.instanceIds[0]!));
 
     // Reuse once EC2 has forgotten the instance (about an hour) is shown on the fake cloud: moto never forgets.
     expect(freed).toBe("10.200.1.0/24");

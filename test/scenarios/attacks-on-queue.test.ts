@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { stateChange } from "../../scripts/cli/sample-events.js";
+import { lifecycleAction, stateChange, tagChange } from "../../scripts/cli/sample-events.js";
 import { FakeFifoQueue } from "../support/fake-queue.js";
-import { tutorialWorld, useFakeCloud } from "../support/worlds.js";
+import { CLUSTER_TAG_KEY, tutorialWorld, useFakeCloud } from "../support/worlds.js";
 
 /**
  * An attacker inside the account, allowed sqs:SendMessage, writes to the event queue: nothing it sends
@@ -85,5 +85,80 @@ describe("forged records on the event queue", () => {
 
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(aws.cloud.routesOf(world.tableId)["10.200.1.0/24"]).toBe(`${world.workerIds[1]} (blackhole)`);
+  });
+
+  describe("a forged lifecycle action", () => {
+    const GROUP = "hard-k8s-workers";
+
+    async function allocatingCluster() {
+      const cluster = await routedCluster();
+      aws.cloud.group(GROUP, [{ name: "pod-routes-launch", transition: "launch" }]);
+      aws.cloud.group("other-team", [{ name: "pod-routes-launch", transition: "launch" }]);
+      const handler = aws.handler({
+        ROUTE_TABLE_IDS: cluster.world.tableId,
+        EVENT_QUEUE_ARN: cluster.events.arn,
+        EVENT_MESSAGE_GROUP: "hard-k8s",
+        ALLOCATE_POD_CIDR: "true",
+        WORKER_GROUP_NAMES: GROUP,
+      });
+      return { ...cluster, handler };
+    }
+
+    it.each([
+      [
+        "for an instance in no group",
+        (subnetId: string) => aws.cloud.launch(subnetId, { tags: { [CLUSTER_TAG_KEY]: "owned" } }),
+        GROUP,
+      ],
+      [
+        "naming a worker group its instance is not in",
+        (subnetId: string) =>
+          aws.cloud.launchIntoGroup("other-team", subnetId, { tags: { [CLUSTER_TAG_KEY]: "owned" } }).instanceId,
+        GROUP,
+      ],
+      [
+        "of a group that is not a worker group",
+        (subnetId: string) =>
+          aws.cloud.launchIntoGroup("other-team", subnetId, { tags: { [CLUSTER_TAG_KEY]: "owned" } }).instanceId,
+        "other-team",
+      ],
+    ])("%s allocates, routes and completes nothing", async (_case, squatter, group) => {
+      const { world, events, handler, routes } = await allocatingCluster();
+      const instanceId = squatter(world.subnetId);
+
+      events.send([lifecycleAction("launch", instanceId, { group, hook: "pod-routes-launch" })]);
+      const report = await events.drain(handler);
+
+      expect(report.batches).toEqual([1]);
+      expect(aws.cloud.routesOf(world.tableId)).toEqual(routes);
+      expect(aws.cloud.instances.get(instanceId)!.tags.has("pod-cidr")).toBe(false);
+      expect(aws.cloud.completions).toEqual([]);
+    });
+  });
+
+  it("a forged tag change saying a VPN box lost its pod-CIDR tag leaves the box's route alone", async () => {
+    const { world, events, handler } = await routedCluster();
+    const vpn = aws.cloud.launch(world.subnetId, { tags: { Name: "vpn" } });
+    aws.cloud.addRoute(world.tableId, { destination: "10.200.9.0/24", instanceId: vpn });
+
+    events.send([tagChange(vpn, { changed: ["pod-cidr", CLUSTER_TAG_KEY], tags: { Name: "vpn" } })]);
+    await events.drain(handler);
+
+    expect(aws.cloud.routesOf(world.tableId)["10.200.9.0/24"]).toBe(vpn);
+  });
+
+  it.each([
+    ["its pod-CIDR tag", "pod-cidr"],
+    ["its cluster tag", CLUSTER_TAG_KEY],
+  ])("a worker that really lost %s loses its route on that tag change", async (_case, key) => {
+    const { world, events, handler } = await routedCluster();
+    const worker = world.workerIds[2]!;
+    aws.cloud.untag(worker, key);
+    const tags = Object.fromEntries(aws.cloud.instances.get(worker)!.tags);
+
+    events.send([tagChange(worker, { changed: [key], tags })]);
+    await events.drain(handler);
+
+    expect(aws.cloud.routesOf(world.tableId)["10.200.2.0/24"]).toBeUndefined();
   });
 });

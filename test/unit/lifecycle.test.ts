@@ -43,7 +43,8 @@ function instance(tags: Record<string, string> = { "pod-cidr": "10.200.1.0/24" }
     VpcId: "vpc-1",
     SubnetId: "subnet-1",
     SourceDestCheck: false,
-    Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    // Launched by the group its lifecycle actions name, as Auto Scaling tags its instances.
+    Tags: Object.entries({ ...tags, "aws:autoscaling:groupName": "workers" }).map(([Key, Value]) => ({ Key, Value })),
     NetworkInterfaces: [{ NetworkInterfaceId: "eni-1", Attachment: { DeviceIndex: 0 } }],
   };
 }

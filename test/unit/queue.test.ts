@@ -38,7 +38,10 @@ function instance(n: number, podCidr = `10.200.${n}.0/24`, state = "running"): I
     VpcId: "vpc-1",
     SubnetId: "subnet-1",
     SourceDestCheck: false,
-    Tags: [{ Key: "pod-cidr", Value: podCidr }],
+    Tags: [
+      { Key: "pod-cidr", Value: podCidr },
+      { Key: "aws:autoscaling:groupName", Value: "workers" },
+    ],
     NetworkInterfaces: [
       { NetworkInterfaceId: `eni-0${String(n).repeat(16).slice(0, 16)}`, Attachment: { DeviceIndex: 0 } },
     ],

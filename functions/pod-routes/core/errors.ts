@@ -48,6 +48,9 @@ export class InvalidPodCidrError extends PodRoutesError {
 /** A manual request names an instance that cannot take the requested action. */
 export class NotAWorkerError extends PodRoutesError {}
 
+/** An event claims what EC2 does not confirm (a lifecycle action for a group the instance is not in). */
+export class UntrustedEventError extends PodRoutesError {}
+
 /** EC2 does not show an instance yet that an event just reported as launched (eventual consistency). */
 export class InstanceNotVisibleError extends PodRoutesError {}
 

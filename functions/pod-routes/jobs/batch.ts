@@ -1,12 +1,12 @@
 import { ownsHook } from "../core/config.js";
-import { asError } from "../core/errors.js";
+import { asError, UntrustedEventError } from "../core/errors.js";
 import type { LifecycleRequest, Request } from "../core/request.js";
 import type { InstanceJob, JobOutcome, Reconciled } from "./controller.js";
 import { reconcilePatiently } from "./patience.js";
 import { waitingLaunchActions } from "./safety-net.js";
 import type { Dependencies } from "./dependencies.js";
 import { isConfigurationError, isTransient, permanentFailureOf } from "./failures.js";
-import { complete, launchJobOf } from "./lifecycle.js";
+import { complete, launchJobOf, strangeGroup } from "./lifecycle.js";
 import { instanceJobOf } from "./run.js";
 import type { Allocation, Failure, InstanceChange, LifecycleOutcome, TableReport } from "./summary.js";
 
@@ -73,7 +73,12 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
     if (!("request" in item)) continue;
     const { request } = item;
     if (request.kind === "instance") jobs.set(item, instanceJobOf(request, dryRun, config));
-    if (request.kind === "lifecycle" && request.transition === "launch" && ownsHook(config, request.hookName))
+    if (
+      request.kind === "lifecycle" &&
+      request.transition === "launch" &&
+      ownsHook(config, request.hookName) &&
+      strangeGroup(config, request) === undefined
+    )
       jobs.set(item, launchJobOf(request, dryRun, deps.now()));
   }
 
@@ -129,17 +134,16 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
       ...failures,
       ...[...jobs.values()].flatMap((job) => failuresOf(outcomeOf(job).error, job.instanceId)),
       ...failuresOf(batchError),
-      // Counted when acknowledged: one retried behind an earlier message is counted on its last delivery.
-      ...records.flatMap((record) =>
-        record.outcome === "unreadable" || record.outcome === "refused"
-          ? [
-              {
-                kind: record.outcome === "refused" ? ("refused-event" as const) : ("unreadable-event" as const),
-                message: `${record.messageId}: ${record.reason ?? ""}`,
-              },
-            ]
-          : [],
-      ),
+      // Records refused or unreadable before any request was made of them; a lifecycle action of a strange
+      // group, refused before any AWS call.
+      ...queued.flatMap((item) => {
+        if ("refused" in item)
+          return [{ kind: "refused-event" as const, message: `${item.messageId}: ${item.refused}` }];
+        if ("unreadable" in item)
+          return [{ kind: "unreadable-event" as const, message: `${item.messageId}: ${item.unreadable}` }];
+        const strange = item.request.kind === "lifecycle" ? strangeGroup(config, item.request) : undefined;
+        return failuresOf(strange, strange && "instanceId" in item.request ? item.request.instanceId : undefined);
+      }),
     ]),
     retry: records.filter((record) => record.outcome === "retry").map((record) => record.messageId),
     waitingLaunches,
@@ -169,8 +173,12 @@ async function lifecycleVerdict(
 ): Promise<Verdict> {
   if (!ownsHook(deps.config, request.hookName))
     return { outcome: "ignored", reason: `hook ${request.hookName} is not one of LIFECYCLE_HOOK_NAMES` };
-  // A launch waits for the configuration's fix rather than being abandoned for it.
+  const strange = strangeGroup(deps.config, request);
+  if (strange !== undefined) return { outcome: "refused", reason: strange.message };
+  // A launch waits for the configuration's fix rather than being abandoned for it; one EC2 does not
+  // confirm is refused, and completed by nobody here.
   if (outcome?.error !== undefined && isConfigurationError(outcome.error)) return errorVerdict(outcome.error);
+  if (outcome?.error instanceof UntrustedEventError) return { outcome: "refused", reason: outcome.error.message };
   const verdict = outcome ? instanceVerdict(outcome, failures) : { outcome: "done" as const };
   if (verdict.outcome === "retry" || verdict.outcome === "ignored") return verdict;
   // A sync gives up no launch it found waiting: the hook's own timeout and default result decide those.

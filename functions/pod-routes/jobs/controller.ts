@@ -7,6 +7,8 @@ import {
   InstanceNotVisibleError,
   InvalidPodCidrError,
   NotAWorkerError,
+  quote,
+  UntrustedEventError,
 } from "../core/errors.js";
 import type { SyncRequest } from "../core/request.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
@@ -45,9 +47,19 @@ export interface InstanceJob {
   readonly actionMayBeOver?: boolean;
   /** A launch out of a warm pool: EC2 may still show the instance stopped for a moment. */
   readonly fromWarmPool?: boolean;
-  /** When the instance is not a worker, remove its cluster routes rather than ignore it (see run.ts). */
+  /** The Auto Scaling group a lifecycle action names: the instance's own group tag must confirm it. */
+  readonly group?: string;
+  /** When the instance is not a worker, remove its cluster routes rather than ignore it (a manual remove). */
   readonly removesRoutesOfNonWorker?: boolean;
+  /**
+   * The event says the instance lost its pod-CIDR or cluster tag: its cluster routes go if EC2 confirms
+   * it was a worker of this cluster, that is, shows it still carrying exactly one of the two tags.
+   */
+  readonly untagged?: boolean;
 }
+
+/** The tag Auto Scaling puts on its instances; the aws: prefix is AWS's alone to write. */
+const AUTO_SCALING_GROUP_TAG = "aws:autoscaling:groupName";
 
 /** How long after a launch event EC2 may still not show the instance (eventual consistency). */
 const LAUNCH_VISIBILITY_GRACE_MS = 5 * 60_000;
@@ -337,6 +349,15 @@ type Found =
 
 /** Our worker, a launching worker still to be given a pod CIDR, or a reason to leave the instance alone. */
 function recognise(instance: InstanceView, job: InstanceJob, config: Config): Found {
+  if (job.group !== undefined) {
+    // Only Auto Scaling writes aws: tags: this one says which group really launched the instance.
+    const group = instance.Tags?.find((tag) => tag.Key === AUTO_SCALING_GROUP_TAG)?.Value;
+    if (group !== job.group)
+      throw new UntrustedEventError(
+        `${job.instanceId} is ${group === undefined ? "in no Auto Scaling group" : `in group ${quote(group)}`}, ` +
+          `not ${quote(job.group)} as its lifecycle action says: nothing allocated, routed or completed`,
+      );
+  }
   if (job.intent === "launch" && job.actionMayBeOver && lifecycleOf(instance.State?.Name) === "gone") {
     return { ignored: `${job.instanceId} is ${instance.State?.Name}; its launch action is no longer active` };
   }
@@ -353,12 +374,25 @@ function recognise(instance: InstanceView, job: InstanceJob, config: Config): Fo
       `${classified.notWorker}: ${job.intent} needs a worker tagged ${config.podCidrTag}=<pod CIDR>${allocationHint}`,
     );
   }
-  if (job.removesRoutesOfNonWorker) {
+  if (job.removesRoutesOfNonWorker || (job.untagged && halfTagged(instance, config))) {
     // Read it as a worker with no pod CIDR, so exactly the cluster routes pointing at it go.
     const named = classifyInstance(withoutPodCidr(instance, config.podCidrTag), { podCidrTag: config.podCidrTag });
     if ("worker" in named) return { worker: named.worker, notWorker: classified.notWorker };
   }
   return { ignored: classified.notWorker };
+}
+
+/**
+ * True when EC2 shows the instance carrying exactly one of the two tags that make a worker: it was one of
+ * this cluster's workers until the other was removed. An instance carrying neither (a VPN box) never
+ * was, whatever an event's body says; without CLUSTER_TAG, nothing can show it.
+ */
+function halfTagged(instance: InstanceView, config: Config): boolean {
+  if (!config.clusterTag) return false;
+  const tags = new Map((instance.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""]));
+  const { key, value } = config.clusterTag;
+  const member = tags.has(key) && (value === undefined || tags.get(key) === value);
+  return member !== tags.has(config.podCidrTag);
 }
 
 /** The instance as if tagged with an empty pod CIDR: to be read as a worker that has no block yet. */

@@ -5,6 +5,7 @@ import {
   PodCidrPoolExhaustedError,
   RouteLimitError,
   RouteTableNotFoundError,
+  UntrustedEventError,
 } from "../core/errors.js";
 import type { Failure, FailureKind } from "./summary.js";
 
@@ -16,6 +17,7 @@ const PERMANENT: ReadonlyArray<readonly [new (...args: never[]) => Error, Failur
   [RouteLimitError, "route-limit"],
   [RouteTableNotFoundError, "table-not-found"],
   [ConfigError, "config"],
+  [UntrustedEventError, "refused-event"],
 ];
 
 /** The failure an error stands for when no retry can fix it; undefined when a retry may. */

@@ -1,7 +1,7 @@
-import { ownsHook, type LifecycleResult } from "../core/config.js";
+import { ownsHook, type Config, type LifecycleResult } from "../core/config.js";
 import type { InstanceJob } from "./controller.js";
 import { reconcileInstance } from "./patience.js";
-import { ReconcileFailedError } from "../core/errors.js";
+import { quote, ReconcileFailedError, UntrustedEventError } from "../core/errors.js";
 import { isConfigurationError, isTransient, permanentFailureOf } from "./failures.js";
 import type { LifecycleRequest } from "../core/request.js";
 import type { Dependencies } from "./dependencies.js";
@@ -28,6 +28,9 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
     deps.log.debug("lifecycle action of another hook: left to its owner", about);
     return quiet(`hook ${request.hookName} is not one of LIFECYCLE_HOOK_NAMES: its action is left to its owner`);
   }
+  const strange = strangeGroup(config, request);
+  if (strange !== undefined)
+    return emptySummary(reported(request), dryRun, { failures: [permanentFailureOf(strange)!] });
   if (request.transition === "terminate") {
     const summary = quiet(
       `${request.instanceId} still runs while it terminates: its route stays until EC2 reports it shutting down`,
@@ -39,10 +42,12 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
   try {
     summary = await reconcileInstance(reported(request), launchJobOf(request, dryRun, deps.now()), deps);
   } catch (error) {
-    // A permanent failure still completes the action; a transient one, or settings at fault, leave it open.
+    // A permanent failure still completes the action; a transient one, or settings at fault, leave it open;
+    // an action EC2 does not confirm is not completed at all.
     const failure = permanentFailureOf(error);
     if (failure === undefined || isConfigurationError(error)) throw error;
     summary = emptySummary(reported(request), dryRun, { failures: [failure] });
+    if (error instanceof UntrustedEventError) return summary;
   }
   if (summary.ignored !== undefined) {
     deps.log.info("launch action no longer active: acknowledged, not completed", { ...about, why: summary.ignored });
@@ -54,6 +59,18 @@ export async function handleLifecycleAction(request: LifecycleRequest, deps: Dep
   return { ...summary, lifecycle: await complete(request, result, dryRun, deps) };
 }
 
+/**
+ * Refuses, before any AWS call, a lifecycle action of a group that is not one of WORKER_GROUP_NAMES (when
+ * set): only those groups' actions are pod-routes' to complete, and their instances' to be allocated a block.
+ */
+export function strangeGroup(config: Config, request: LifecycleRequest): UntrustedEventError | undefined {
+  if (config.workerGroupNames.length === 0 || config.workerGroupNames.includes(request.groupName)) return undefined;
+  return new UntrustedEventError(
+    `lifecycle action for ${request.instanceId} of group ${quote(request.groupName)}, which is not one of ` +
+      `WORKER_GROUP_NAMES (${config.workerGroupNames.join(", ")}): nothing allocated, routed or completed`,
+  );
+}
+
 /** The job a launch action asks for: route the worker (allocating its block if need be), unless the action is over. */
 export function launchJobOf(request: LifecycleRequest, dryRun: boolean, now: number): InstanceJob {
   return {
@@ -61,6 +78,7 @@ export function launchJobOf(request: LifecycleRequest, dryRun: boolean, now: num
     dryRun,
     intent: "launch",
     source: `launch lifecycle action of ${request.groupName}`,
+    group: request.groupName,
     actionMayBeOver: request.replayName !== undefined || ageOf(request, now) > LONGEST_ACTION_MS,
     fromWarmPool: request.origin === "WarmPool",
   };

@@ -28,7 +28,8 @@ export function instanceJobOf(request: InstanceRequest, dryRun: boolean, config:
     intent: request.intent,
     dryRun,
     source: sourceOf(request),
-    removesRoutesOfNonWorker: removesRoutesOfNonWorker(request, config),
+    removesRoutesOfNonWorker: request.trigger === "manual" && request.intent === "remove",
+    untagged: untagged(request, config),
     ...(request.reportedState !== undefined ? { reportedState: request.reportedState } : {}),
     ...(request.eventTime !== undefined ? { eventTime: request.eventTime } : {}),
   };
@@ -44,12 +45,12 @@ function sourceOf(request: InstanceRequest): string {
 }
 
 /**
- * The two requests that may take the cluster routes of an instance that is not a worker: an operator's
- * manual remove, and the instance's own tag change that removed its pod-CIDR or cluster tag (it was a
- * worker a moment ago). A tag being added never does: during a migration, the static route stays.
+ * A tag change whose body says the instance lost its pod-CIDR or cluster tag (it was a worker a moment
+ * ago): its routes go once EC2 confirms it (see `untagged` on the job). A tag being added never removes
+ * anything: during a migration, the static route stays.
  */
-function removesRoutesOfNonWorker(request: InstanceRequest, config: Config): boolean {
-  if (request.trigger === "manual") return request.intent === "remove";
+function untagged(request: InstanceRequest, config: Config): boolean {
+  if (request.trigger !== "tag-change") return false;
   const ours = [config.podCidrTag, ...(config.clusterTag ? [config.clusterTag.key] : [])];
   return (request.removedTagKeys ?? []).some((key) => ours.includes(key));
 }
