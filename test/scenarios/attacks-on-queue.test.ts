@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { lifecycleAction, stateChange, tagChange } from "../../scripts/cli/sample-events.js";
-import { FakeFifoQueue } from "../support/fake-queue.js";
 import { CLUSTER_TAG_KEY, tutorialWorld, useFakeCloud } from "../support/worlds.js";
 
 /**
@@ -9,13 +8,10 @@ import { CLUSTER_TAG_KEY, tutorialWorld, useFakeCloud } from "../support/worlds.
  */
 describe("forged records on the event queue", () => {
   const aws = useFakeCloud();
-  let restoreQueue: () => void = () => undefined;
-  afterEach(() => restoreQueue());
 
   async function routedCluster() {
     const world = tutorialWorld(aws.cloud);
-    const events = new FakeFifoQueue(aws.cloud);
-    restoreQueue = events.install();
+    const events = aws.queue();
     const handler = aws.handler({
       ROUTE_TABLE_IDS: world.tableId,
       EVENT_QUEUE_ARN: events.arn,
@@ -67,7 +63,7 @@ describe("forged records on the event queue", () => {
 
   it("refuses a record of another queue", async () => {
     const { world, handler } = await routedCluster();
-    const other = new FakeFifoQueue(aws.cloud, { name: "attacker.fifo" });
+    const otherArn = "arn:aws:sqs:us-east-1:123456789012:attacker.fifo";
     aws.cloud.setState(world.workerIds[1]!, "terminated");
 
     const answer = await handler({
@@ -78,7 +74,7 @@ describe("forged records on the event queue", () => {
           body: JSON.stringify(stateChange(world.workerIds[1]!, "terminated")),
           attributes: { ApproximateReceiveCount: "1", MessageGroupId: "hard-k8s" },
           eventSource: "aws:sqs",
-          eventSourceARN: other.arn,
+          eventSourceARN: otherArn,
         },
       ],
     });

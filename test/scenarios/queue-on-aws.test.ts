@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
-import { FakeFifoQueue } from "../support/fake-queue.js";
 import { tutorialWorld, useFakeCloud, workerTags } from "../support/worlds.js";
 
 const GROUP = "hard-k8s-workers";
@@ -9,21 +8,13 @@ const HOOK = "pod-routes-launch";
 /** The event queue as Lambda's event source mapping reads a FIFO queue: one failed record holds its group. */
 describe("the event queue on AWS as it behaves", () => {
   const aws = useFakeCloud();
-  let restoreQueue: () => void = () => undefined;
-  afterEach(() => restoreQueue());
-
-  function queue(settings: ConstructorParameters<typeof FakeFifoQueue>[1] = {}) {
-    const created = new FakeFifoQueue(aws.cloud, settings);
-    restoreQueue = created.install();
-    return created;
-  }
 
   it("a record whose worker refuses routes for 90 s holds only itself, back within 60 s each time, until routed", async () => {
     const world = tutorialWorld(aws.cloud);
     aws.cloud.group(GROUP, [{ name: HOOK, transition: "launch" }]);
     const slow = aws.cloud.launchIntoGroup(GROUP, world.subnetId, { tags: workerTags(5) });
     aws.cloud.refuseRoutes(slow.instanceId, 90_000);
-    const events = queue();
+    const events = aws.queue();
     events.send([
       lifecycleAction("launch", slow.instanceId, { group: GROUP, hook: HOOK, token: slow.tokens[HOOK] }),
       ...world.workerIds.map((id) => stateChange(id, "running")),
@@ -47,7 +38,7 @@ describe("the event queue on AWS as it behaves", () => {
   it("acknowledges a sync whose changes were throttled: the next scheduled sync does them", async () => {
     const world = tutorialWorld(aws.cloud);
     aws.cloud.faults.push({ action: "CreateRoute", code: "RequestLimitExceeded", times: 2 });
-    const events = queue();
+    const events = aws.queue();
     events.send([scheduled()]);
 
     const report = await events.drain(aws.handler({ ROUTE_TABLE_IDS: world.tableId }));
@@ -64,7 +55,7 @@ describe("the event queue on AWS as it behaves", () => {
       times: 1_000,
       when: (input) => input["DestinationCidrBlock"] === "10.200.0.0/24",
     });
-    const events = queue();
+    const events = aws.queue();
     events.send([stateChange(world.workerIds[0]!, "running")]);
     events.send([stateChange(world.workerIds[1]!, "running")]);
 
@@ -82,7 +73,7 @@ describe("the event queue on AWS as it behaves", () => {
       const world = tutorialWorld(aws.cloud);
       aws.cloud.group(GROUP, [{ name: HOOK, transition: "launch" }]);
       const launched = aws.cloud.launchIntoGroup(GROUP, world.subnetId, { tags: workerTags(5) });
-      const events = queue();
+      const events = aws.queue();
       events.send([
         lifecycleAction("launch", launched.instanceId, { group: GROUP, hook: HOOK, token: launched.tokens[HOOK] }),
       ]);

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { scheduled } from "../../scripts/cli/sample-events.js";
-import { FakeFifoQueue } from "../support/fake-queue.js";
 import { CLUSTER_TAG_KEY, tutorialWorld, useFakeCloud, workerTags } from "../support/worlds.js";
 
 const GROUP = "hard-k8s-workers";
@@ -9,12 +8,9 @@ const HOOK = "pod-routes-launch";
 /** The scheduled sync completes launches whose message was lost or dead-lettered, once they are routed. */
 describe("the sync as a safety net for launches", () => {
   const aws = useFakeCloud();
-  let restoreQueue: () => void = () => undefined;
-  afterEach(() => restoreQueue());
 
   async function scheduledSync(settings: Record<string, string>) {
-    const events = new FakeFifoQueue(aws.cloud);
-    restoreQueue = events.install();
+    const events = aws.queue();
     events.send([scheduled()]);
     await events.drain(aws.handler(settings));
   }

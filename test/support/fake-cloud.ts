@@ -456,29 +456,28 @@ export class FakeCloud {
   }
 
   private replaceRoute(input: CreateRouteCommandInput) {
-    const table = this.table(input.RouteTableId!, "ReplaceRoute");
-    const index = table.routes.findIndex((route) => route.destination === input.DestinationCidrBlock);
-    if (index < 0)
-      throw awsError(
-        "InvalidRoute.NotFound",
-        `no route with destination-cidr-block ${input.DestinationCidrBlock} in route table ${table.id}`,
-        "ReplaceRoute",
-      );
+    const { table, index } = this.existingRoute(input, "ReplaceRoute");
     table.routes[index] = { destination: input.DestinationCidrBlock!, ...this.routeTarget(input, "ReplaceRoute") };
     return {};
   }
 
   private deleteRoute(input: DeleteRouteCommandInput) {
-    const table = this.table(input.RouteTableId!, "DeleteRoute");
+    const { table, index } = this.existingRoute(input, "DeleteRoute");
+    table.routes.splice(index, 1);
+    return {};
+  }
+
+  /** The route a ReplaceRoute or DeleteRoute names, or EC2's InvalidRoute.NotFound. */
+  private existingRoute(input: DeleteRouteCommandInput, action: string): { table: FakeTable; index: number } {
+    const table = this.table(input.RouteTableId!, action);
     const index = table.routes.findIndex((route) => route.destination === input.DestinationCidrBlock);
     if (index < 0)
       throw awsError(
         "InvalidRoute.NotFound",
         `no route with destination-cidr-block ${input.DestinationCidrBlock} in route table ${table.id}`,
-        "DeleteRoute",
+        action,
       );
-    table.routes.splice(index, 1);
-    return {};
+    return { table, index };
   }
 
   private createTags(input: CreateTagsCommandInput) {
@@ -680,11 +679,8 @@ export class FakeCloud {
     const name = filter.Name ?? "";
     if (name === "instance-id") return values.includes(instance.id);
     if (name === "instance-state-name") return values.includes(this.stateOf(instance));
-    if (name === "tag-key") return values.some((key) => instance.tags.has(key));
-    if (name.startsWith("tag:")) {
-      const value = instance.tags.get(name.slice(4));
-      return value !== undefined && values.includes(value);
-    }
+    const byTag = tagFilterMatches(instance.tags, name, values);
+    if (byTag !== undefined) return byTag;
     throw awsError("InvalidParameterValue", `The filter '${name}' is invalid`, "DescribeInstances");
   }
 
@@ -696,11 +692,8 @@ export class FakeCloud {
     if (name === "association.subnet-id") return table.subnetIds.some((id) => values.includes(id));
     if (name === "association.main") return values.includes(String(table.main));
     if (name === "route.instance-id") return table.routes.some((r) => r.instanceId && values.includes(r.instanceId));
-    if (name === "tag-key") return values.some((key) => table.tags.has(key));
-    if (name.startsWith("tag:")) {
-      const value = table.tags.get(name.slice(4));
-      return value !== undefined && values.includes(value);
-    }
+    const byTag = tagFilterMatches(table.tags, name, values);
+    if (byTag !== undefined) return byTag;
     throw awsError("InvalidParameterValue", `The filter '${name}' is invalid`, "DescribeRouteTables");
   }
 
@@ -788,6 +781,18 @@ export class FakeCloud {
     this.serial += 1;
     return `${prefix}-${this.serial.toString(16).padStart(17, "0")}`;
   }
+}
+
+/** The `tag-key` and `tag:KEY` filters, on any resource's tags; undefined for any other filter. */
+function tagFilterMatches(
+  tags: ReadonlyMap<string, string>,
+  name: string,
+  values: readonly string[],
+): boolean | undefined {
+  if (name === "tag-key") return values.some((key) => tags.has(key));
+  if (!name.startsWith("tag:")) return undefined;
+  const value = tags.get(name.slice(4));
+  return value !== undefined && values.includes(value);
 }
 
 function checkFilterLimit(filters: readonly Filter[], ids: readonly string[] | undefined): void {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, vi } from "vitest";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { FakeCloud, type CloudOptions } from "./fake-cloud.js";
+import { FakeFifoQueue } from "./fake-queue.js";
 
 export const CLUSTER_TAG_KEY = "kubernetes.io/cluster/hard-k8s";
 export const CLUSTER_TAG = `${CLUSTER_TAG_KEY}=owned`;
@@ -44,20 +45,26 @@ export function multiZoneWorld(cloud: FakeCloud, { perZone = 2 } = {}) {
  */
 export function useFakeCloud(options: CloudOptions = {}) {
   const context = { cloud: new FakeCloud(options) };
-  let restore: () => void = () => undefined;
+  let restores: Array<() => void> = [];
   beforeEach(() => {
     context.cloud = new FakeCloud(options);
-    restore = context.cloud.install();
+    restores = [context.cloud.install()];
     // The SDK clients read their region from the process, as in Lambda.
     vi.stubEnv("AWS_REGION", "us-east-1");
   });
   afterEach(() => {
-    restore();
+    for (const restore of restores.reverse()) restore();
     vi.unstubAllEnvs();
   });
   return {
     get cloud() {
       return context.cloud;
+    },
+    /** The event queue on this cloud, answering the function's SQS client, for this test. */
+    queue(settings: ConstructorParameters<typeof FakeFifoQueue>[1] = {}) {
+      const queue = new FakeFifoQueue(context.cloud, settings);
+      restores.push(queue.install());
+      return queue;
     },
     handler(settings: Record<string, string> = {}) {
       return createHandler({ AWS_REGION: "us-east-1", CLUSTER_TAG, ...settings }, context.cloud.clock);
