@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lifecycleAction, stateChange, tagChange } from "../../scripts/cli/sample-events.js";
+import { lifecycleAction, scheduled, stateChange, tagChange } from "../../scripts/cli/sample-events.js";
 import { CLUSTER_TAG_KEY, tutorialWorld, useFakeCloud } from "../support/worlds.js";
 
 /**
@@ -156,5 +156,23 @@ describe("forged records on the event queue", () => {
     await events.drain(handler);
 
     expect(aws.cloud.routesOf(world.tableId)["10.200.2.0/24"]).toBeUndefined();
+  });
+
+  it("a squatter tagged with a live worker's block, and a forged remove of the worker, move nothing", async () => {
+    const { world, events, handler, routes } = await routedCluster();
+    const victim = world.workerIds[1]!;
+    const squatter = aws.cloud.launch(world.subnetId, {
+      tags: { Name: "squatter", "pod-cidr": "10.200.1.0/24", [CLUSTER_TAG_KEY]: "owned" },
+    });
+
+    events.send([
+      { action: "remove", instanceId: victim },
+      stateChange(squatter, "running"),
+      tagChange(squatter, { changed: ["pod-cidr"], tags: { "pod-cidr": "10.200.1.0/24" } }),
+      scheduled(),
+    ]);
+    await events.drain(handler);
+
+    expect(aws.cloud.routesOf(world.tableId)).toEqual(routes);
   });
 });
