@@ -53,9 +53,10 @@ process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
 const ENVIRONMENT = `
 Environment (the function's settings; the flags above override the first ones):
   AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL   region, profile, endpoint (--region, --profile, --endpoint)
-  ROUTE_TABLE_IDS                             route tables (--route-tables)
+  ROUTE_TABLE_IDS, ROUTE_TABLE_TAG            route tables (--route-tables), or the tag that marks them
   CLUSTER_CIDR, POD_CIDR_TAG, CLUSTER_TAG, POD_CIDR_PREFIX_LENGTH, ON_STOP, SOURCE_DEST_CHECK,
-  ALLOCATE_POD_CIDR, LAUNCH_FAILURE_RESULT, LIFECYCLE_HOOK_NAMES, DRY_RUN   as for the function (README)
+  ALLOCATE_POD_CIDR, LAUNCH_FAILURE_RESULT, LIFECYCLE_HOOK_NAMES, WORKER_GROUP_NAMES, DRY_RUN
+                                              as for the function (README)
 
 Exit codes: 0 done; 1 drift found (status) or the run failed; 2 bad usage, settings or event file.`;
 
