@@ -35,7 +35,7 @@ describe("the event queue on AWS as it behaves", () => {
     ]);
   });
 
-  it("acknowledges a sync whose changes were throttled: the next scheduled sync does them", async () => {
+  it("acknowledges a sync whose changes were throttled, leaving them to the next scheduled sync", async () => {
     const world = tutorialWorld(aws.cloud);
     aws.cloud.faults.push({ action: "CreateRoute", code: "RequestLimitExceeded", times: 2 });
     const events = aws.queue();
