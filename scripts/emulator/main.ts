@@ -38,6 +38,12 @@ const options = new Command("npm run emulator --")
   .opts<{ port: number; host: string; workers: number; empty?: boolean }>();
 
 const { host, port } = options;
+// Listened for from the start: a Ctrl-C that arrives while the world is built (or just as the usage is
+// printed) still stops moto and exits 0, instead of killing this process and leaving moto to its end.
+const stopRequested = Promise.race([
+  once(process, "SIGINT").then(() => "stopped" as const),
+  once(process, "SIGTERM").then(() => "stopped" as const),
+]);
 const moto = await startMoto({ launcher: resolve(root, "scripts/emulator/moto_server.py"), host, port }).catch(
   (error: Error) => {
     // Missing moto, a taken port: the message says what to do; a stack trace would not.
@@ -86,11 +92,7 @@ lines.push(
 );
 console.log(lines.join("\n"));
 
-const stopped = await Promise.race([
-  once(process, "SIGINT").then(() => "stopped" as const),
-  once(process, "SIGTERM").then(() => "stopped" as const),
-  moto.exited.then(() => "exited" as const),
-]);
+const stopped = await Promise.race([stopRequested, moto.exited.then(() => "exited" as const)]);
 await moto.stop();
 console.log(stopped === "stopped" ? "\nemulator stopped." : "\nmoto server exited on its own; emulator stopped.");
 process.exitCode = stopped === "stopped" ? 0 : 1;
