@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
-import { defaultBucketName, ensureBucket, uploadBundle } from "./lib/artifacts.mjs";
+import { defaultBucketName, ensureBucket, uploadBundle, verifyDeployedCode } from "./lib/artifacts.mjs";
 import { awsCli, connectionHelp, connectionOptions, stackOutputs } from "./lib/aws.mjs";
 import { main, parse, required, stackName, UsageError } from "./lib/cli.mjs";
 
@@ -63,7 +63,7 @@ await main("scripts/deploy.mjs", async () => {
   const bucket = values.bucket ?? (await defaultBucketName(aws, owner, values.region));
   await ensureBucket(aws, bucket, owner, values.region);
   const packaged = resolve(root, "dist/packaged-template.yaml");
-  const key = await uploadBundle(aws, bucket, owner, resolve(root, "dist"));
+  const { key, codeSha256 } = await uploadBundle(aws, bucket, owner, resolve(root, "dist"));
   console.log(`uploaded s3://${bucket}/${key}`);
   const source = await readFile(resolve(root, "infra/template.yaml"), "utf8");
   if (!source.includes(LOCAL_CODE)) throw new Error(`infra/template.yaml no longer has "${LOCAL_CODE}"`);
@@ -91,6 +91,9 @@ await main("scripts/deploy.mjs", async () => {
   );
   const outputs = await stackOutputs(aws, stack);
   for (const [key, value] of Object.entries(outputs)) console.log(`${key.padEnd(20)} ${value}`);
+  if (!outputs.FunctionName) throw new Error(`stack ${stack} has no FunctionName output: its code cannot be checked`);
+  await verifyDeployedCode(aws, outputs.FunctionName, codeSha256, `s3://${bucket}/${key}`);
+  console.log(`\nthe function runs the bundle built here (CodeSha256 ${codeSha256})`);
   return 0;
 });
 

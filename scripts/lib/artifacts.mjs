@@ -71,13 +71,29 @@ export async function ensureBucket(aws, bucket, owner, region) {
 }
 
 /**
+ * Python's standard library zips (so no zip tool or package is needed), with fixed times and modes: the
+ * same files make the same zip, whose digest Lambda reports after the deploy.
+ */
+const DETERMINISTIC_ZIP = `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as archive:
+    for name in sys.argv[2:]:
+        entry = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+        entry.external_attr = 0o644 << 16
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        with open(name, "rb") as source:
+            archive.writestr(entry, source.read())
+`;
+
+/**
  * Zips the built bundle (what `sam build` and `aws cloudformation package` would ship) and uploads it
  * under a key named by its content, so an unchanged bundle is the same object.
  * @param {import("./aws.mjs").Aws} aws
  * @param {string} bucket
  * @param {string} owner
  * @param {string} dist the build's output folder
- * @returns {Promise<string>}
+ * @returns {Promise<{ key: string; codeSha256: string }>} the object's key, and the zip's SHA-256 as
+ *   Lambda reports it (`CodeSha256`, base64)
  */
 export async function uploadBundle(aws, bucket, owner, dist) {
   const folder = resolve(dist, "pod-routes");
@@ -86,11 +102,36 @@ export async function uploadBundle(aws, bucket, owner, dist) {
   for (const file of files) hash.update(await readFile(resolve(folder, file)));
   const zip = resolve(dist, "pod-routes.zip");
   await rm(zip, { force: true });
-  // Python's standard library zips (python3 -m zipfile), so no zip tool or package is needed.
-  await promisify(execFile)("python3", ["-m", "zipfile", "-c", zip, ...files], { cwd: folder }).catch((error) => {
+  await promisify(execFile)("python3", ["-c", DETERMINISTIC_ZIP, zip, ...files], { cwd: folder }).catch((error) => {
     throw new Error(`zipping the bundle needs python3 on the PATH: ${String(error)}`, { cause: error });
   });
   const key = `pod-routes/${hash.digest("hex").slice(0, 32)}.zip`;
   await aws("s3api", "put-object", ["--bucket", bucket, "--key", key, "--body", zip, "--expected-bucket-owner", owner]);
-  return key;
+  return {
+    key,
+    codeSha256: createHash("sha256")
+      .update(await readFile(zip))
+      .digest("base64"),
+  };
+}
+
+/**
+ * Fails unless the deployed function runs the zip this deploy built: an object changed in the bucket
+ * between the upload and the deploy (by anyone who may write to it) would otherwise run unnoticed.
+ * @param {import("./aws.mjs").Aws} aws
+ * @param {string} functionName
+ * @param {string} codeSha256 the built zip's, base64
+ * @param {string} location where the zip was uploaded, for the message
+ */
+export async function verifyDeployedCode(aws, functionName, codeSha256, location) {
+  /** @type {{ CodeSha256?: string }} */
+  const deployed = await aws("lambda", "get-function-configuration", ["--function-name", functionName]);
+  if (deployed.CodeSha256 !== codeSha256) {
+    throw new Error(
+      `function ${functionName} runs code with SHA-256 ${deployed.CodeSha256 ?? "(none reported)"}, not the ` +
+        `bundle this deploy built and uploaded to ${location} (${codeSha256}): the object was replaced after ` +
+        `the upload, or another deploy ran meanwhile. Find who wrote it (CloudTrail's S3 data events), ` +
+        `then deploy again.`,
+    );
+  }
 }

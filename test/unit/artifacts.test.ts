@@ -1,5 +1,9 @@
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ensureBucket } from "../../scripts/lib/artifacts.mjs";
+import { ensureBucket, uploadBundle, verifyDeployedCode } from "../../scripts/lib/artifacts.mjs";
 
 /** A stand-in for the AWS CLI: records each call, answers head-bucket as told. */
 function fakeAws(headBucket: (call: number) => Error | undefined) {
@@ -48,6 +52,44 @@ describe("the deploy's artifact bucket", () => {
     expect(calls[1]).toContain("LocationConstraint=eu-west-1");
     expect(calls[3]!.join(" ")).toContain(
       "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+    );
+  });
+});
+
+/** A build's output folder holding a bundle and its map. */
+async function builtBundle(code: string): Promise<string> {
+  const dist = await mkdtemp(join(tmpdir(), "pod-routes-dist-"));
+  await mkdir(join(dist, "pod-routes"));
+  await writeFile(join(dist, "pod-routes/index.mjs"), code);
+  await writeFile(join(dist, "pod-routes/index.mjs.map"), "{}");
+  return dist;
+}
+
+describe("the deployed code", () => {
+  const uploads = async (aws: (s: string, c: string, a?: string[]) => Promise<unknown>, dist: string) =>
+    uploadBundle(aws, "artifacts", "123456789012", dist);
+
+  it("is the same zip, with the same CodeSha256, when the same bundle is built again", async () => {
+    const { aws, calls } = fakeAws(() => undefined);
+    const dist = await builtBundle("export const handler = 1;");
+    const first = await uploads(aws, dist);
+    const zip = await readFile(join(dist, "pod-routes.zip"));
+    await utimes(join(dist, "pod-routes/index.mjs"), new Date(2030, 0, 1), new Date(2030, 0, 1));
+    const second = await uploads(aws, dist);
+
+    expect(second).toEqual(first);
+    expect(first.codeSha256).toBe(createHash("sha256").update(zip).digest("base64"));
+    expect(calls.map((call) => call.slice(0, 2).join(" "))).toEqual(["s3api put-object", "s3api put-object"]);
+    expect((await uploads(aws, await builtBundle("export const handler = 2;"))).key).not.toBe(first.key);
+  });
+
+  it("fails the deploy when Lambda runs any other zip, naming both digests and where to look", async () => {
+    const answer = (CodeSha256: string) => () => Promise.resolve({ CodeSha256 });
+    await expect(verifyDeployedCode(answer("built="), "pod-routes-fn", "built=", "s3://b/k.zip")).resolves.toBe(
+      undefined,
+    );
+    await expect(verifyDeployedCode(answer("other="), "pod-routes-fn", "built=", "s3://b/k.zip")).rejects.toThrow(
+      "function pod-routes-fn runs code with SHA-256 other=, not the bundle this deploy built and uploaded to s3://b/k.zip (built=)",
     );
   });
 });
