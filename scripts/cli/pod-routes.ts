@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { ConfigError, UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
+import { printable } from "../../functions/pod-routes/core/printable.js";
 import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { run } from "../../functions/pod-routes/jobs/run.js";
@@ -98,8 +99,9 @@ const program = new Command("pod-routes")
   });
 
 const json = () => program.opts<{ json?: boolean }>().json === true;
+/** The result as JSON, or as text whose every line is printable: nothing in it rewrites the terminal. */
 const print = (value: unknown, text: () => string) =>
-  writeResult(`${json() ? JSON.stringify(value, null, 2) : text()}\n`);
+  writeResult(`${json() ? JSON.stringify(value, null, 2) : text().split("\n").map(printable).join("\n")}\n`);
 
 program
   .command("status")

@@ -1,3 +1,4 @@
+import { printable } from "../../functions/pod-routes/core/printable.js";
 import { DescribeInstancesCommand, DescribeRouteTablesCommand, type EC2Client } from "@aws-sdk/client-ec2";
 
 export interface RouteRow {
@@ -41,8 +42,12 @@ export async function readRouteTable(ec2: EC2Client, routeTableId: string): Prom
     .sort((a, b) => a.destination.localeCompare(b.destination, "en", { numeric: true }));
 }
 
-/** Plain columns, no colour: readable in a terminal and in a log. */
-export function columns(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+/**
+ * Plain columns, no colour: readable in a terminal and in a log. Each cell (a tag value, a name) prints
+ * as one plain line.
+ */
+export function columns(header: readonly string[], cellRows: ReadonlyArray<readonly string[]>): string {
+  const rows = cellRows.map((row) => row.map(printable));
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? "").length)));
   const line = (cells: readonly string[]) =>
     cells

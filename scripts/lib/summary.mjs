@@ -53,13 +53,26 @@ export function formatSummary(summary) {
  */
 export function handOverCommands(summary, { podCidrTag, clusterTag }) {
   const [clusterKey, clusterValue = ""] = (clusterTag ?? "").split("=");
-  const extra = clusterKey ? ` Key=${clusterKey},Value=${clusterValue}` : "";
+  const tags = (/** @type {string} */ cidr) => [
+    `Key=${podCidrTag},Value=${cidr}`,
+    ...(clusterKey ? [`Key=${clusterKey},Value=${clusterValue}`] : []),
+  ];
   return (summary.tables ?? []).flatMap((table) =>
     table.decisions
       .filter((decision) => decision.action === "unmanaged" && decision.target?.startsWith("i-"))
-      .map(
-        (decision) =>
-          `aws ec2 create-tags --resources ${decision.target} --tags Key=${podCidrTag},Value=${decision.cidr}${extra}`,
+      .map((decision) =>
+        ["aws", "ec2", "create-tags", "--resources", decision.target ?? "", "--tags", ...tags(decision.cidr ?? "")]
+          .map(shellWord)
+          .join(" "),
       ),
   );
+}
+
+/**
+ * One word for a POSIX shell: as it is when it holds nothing the shell reads specially, else in single
+ * quotes (each quote inside written '\''), so a printed command runs as printed, whatever a tag holds.
+ * @param {string} word
+ */
+function shellWord(word) {
+  return /^[A-Za-z0-9_./:=,@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }

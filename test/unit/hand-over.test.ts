@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { handOverCommands } from "../../scripts/lib/summary.mjs";
 
@@ -47,6 +49,42 @@ describe("handOverCommands: the tags that hand a static route to pod-routes", ()
       handOverCommands(summary, { podCidrTag: "pod-cidr", clusterTag: "kubernetes.io/cluster/hard=owned" }),
     ).toEqual([
       "aws ec2 create-tags --resources i-0aaaaaaaaaaaaaaa1 --tags Key=pod-cidr,Value=10.200.0.0/24 Key=kubernetes.io/cluster/hard,Value=owned",
+    ]);
+  });
+});
+
+describe("handOverCommands: the printed command runs as printed", () => {
+  it("quotes any word the shell would read specially, so a tag cannot inject a command", async () => {
+    const summary = {
+      tables: [
+        {
+          routeTableId: "rtb-1",
+          decisions: [
+            {
+              action: "unmanaged",
+              routeTableId: "rtb-1",
+              cidr: "10.200.0.0/24",
+              target: "i-0aaaaaaaaaaaaaaa1",
+              reason: "",
+              applied: false,
+            },
+          ],
+        },
+      ],
+    } as const;
+    const clusterTag = "team's cluster=$(touch /tmp/pwned); `id` *";
+    const [command] = handOverCommands(summary, { podCidrTag: "pod-cidr", clusterTag });
+
+    // The shell's own reading of the printed line, with printf standing in for the AWS CLI.
+    const { stdout } = await promisify(execFile)("sh", ["-c", `set -- ${command}; shift; printf '%s\\n' "$@"`]);
+    expect(stdout.split("\n").slice(0, -1)).toEqual([
+      "ec2",
+      "create-tags",
+      "--resources",
+      "i-0aaaaaaaaaaaaaaa1",
+      "--tags",
+      "Key=pod-cidr,Value=10.200.0.0/24",
+      "Key=team's cluster,Value=$(touch /tmp/pwned); `id` *",
     ]);
   });
 });

@@ -1,3 +1,5 @@
+import { printable } from "./printable.js";
+
 /**
  * Every failure pod-routes reports has a name of its own, so callers (and log queries) can tell a
  * bad tag from a conflict from an AWS outage. Messages name the instance, the value and the fix.
@@ -10,9 +12,12 @@ export abstract class PodRoutesError extends Error {
 /** How much of an input value errors and logs quote: enough to recognise it, never a flood. */
 const QUOTED_CHARACTERS = 200;
 
-/** A value as JSON, cut to QUOTED_CHARACTERS with a note of its full length: input may be anything. */
+/**
+ * A value as JSON, safe to print (see printable), cut to QUOTED_CHARACTERS with a note of its full
+ * length: input may be anything.
+ */
 export function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? typeof value;
+  const text = printable(JSON.stringify(value) ?? typeof value);
   return text.length <= QUOTED_CHARACTERS ? text : `${text.slice(0, QUOTED_CHARACTERS)}… (${text.length} characters)`;
 }
 

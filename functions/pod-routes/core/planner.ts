@@ -1,5 +1,6 @@
 import { contains, parseIpv4Block, type Ipv4Block } from "./cidr.js";
 import type { OnStop } from "./config.js";
+import { quote } from "./errors.js";
 import {
   inPlace,
   pointsAt,
@@ -332,7 +333,7 @@ function whyReplaceable(input: TablePlanInput, route: ObservedRoute, cidr: strin
   const targetId = routeTargetId(route)!;
   const facts = input.targets.get(targetId);
   if (ours === undefined || !facts?.worker || facts.lifecycle === "gone") return ours;
-  if (facts.podCidrTag !== cidr) return `${targetId} is now tagged ${facts.podCidrTag}`;
+  if (facts.podCidrTag !== cidr) return `${targetId} is now tagged ${quote(facts.podCidrTag)}`;
   if (facts.lifecycle === "stopped" && input.onStop === "remove") return `${targetId} is stopped and ON_STOP=remove`;
   return undefined;
 }
@@ -357,7 +358,7 @@ function unmanaged(routeTableId: string, route: ObservedRoute, targets: Readonly
 
 function staleBecause(owner: Claim, destination: string): string {
   if (owner.desire === "remove") return owner.because;
-  return `${owner.worker.instanceId}'s pod CIDR is now ${owner.podCidr?.text ?? owner.worker.podCidrTag}, not ${destination}`;
+  return `${owner.worker.instanceId}'s pod CIDR is now ${owner.podCidr?.text ?? quote(owner.worker.podCidrTag)}, not ${destination}`;
 }
 
 function deleteRoute(

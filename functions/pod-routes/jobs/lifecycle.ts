@@ -2,6 +2,7 @@ import { ownsHook, type Config, type LifecycleResult } from "../core/config.js";
 import type { InstanceJob } from "./controller.js";
 import { reconcileInstance } from "./patience.js";
 import { quote, ReconcileFailedError, UntrustedEventError } from "../core/errors.js";
+import { printable } from "../core/printable.js";
 import { isConfigurationError, isTransient, permanentFailureOf } from "./failures.js";
 import type { LifecycleRequest } from "../core/request.js";
 import type { Dependencies } from "./dependencies.js";
@@ -77,7 +78,7 @@ export function launchJobOf(request: LifecycleRequest, dryRun: boolean, now: num
     instanceId: request.instanceId,
     dryRun,
     intent: "launch",
-    source: `launch lifecycle action of ${request.groupName}`,
+    source: `launch lifecycle action of ${printable(request.groupName)}`,
     group: request.groupName,
     actionMayBeOver: request.replayName !== undefined || ageOf(request, now) > LONGEST_ACTION_MS,
     fromWarmPool: request.origin === "WarmPool",

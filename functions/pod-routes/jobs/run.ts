@@ -1,6 +1,7 @@
 import { syncAll, type InstanceJob } from "./controller.js";
 import { reconcileInstance } from "./patience.js";
 import type { Config } from "../core/config.js";
+import { printable } from "../core/printable.js";
 import type { InstanceRequest, Request } from "../core/request.js";
 import { handleLifecycleAction } from "./lifecycle.js";
 import type { Dependencies } from "./dependencies.js";
@@ -39,7 +40,7 @@ function sourceOf(request: InstanceRequest): string {
   if (request.trigger === "manual") return `manual ${request.intent}`;
   if (request.trigger === "tag-change") {
     const removed = request.removedTagKeys ?? [];
-    return removed.length > 0 ? `tag change removing ${removed.join(", ")}` : "tag change event";
+    return removed.length > 0 ? `tag change removing ${printable(removed.join(", "))}` : "tag change event";
   }
   return "state-change event";
 }
