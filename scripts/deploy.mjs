@@ -26,6 +26,7 @@ ${connectionHelp}
 
 const root = resolve(import.meta.dirname, "..");
 const PARAMETER = /^[A-Za-z0-9]+=.*$/s;
+const MAX_STACK_NAME = 80 - "-events.fifo".length;
 /** The template's local code: the build's output, which the deploy uploads. */
 const LOCAL_CODE = "CodeUri: ../dist/pod-routes";
 
@@ -41,6 +42,11 @@ await main("scripts/deploy.mjs", async () => {
     },
   });
   const stack = stackName(required(values, "stack-name"));
+  // The event queue is named STACK-events.fifo, and a queue name has at most 80 characters.
+  if (stack.length > MAX_STACK_NAME)
+    throw new UsageError(
+      `--stack-name ${stack}: at most ${MAX_STACK_NAME} characters (the event queue is named after it)`,
+    );
   const parameters = values.parameter ?? [];
   /** @type {{ Parameters: Record<string, unknown> }} */
   const template = (await import("yaml")).parse(await readFile(resolve(root, "infra/template.yaml"), "utf8"), {

@@ -22,11 +22,16 @@ async function transformed(parameters: Record<string, string> = {}): Promise<Jso
   return JSON.parse(stdout) as Json;
 }
 
-/** Every policy statement the function's role gets, with `Fn::If` branches for worker groups taken. */
+/**
+ * Every policy statement the function's role gets, with `Fn::If` branches for worker groups taken. A
+ * policy written as JSON text (`Fn::Sub`) is read with its `${...}` variables left as they are.
+ */
 function statements(cfn: Json): Json[] {
   const policies = cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["Policies"] as Json[];
+  const documentOf = (policy: Json): Json =>
+    policy["PolicyDocument"]["Fn::Sub"] ? JSON.parse(policy["PolicyDocument"]["Fn::Sub"][0]) : policy["PolicyDocument"];
   return policies
-    .flatMap((policy) => policy["PolicyDocument"]["Statement"] as Json[])
+    .flatMap((policy) => documentOf(policy)["Statement"] as Json[])
     .map((s) => (s["Fn::If"] ? s["Fn::If"][1] : s));
 }
 
@@ -110,6 +115,17 @@ describe("infra/template.yaml", () => {
     for (const bad of ["*", "workers-*", "worker?", "a,b*"]) expect(pattern.test(bad), bad).toBe(false);
   });
 
+  it("requires a cluster tag, and takes only worker tags that can be written into a policy's JSON text", () => {
+    const podCidrTag = new RegExp(cfn["Parameters"]["PodCidrTag"]["AllowedPattern"] as string);
+    const clusterTag = new RegExp(cfn["Parameters"]["ClusterTag"]["AllowedPattern"] as string);
+    for (const good of ["pod-cidr", "k8s.io/pod-cidr", "team:pod cidr"]) expect(podCidrTag.test(good), good).toBe(true);
+    for (const bad of ["", 'pod"cidr', "pod\\cidr", "pod*", "a=b"]) expect(podCidrTag.test(bad), bad).toBe(false);
+    const good = ["kubernetes.io/cluster/hard-k8s=owned", "kubernetes.io/cluster/hard-k8s", "cluster=", "team=a b"];
+    for (const tag of good) expect(clusterTag.test(tag), tag).toBe(true);
+    for (const bad of ["", "=owned", "k=a=b", "k=own*", 'k="x"', "k=a\\"])
+      expect(clusterTag.test(bad), bad).toBe(false);
+  });
+
   it("takes a cluster CIDR from /8 to /30 only, as the function does", () => {
     const pattern = new RegExp(cfn["Parameters"]["ClusterCidr"]["AllowedPattern"] as string);
     for (const good of ["10.200.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.7.0/30"]) {
@@ -169,7 +185,7 @@ describe("infra/template.yaml", () => {
     expect(cfn["Parameters"]["SyncSchedule"]["Default"]).toBe("rate(5 minutes)");
   });
 
-  it("follows a change of the pod-CIDR tag, and of the cluster tag's key when one is set, on EC2 instances", () => {
+  it("follows a change of the pod-CIDR tag, and of the cluster tag's key, on EC2 instances", () => {
     const pattern = resources["TagChangeRule"]["Properties"]["EventPattern"];
     expect(pattern).toMatchObject({
       source: ["aws.tag"],
@@ -177,14 +193,7 @@ describe("infra/template.yaml", () => {
       detail: { service: ["ec2"], "resource-type": ["instance"] },
     });
     const keys = (clusterTag: string) =>
-      evaluate(
-        pattern["detail"]["changed-tag-keys"],
-        { PodCidrTag: "pod-cidr", ClusterTag: clusterTag },
-        {
-          HasClusterTag: clusterTag !== "",
-        },
-      );
-    expect(keys("")).toEqual(["pod-cidr"]);
+      evaluate(pattern["detail"]["changed-tag-keys"], { PodCidrTag: "pod-cidr", ClusterTag: clusterTag }, {});
     expect(keys("kubernetes.io/cluster/hard-k8s=owned")).toEqual(["pod-cidr", "kubernetes.io/cluster/hard-k8s"]);
     expect(keys("hard-k8s")).toEqual(["pod-cidr", "hard-k8s"]);
   });
@@ -263,6 +272,17 @@ describe("infra/template.yaml", () => {
       "Fn::GetAtt": ["PodRoutesFunctionRole", "Arn"],
     });
     expect(resources["PodRoutesFunctionRole"]["Properties"]["ManagedPolicyArns"]).toBeUndefined();
+  });
+
+  it("lets only the event queue redrive into its dead-letter queue, and no queue into the others", () => {
+    const name = resources["EventQueue"]["Properties"]["QueueName"]["Fn::Sub"] as string;
+    expect(name).toBe("${AWS::StackName}-events.fifo");
+    expect(resources["EventQueueDeadLetterQueue"]["Properties"]["RedriveAllowPolicy"]).toEqual({
+      redrivePermission: "byQueue",
+      sourceQueueArns: [{ "Fn::Sub": `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${name}` }],
+    });
+    for (const queue of ["DeadLetterQueue", "FailureQueue"])
+      expect(resources[queue]["Properties"]["RedriveAllowPolicy"], queue).toEqual({ redrivePermission: "denyAll" });
   });
 
   it("archives exactly the events the rules take, from the default bus", () => {
@@ -382,14 +402,12 @@ describe("infra/template.yaml", () => {
       StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": { Ref: "WorkerGroupNames" } },
       "ForAllValues:StringEquals": { "aws:TagKeys": [{ Ref: "PodCidrTag" }] },
     });
-    // The source/dest check and no other attribute (user data, instance type, security groups), of workers.
-    const [withDefaultTag, withAnotherTag] =
-      byAction("ec2:ModifyInstanceAttribute")[0]!["Condition"]["Fn::If"].slice(1);
-    expect(withDefaultTag).toEqual({
+    // The source/dest check and no other attribute (user data, instance type, security groups), of
+    // instances carrying both worker tags (iam.test.ts evaluates the text for given parameters).
+    expect(byAction("ec2:ModifyInstanceAttribute")[0]!["Condition"]).toEqual({
       StringEquals: { "ec2:Attribute/SourceDestCheck": "false" },
-      StringLike: { "ec2:ResourceTag/pod-cidr": "*" },
+      StringLike: { "ec2:ResourceTag/${PodCidrTag}": "*", "ec2:ResourceTag/${ClusterTagKey}": "${ClusterTagValue}" },
     });
-    expect(withAnotherTag).toEqual({ StringEquals: { "ec2:Attribute/SourceDestCheck": "false" } });
     expect(byAction("ec2:ModifyNetworkInterfaceAttribute")[0]!["Condition"]["StringEquals"]).toMatchObject({
       "ec2:Attribute/SourceDestCheck": "false",
       "ec2:Vpc": expect.anything(),
@@ -439,7 +457,7 @@ describe("infra/template.yaml", () => {
     expect(named.length).toBeGreaterThan(10);
   });
 
-  it("outputs the function, the archive and the queues", () => {
+  it("outputs the function, the archive, the queues and the operators' policy", () => {
     expect(Object.keys(cfn["Outputs"])).toEqual([
       "FunctionName",
       "FunctionArn",
@@ -449,6 +467,25 @@ describe("infra/template.yaml", () => {
       "EventQueueUrl",
       "EventQueueDeadLetterQueueUrl",
       "DashboardName",
+      "OperatorPolicyArn",
+    ]);
+  });
+
+  it("offers operators a policy to invoke this function and read what the CLI reads, and to change nothing else", () => {
+    const granted = resources["OperatorPolicy"]["Properties"]["PolicyDocument"]["Statement"] as Json[];
+    const byResource = granted.map((statement) => [actionsOf(statement), statement["Resource"]]);
+    expect(byResource).toEqual([
+      [["lambda:InvokeFunction"], { "Fn::GetAtt": ["PodRoutesFunction", "Arn"] }],
+      [["cloudformation:DescribeStacks"], { Ref: "AWS::StackId" }],
+      [
+        [
+          "ec2:DescribeInstances",
+          "ec2:DescribeRouteTables",
+          "autoscaling:DescribeAutoScalingGroups",
+          "autoscaling:DescribeLifecycleHooks",
+        ],
+        "*",
+      ],
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import {
   AttachNetworkInterfaceCommand,
   CreateNetworkInterfaceCommand,
+  CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
@@ -22,10 +23,11 @@ import { autoScaling, ec2, handlerRequests } from "./harness.js";
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
 const root = resolve(import.meta.dirname, "../..");
+const KEY = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666";
 const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
 
-/** The function role's policy, as IAM sees it for a stack with these parameters. */
-async function rolePolicy(parameters: Record<string, string>): Promise<unknown> {
+/** The function role's policies, as IAM sees them for a stack with these parameters. */
+async function rolePolicies(parameters: Record<string, string>): Promise<unknown[]> {
   const { stdout } = await promisify(execFile)(process.env["MOTO_PYTHON"] ?? "python3", [
     resolve(root, "test/support/sam_transform.py"),
     resolve(root, "infra/template.yaml"),
@@ -39,7 +41,13 @@ async function rolePolicy(parameters: Record<string, string>): Promise<unknown> 
       "FailureQueue.Arn": arn("sqs", "pod-routes-FailureQueue"),
     },
   });
-  return cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"];
+  const policies = cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["Policies"] as Array<{
+    PolicyDocument: unknown;
+  }>;
+  // A policy the template writes as JSON text reaches IAM as that text.
+  return policies.map(({ PolicyDocument: document }) =>
+    typeof document === "string" ? (JSON.parse(document) as unknown) : document,
+  );
 }
 
 interface IamRequest {
@@ -48,7 +56,23 @@ interface IamRequest {
   readonly context: Record<string, string | string[]>;
 }
 
-async function decide(policy: unknown, request: IamRequest): Promise<string> {
+/** The key policy of infra/examples/kms-key.yaml, for the stack "pod-routes". */
+async function keyPolicy(): Promise<unknown> {
+  const { stdout } = await promisify(execFile)(process.env["MOTO_PYTHON"] ?? "python3", [
+    resolve(root, "test/support/sam_transform.py"),
+    resolve(root, "infra/examples/kms-key.yaml"),
+  ]);
+  const cfn = resolveTemplate(
+    JSON.parse(stdout) as Record<string, unknown>,
+    {},
+    {
+      pseudo: { partition: "aws", region: REGION, accountId: ACCOUNT },
+    },
+  );
+  return cfn["Resources"]["Key"]["Properties"]["KeyPolicy"];
+}
+
+async function decide(policies: unknown[], request: IamRequest, resourcePolicy?: unknown): Promise<string> {
   const result = await runSimulation(
     {
       request: {
@@ -57,7 +81,8 @@ async function decide(policy: unknown, request: IamRequest): Promise<string> {
         resource: { resource: request.resource, accountId: ACCOUNT },
         contextVariables: { "aws:RequestedRegion": REGION, "aws:ResourceAccount": ACCOUNT, ...request.context },
       },
-      identityPolicies: [{ name: "pod-routes", policy }],
+      identityPolicies: policies.map((policy, index) => ({ name: `pod-routes-${index}`, policy })),
+      ...(resourcePolicy ? { resourcePolicy } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     },
@@ -81,7 +106,15 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
         DeviceIndex: 1,
       }),
     );
-    const settings = { ROUTE_TABLE_IDS: seed.routeTableId, ALLOCATE_POD_CIDR: "true" };
+    // Workers carry the cluster tag, as the template requires.
+    const clusterTag = { Key: "kubernetes.io/cluster/hard-k8s", Value: "owned" };
+    const workerIds = [...seed.workers.map((w) => w.instanceId), multiHomed, ...group.instanceIds];
+    await ec2.send(new CreateTagsCommand({ Resources: workerIds, Tags: [clusterTag] }));
+    const settings = {
+      ROUTE_TABLE_IDS: seed.routeTableId,
+      ALLOCATE_POD_CIDR: "true",
+      CLUSTER_TAG: `${clusterTag.Key}=${clusterTag.Value}`,
+    };
     const handler = bundledHandler(settings);
     handlerRequests();
     for (const worker of seed.workers) await handler(stateChange(worker.instanceId, "running"));
@@ -92,10 +125,11 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
     await handler(scheduled());
     const calls = handlerRequests();
 
-    const policy = await rolePolicy({
+    const policy = await rolePolicies({
       RouteTableIds: seed.routeTableId,
       VpcId: seed.vpcId,
       WorkerGroupNames: group.name,
+      KmsKeyArn: KEY,
     });
     const requests = await iamRequestsOf(calls, group.name);
     expect(new Set(requests.map((r) => r.action))).toEqual(
@@ -119,10 +153,19 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
     );
     for (const action of ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeLifecycleHooks"])
       expect(await decide(policy, { action, resource: "*", context: {} }), action).toBe("Allowed");
+    // The key of encrypted queues, as SQS uses it for Lambda's poller and the failure destination, under
+    // the key policy the docs give.
+    const key = await keyPolicy();
+    const viaSqs = { "kms:ViaService": `sqs.${REGION}.amazonaws.com` };
+    for (const action of ["kms:Decrypt", "kms:GenerateDataKey"])
+      expect(await decide(policy, { action, resource: KEY, context: viaSqs }, key), action).toBe("Allowed");
 
     // What it must never do, with the same role.
     const worker = seed.workers[1]!.instanceId;
-    const workerTags = { "ec2:ResourceTag/pod-cidr": "10.200.1.0/24" };
+    const workerTags = {
+      "ec2:ResourceTag/pod-cidr": "10.200.1.0/24",
+      "ec2:ResourceTag/kubernetes.io/cluster/hard-k8s": "owned",
+    };
     const vpc = arn("ec2", `vpc/${seed.vpcId}`);
     const denied: IamRequest[] = [
       {
@@ -140,6 +183,26 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
         resource: arn("ec2", "instance/i-0bbbbbbbbbbbbbbbb"),
         context: { "ec2:Attribute/SourceDestCheck": "false" },
       },
+      // An instance tagged with a pod CIDR but not of this cluster (a squatter's): its check stays on.
+      {
+        action: "ec2:ModifyInstanceAttribute",
+        resource: arn("ec2", "instance/i-0ccccccccccccccccc"),
+        context: { "ec2:ResourceTag/pod-cidr": "10.200.7.0/24", "ec2:Attribute/SourceDestCheck": "false" },
+      },
+      {
+        action: "ec2:ModifyInstanceAttribute",
+        resource: arn("ec2", "instance/i-0ccccccccccccccccc"),
+        context: {
+          "ec2:ResourceTag/pod-cidr": "10.200.7.0/24",
+          "ec2:ResourceTag/kubernetes.io/cluster/hard-k8s": "shared",
+          "ec2:Attribute/SourceDestCheck": "false",
+        },
+      },
+      // The key, used directly or through any service but SQS.
+      ...["kms:Decrypt", "kms:GenerateDataKey"].flatMap((action): IamRequest[] => [
+        { action, resource: KEY, context: {} },
+        { action, resource: KEY, context: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } },
+      ]),
       {
         action: "ec2:ModifyNetworkInterfaceAttribute",
         resource: arn("ec2", `network-interface/${eni.NetworkInterfaceId}`),
@@ -176,7 +239,10 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
       { ...returnSooner, resource: arn("sqs", "another-queue.fifo") },
     ];
     for (const request of denied)
-      expect(await decide(policy, request), JSON.stringify(request)).toBe("ImplicitlyDenied");
+      expect(
+        await decide(policy, request, request.action.startsWith("kms:") ? key : undefined),
+        JSON.stringify(request),
+      ).toBe("ImplicitlyDenied");
   }, 120_000);
 });
 

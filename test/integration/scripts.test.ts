@@ -45,6 +45,7 @@ describe("operator scripts", () => {
 
   it.each([
     ["deploy", [], "--stack-name is required"],
+    ["deploy", ["--stack-name", `k8s-${"a".repeat(65)}`], "at most 68 characters (the event queue is named after it)"],
     ["deploy", ["--stack-name", "pod-routes", "--parameter", "OnStop"], '--parameter "OnStop" is not KEY=VALUE'],
     [
       "deploy",

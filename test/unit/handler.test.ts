@@ -1,3 +1,4 @@
+import type { Context } from "aws-lambda";
 import {
   CreateRouteCommand,
   DeleteRouteCommand,
@@ -424,6 +425,31 @@ describe("logs and metrics", () => {
       reason: `${WORKER} is running and has no route`,
       applied: true,
     });
+  });
+
+  it("name a direct invocation's caller where Lambda gives one, and where to look where it does not", async () => {
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable([]));
+    ec2.on(CreateRouteCommand).resolves({});
+    const context = {
+      functionName: "pod-routes",
+      awsRequestId: "req-1",
+      getRemainingTimeInMillis: () => 60_000,
+      identity: { cognitoIdentityId: "us-east-1:operator-7", cognitoIdentityPoolId: "us-east-1:pool" },
+    } as unknown as Context;
+
+    await handler()({ action: "reconcile", instanceId: WORKER }, context);
+    await handler()({ action: "reconcile", instanceId: WORKER });
+
+    const invocations = written
+      .flatMap((line) => line.split("\n"))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry["message"] === "direct invocation");
+    expect(invocations.map((entry) => [entry["trigger"], entry["caller"]])).toEqual([
+      ["manual", { cognitoIdentityId: "us-east-1:operator-7", cognitoIdentityPoolId: "us-east-1:pool" }],
+      ["manual", "not given by Lambda: CloudTrail's Invoke data events record it"],
+    ]);
   });
 
   it("publish what an invocation did as CloudWatch metrics (EMF), and failures by kind", async () => {

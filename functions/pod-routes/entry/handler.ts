@@ -99,6 +99,8 @@ async function handleOne(event: unknown, wired: Wired, context: Context | undefi
       ...(request.eventId ? { eventId: request.eventId } : {}),
       ...(request.replayName ? { replayName: request.replayName } : {}),
     });
+    // Invoking the function is a route-admin's power: each direct invocation says who, as far as it can.
+    logger.info("direct invocation", { caller: callerOf(context) });
     const summary = await run(request, deps).catch((error: unknown) => {
       // A delivered event that failed for good is reported, not retried: see below. Settings at fault
       // fail the invocation, whatever the event: the operator must see them at once.
@@ -136,6 +138,22 @@ async function handleOne(event: unknown, wired: Wired, context: Context | undefi
     errors.addMetric("Errors", "Count", 1);
     throw reported;
   }
+}
+
+/**
+ * Who invoked the function: Lambda names the caller only for Cognito-authenticated invokes, and passes on
+ * whatever a client context claims; otherwise CloudTrail's data events for lambda:Invoke record it.
+ */
+function callerOf(context: Context | undefined): Record<string, unknown> | string {
+  const cognito = context?.identity;
+  const claimed = context?.clientContext;
+  if (!cognito?.cognitoIdentityId && !claimed) return "not given by Lambda: CloudTrail's Invoke data events record it";
+  return {
+    ...(cognito?.cognitoIdentityId
+      ? { cognitoIdentityId: cognito.cognitoIdentityId, cognitoIdentityPoolId: cognito.cognitoIdentityPoolId }
+      : {}),
+    ...(claimed ? { clientContext: claimed } : {}),
+  };
 }
 
 function publish({ metrics }: Wired, summary: Summary | BatchSummary): void {
