@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -390,3 +391,77 @@ async function iamRequestsOf(calls: readonly RecordedCall[], groupName: string):
     }
   });
 }
+
+describe("the SCP that reserves the worker tags (infra/examples/worker-tags-scp.json), evaluated with iam-simulate", () => {
+  const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+  const everything = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: ["ec2:*", "autoscaling:*"], Resource: "*" }],
+  };
+  const fullAccess = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+
+  async function decideUnderScp(principal: string, action: string, resource: string, context: object) {
+    const scp = JSON.parse(await readFile(resolve(root, "infra/examples/worker-tags-scp.json"), "utf8")) as unknown;
+    const result = await runSimulation(
+      {
+        request: {
+          principal,
+          action,
+          resource: { resource, accountId: ACCOUNT },
+          contextVariables: { "aws:RequestedRegion": REGION, "aws:PrincipalArn": principal, ...context },
+        },
+        identityPolicies: [{ name: "ec2-and-autoscaling", policy: everything }],
+        serviceControlPolicies: [
+          {
+            orgIdentifier: "r-root",
+            policies: [
+              { name: "FullAWSAccess", policy: fullAccess },
+              { name: "worker-tags", policy: scp },
+            ],
+          },
+        ],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    return result.resultType === "single" ? result.overallResult : JSON.stringify(result);
+  }
+
+  const instance = arn("ec2", "instance/i-0aaaaaaaaaaaaaaa1");
+  const group = arn("autoscaling", "autoScalingGroup:0a1b2c3d-1111-2222-3333-444455556666:autoScalingGroupName/w");
+  const writes: Array<[string, string, string, object]> = [
+    ["tags an instance", "ec2:CreateTags", instance, { "aws:TagKeys": ["pod-cidr"] }],
+    ["removes a worker's tag", "ec2:DeleteTags", instance, { "aws:TagKeys": ["kubernetes.io/cluster/hard-k8s"] }],
+    [
+      "tags an instance at launch (RunInstances' tag specifications, launch templates' too)",
+      "ec2:CreateTags",
+      instance,
+      { "aws:TagKeys": ["Name", "kubernetes.io/cluster/hard-k8s"], "ec2:CreateAction": "RunInstances" },
+    ],
+    ["makes a group propagate a tag", "autoscaling:CreateOrUpdateTags", group, { "aws:TagKeys": ["pod-cidr"] }],
+    [
+      "creates a group that propagates a tag",
+      "autoscaling:CreateAutoScalingGroup",
+      group,
+      { "aws:TagKeys": ["kubernetes.io/cluster/hard-k8s"] },
+    ],
+  ];
+
+  it.each(writes)(
+    "denies anyone else who %s, whatever their own policy allows",
+    async (_, action, resource, context) => {
+      expect(await decideUnderScp(role("developer"), action, resource, context)).toBe("ExplicitlyDenied");
+      expect(await decideUnderScp(role("route-admin"), action, resource, context)).toBe("Allowed");
+    },
+  );
+
+  it("lets pod-routes' role tag the blocks it allocates, and anyone write other tags", async () => {
+    const podRoutes = role("pod-routes-PodRoutesFunctionRole-0A1B2C3D4E5F");
+    expect(await decideUnderScp(podRoutes, "ec2:CreateTags", instance, { "aws:TagKeys": ["pod-cidr"] })).toBe(
+      "Allowed",
+    );
+    expect(await decideUnderScp(role("developer"), "ec2:CreateTags", instance, { "aws:TagKeys": ["Name"] })).toBe(
+      "Allowed",
+    );
+  });
+});
