@@ -7,7 +7,7 @@ export default mergeConfig(
   defineConfig({
     test: {
       include: ["test/bench/**/*.bench.ts"],
-      globalSetup: ["test/integration/global-setup.ts"],
+      globalSetup: ["test/support/moto-setup.ts"],
       fileParallelism: false,
       testTimeout: 600_000,
       hookTimeout: 120_000,

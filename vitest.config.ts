@@ -8,6 +8,8 @@ export default defineConfig({
       // The SDK warns that its Node 20 support ends in 2027; the Lambda itself runs nodejs22.x.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
+    // Both cores: the integration files run one at a time against moto while the rest run beside them.
+    maxWorkers: 2,
     reporters: ["default", "json"],
     outputFile: { json: "reports/vitest.json" },
     projects: [
@@ -27,13 +29,27 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Each AWS call's shape on the wire, against moto server.
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/integration/global-setup.ts"],
+          globalSetup: ["test/support/moto-setup.ts"],
           // One moto server, reset before each test: files must not interleave.
           fileParallelism: false,
           testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        // Whole processes (the CLI, the emulator, npm start, the scripts, the bundle copied alone) and
+        // long runs on moto: npm run test:e2e.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/support/moto-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
           hookTimeout: 60_000,
         },
       },

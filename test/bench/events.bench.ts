@@ -9,7 +9,7 @@ import { bundledHandler, type Handler } from "../support/bundle.js";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
 import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
-import { autoScaling, ec2, handlerCalls } from "../integration/harness.js";
+import { autoScaling, ec2, handlerCalls } from "../support/moto-harness.js";
 
 /**
  * Per kind of event, against moto: the AWS calls the bundled handler makes, and its warm latency

@@ -5,7 +5,7 @@ import { scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 import { bundledHandler } from "../support/bundle.js";
 import { createEventQueue, pollUntilEmpty } from "../support/event-queue.js";
 import { buildNetwork } from "../../scripts/emulator/network.js";
-import { ec2, handlerCalls, injectFaults, motoEndpoint } from "../integration/harness.js";
+import { ec2, handlerCalls, injectFaults, motoEndpoint } from "../support/moto-harness.js";
 
 /**
  * How pod-routes grows with the cluster, against moto: for N = 10, 50, 200 and 1,000 workers, a cold sync

@@ -7,7 +7,7 @@ import { bundledHandler } from "../support/bundle.js";
 import { createEventQueue, pollUntilEmpty } from "../support/event-queue.js";
 import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2, handlerCalls, motoEndpoint } from "../integration/harness.js";
+import { ec2, handlerCalls, motoEndpoint } from "../support/moto-harness.js";
 
 /**
  * A burst of 100 launches (running state-change events of tagged workers), two ways, against moto:

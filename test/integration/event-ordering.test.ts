@@ -4,7 +4,7 @@ import { bundledHandler } from "../support/bundle.js";
 import { stateChange } from "../../scripts/cli/sample-events.js";
 import { buildTutorialNetwork, launchWorker } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2, handlerCalls } from "./harness.js";
+import { ec2, handlerCalls } from "../support/moto-harness.js";
 
 const HOUR_AGO = new Date(Date.now() - 3_600_000).toISOString();
 
@@ -144,17 +144,5 @@ describe("duplicate, replayed, late and out-of-order events", () => {
 
     expect(whileStopped.map(([cidr]) => cidr)).not.toContain("10.200.2.0/24");
     expect(await routesOf(ec2, seed.routeTableId)).toContainEqual(["10.200.2.0/24", worker2]);
-  });
-
-  it("fails a fresh launch event for an instance EC2 does not show yet, so Lambda retries it", async () => {
-    const seed = await buildTutorialNetwork(ec2, 0);
-    const handler = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId });
-
-    await expect(handler(stateChange("i-0123456789abcdef0", "pending"))).rejects.toMatchObject({
-      name: "InstanceNotVisibleError",
-    });
-    await expect(handler(stateChange("i-0123456789abcdef0", "running", { time: HOUR_AGO }))).resolves.toMatchObject({
-      failures: [],
-    });
   });
 });

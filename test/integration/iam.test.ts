@@ -19,7 +19,7 @@ import { resolveTemplate } from "../support/cfn.js";
 import { buildTutorialNetwork, launchWorker } from "../../scripts/emulator/network.js";
 import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
 import type { RecordedCall } from "../support/recording-proxy.js";
-import { autoScaling, ec2, handlerRequests } from "./harness.js";
+import { autoScaling, ec2, handlerRequests } from "../support/moto-harness.js";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";

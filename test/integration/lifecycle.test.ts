@@ -11,7 +11,7 @@ import { lifecycleAction, stateChange } from "../../scripts/cli/sample-events.js
 import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
 import { buildWorkerGroup, type WorkerGroup } from "../../scripts/emulator/worker-group.js";
-import { autoScaling, ec2, handlerCalls, handlerRequests } from "./harness.js";
+import { autoScaling, ec2, handlerCalls, handlerRequests } from "../support/moto-harness.js";
 
 const launch = (group: WorkerGroup, instanceId: string, token?: string) =>
   lifecycleAction("launch", instanceId, { group: group.name, hook: group.launchHook, ...(token ? { token } : {}) });
@@ -157,21 +157,6 @@ describe("Auto Scaling lifecycle actions", () => {
     expect(summary.ignored).toMatch(/launch action is no longer active/);
     expect(handlerCalls()).toEqual(["DescribeInstances"]);
     expect((await routesOf(ec2, seed.routeTableId)).map(([cidr]) => cidr)).not.toContain("10.200.4.0/24");
-  });
-
-  it("retries, never abandons, a warm-pool launch while EC2 still shows the instance stopped", async () => {
-    const { seed, group } = await taggedGroup(1, ["10.200.4.0/24"]);
-    const worker = group.instanceIds[0]!;
-    await ec2.send(new StopInstancesCommand({ InstanceIds: [worker] }));
-    const action = launch(group, worker);
-
-    const failure = bundledHandler({ ROUTE_TABLE_IDS: seed.routeTableId })({
-      ...action,
-      detail: { ...action.detail, Origin: "WarmPool" },
-    });
-
-    await expect(failure).rejects.toMatchObject({ name: "InstanceNotReadyError" });
-    expect(completions()).toEqual([]);
   });
 
   it("ignores Auto Scaling's test notification without a call", async () => {

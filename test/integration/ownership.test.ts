@@ -12,7 +12,7 @@ import { scheduled, stateChange, tagChange } from "../../scripts/cli/sample-even
 import { bundledHandler } from "../support/bundle.js";
 import { buildNetwork, launch, launchWorker } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2 } from "./harness.js";
+import { ec2 } from "../support/moto-harness.js";
 
 /**
  * "Kubernetes the hard way on AWS" as it stands before migration: the workers carry their pod CIDR only

@@ -4,7 +4,7 @@ import { bundledHandler } from "../support/bundle.js";
 import { stateChange } from "../../scripts/cli/sample-events.js";
 import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2, handlerCalls } from "./harness.js";
+import { ec2, handlerCalls } from "../support/moto-harness.js";
 
 describe("the seed's cluster (Kubernetes the hard way on AWS)", () => {
   it("ends with exactly the seed's route table once every instance's running event is handled", async () => {

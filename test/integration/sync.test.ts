@@ -14,7 +14,7 @@ import { bundledHandler } from "../support/bundle.js";
 import { scheduled, schedulerTick, stateChange } from "../../scripts/cli/sample-events.js";
 import { buildTutorialNetwork, launch, launchWorker } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2, handlerCalls } from "./harness.js";
+import { ec2, handlerCalls } from "../support/moto-harness.js";
 
 async function seededCluster(settings: Record<string, string> = {}) {
   const seed = await buildTutorialNetwork(ec2);

@@ -4,7 +4,7 @@ import { bundledHandler } from "../support/bundle.js";
 import { stateChange } from "../../scripts/cli/sample-events.js";
 import { buildNetwork, buildTutorialNetwork, launch, launchWorker } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2, handlerCalls } from "./harness.js";
+import { ec2, handlerCalls } from "../support/moto-harness.js";
 
 describe("input pod-routes must refuse or ignore", () => {
   it.each([

@@ -50,4 +50,34 @@ describe("launches on AWS as it behaves", () => {
     expect(aws.cloud.completions).toEqual([]);
     expect(aws.cloud.openActions()).toHaveLength(1);
   });
+
+  it("fails a fresh launch event for an instance EC2 never shows, so it is retried; an hour-old one is stale", async () => {
+    const world = tutorialWorld(aws.cloud, { workers: 0 });
+    const handler = aws.handler({ ROUTE_TABLE_IDS: world.tableId });
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+
+    await expect(handler(stateChange("i-0123456789abcdef0", "pending"))).rejects.toMatchObject({
+      name: "InstanceNotVisibleError",
+    });
+    await expect(handler(stateChange("i-0123456789abcdef0", "running", { time: hourAgo }))).resolves.toMatchObject({
+      failures: [],
+    });
+  });
+
+  it("retries, never abandons, a warm-pool launch while EC2 still shows the instance stopped", async () => {
+    const world = tutorialWorld(aws.cloud, { workers: 0 });
+    aws.cloud.group(GROUP, [{ name: HOOK, transition: "launch" }]);
+    const { instanceId, tokens } = aws.cloud.launchIntoGroup(GROUP, world.subnetId, { tags: workerTags(4) });
+    aws.cloud.setState(instanceId, "stopped");
+    const action = lifecycleAction("launch", instanceId, { group: GROUP, hook: HOOK, token: tokens[HOOK] });
+
+    const failure = aws.handler({ ROUTE_TABLE_IDS: world.tableId })({
+      ...action,
+      detail: { ...action.detail, Origin: "WarmPool" },
+    });
+
+    await expect(failure).rejects.toMatchObject({ name: "InstanceNotReadyError" });
+    expect(aws.cloud.completions).toEqual([]);
+    expect(aws.cloud.openActions()).toHaveLength(1);
+  });
 });

@@ -23,7 +23,7 @@ import { lambdaBundleOptions } from "../../scripts/lib/lambda-bundle.mjs";
 import { stateChange } from "../../scripts/cli/sample-events.js";
 import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2 } from "./harness.js";
+import { ec2 } from "../support/moto-harness.js";
 
 /** The deployed artefact, as `npm run build` leaves it. */
 const root = resolve(import.meta.dirname, "../..");

@@ -6,7 +6,7 @@ import { expectRouting } from "../support/invariants.js";
 import { buildTutorialNetwork, launchTaggedWorkers } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
 import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
-import { autoScaling, ec2 } from "./harness.js";
+import { autoScaling, ec2 } from "../support/moto-harness.js";
 
 const N = 100;
 const CLUSTER = /^10\.200\./;

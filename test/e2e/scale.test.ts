@@ -6,7 +6,7 @@ import { buildNetwork, launchTaggedWorkers } from "../../scripts/emulator/networ
 import { routesOf } from "../support/routes.js";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import type { Context } from "aws-lambda";
-import { ec2, handlerRequests, injectFaults, injectedFaults } from "./harness.js";
+import { ec2, handlerRequests, injectFaults, injectedFaults } from "../support/moto-harness.js";
 
 /** The n-th /24 block of the cluster CIDR. */
 const block = (n: number) => `10.200.${n}.0/24`;

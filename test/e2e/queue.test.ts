@@ -8,7 +8,7 @@ import { expectRouting } from "../support/invariants.js";
 import { buildTutorialNetwork, launchTaggedWorkers } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
 import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
-import { autoScaling, ec2, handlerRequests, injectFaults, motoEndpoint } from "./harness.js";
+import { autoScaling, ec2, handlerRequests, injectFaults, motoEndpoint } from "../support/moto-harness.js";
 
 const CLUSTER = /^10\.200\./;
 const podRoutes = async (rtb: string) => (await routesOf(ec2, rtb)).filter(([cidr]) => CLUSTER.test(cidr));

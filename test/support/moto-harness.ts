@@ -2,7 +2,7 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { afterAll, beforeEach, inject } from "vitest";
 import { resetMoto } from "../../scripts/emulator/moto.js";
-import { startRecordingProxy, type FaultPlan, type RecordedCall } from "../support/recording-proxy.js";
+import { startRecordingProxy, type FaultPlan, type RecordedCall } from "./recording-proxy.js";
 
 /**
  * Integration test harness: the bundled handler talks to moto through a recording proxy (so tests

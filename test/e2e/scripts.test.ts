@@ -7,7 +7,7 @@ import { bundledHandler } from "../support/bundle.js";
 import { scheduled } from "../../scripts/cli/sample-events.js";
 import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2, handlerCalls, handlerRequests, proxyEndpoint } from "./harness.js";
+import { ec2, handlerCalls, handlerRequests, proxyEndpoint } from "../support/moto-harness.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const exec = promisify(execFile);

@@ -196,7 +196,7 @@ describe("the test run without moto", () => {
         vitest,
         "run",
         "test/unit/pod-cidr.test.ts",
-        "test/integration/cli.test.ts",
+        "test/e2e/cli.test.ts",
         "--reporter=json",
         `--outputFile=${report}`,
       ],

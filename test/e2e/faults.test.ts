@@ -12,7 +12,7 @@ import { expectRouting, type RoutingExpectation } from "../support/invariants.js
 import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
 import { buildWorkerGroup } from "../../scripts/emulator/worker-group.js";
-import { autoScaling, ec2, injectedFaults, injectFaults } from "./harness.js";
+import { autoScaling, ec2, injectedFaults, injectFaults } from "../support/moto-harness.js";
 
 const CLUSTER = /^10\.200\./;
 const SEEDS = [1, 7, 42];

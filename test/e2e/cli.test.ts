@@ -14,7 +14,7 @@ import { bundledHandler } from "../support/bundle.js";
 import { stateChange } from "../../scripts/cli/sample-events.js";
 import { buildTutorialNetwork, launchWorker } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2, proxyEndpoint } from "./harness.js";
+import { ec2, proxyEndpoint } from "../support/moto-harness.js";
 
 const cli = resolve(import.meta.dirname, "../../dist/cli/pod-routes.mjs");
 
