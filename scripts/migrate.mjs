@@ -21,7 +21,7 @@ Deploy pod-routes (scripts/deploy.mjs) first.
 Options:
   --stack-name NAME      the pod-routes stack, whose function runs the sync
   --static-stack NAME    the stack to retire (default: hard-k8s-pod-routes)
-  --skip-sync            stop after step 2 (run scripts/invoke.mjs ... sync yourself)
+  --skip-sync            stop after step 2 (then run: pod-routes --stack-name NAME sync)
 ${connectionHelp}
   -h, --help             this help`;
 
@@ -87,7 +87,7 @@ await main("scripts/migrate.mjs", async () => {
   await aws("cloudformation", "wait", ["stack-delete-complete", "--stack-name", retired], { json: false });
 
   if (values["skip-sync"]) {
-    console.log(`${retired} retired. Now run: scripts/invoke.mjs --stack-name <pod-routes stack> sync`);
+    console.log(`${retired} retired. Now run: pod-routes --stack-name <pod-routes stack> sync`);
     return 0;
   }
   if (!functionName) throw new UsageError("--stack-name is required to run the sync");

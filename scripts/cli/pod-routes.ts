@@ -16,6 +16,7 @@ import { driftOf, unmanagedOf } from "./drift.js";
 import { columns, readRouteTable, renderRouteTable } from "./render.js";
 import { InstanceNameError, instanceNamed, retargeted } from "./instances.js";
 import { lifecycleAction, scheduled, stateChange } from "./sample-events.js";
+import { invokeDeployed, type Connection, type DeployedFunction } from "./deployed.js";
 
 /**
  * pod-routes from a terminal: the same decoding, planning and adapters as the Lambda function, run
@@ -67,6 +68,8 @@ const program = new Command("pod-routes")
   .option("--region <region>", "AWS region")
   .option("--profile <profile>", "AWS profile")
   .option("--route-tables <ids>", "comma-separated route tables (sets ROUTE_TABLE_IDS)")
+  .option("--function <name>", "sync and reconcile in this deployed function instead of here (lambda:InvokeFunction)")
+  .option("--stack-name <name>", "as --function: the pod-routes stack's function")
   .option("--json", "print the result as JSON, and nothing else on stdout")
   .option("--verbose", "write the function's JSON logs and metrics to stderr")
   .version(version, "--version", "print the version")
@@ -76,7 +79,7 @@ const program = new Command("pod-routes")
   .addHelpText("after", ENVIRONMENT)
   .showHelpAfterError()
   .exitOverride()
-  .hook("preAction", () => {
+  .hook("preAction", (_program, command) => {
     // The SDK's standard variables: the clients, here and in the handler, read them.
     const { endpoint, region, profile, routeTables } = program.opts<{
       endpoint?: string;
@@ -88,6 +91,11 @@ const program = new Command("pod-routes")
     if (region) process.env["AWS_REGION"] = region;
     if (profile) process.env["AWS_PROFILE"] = profile;
     if (routeTables !== undefined) process.env["ROUTE_TABLE_IDS"] = routeTables;
+    const deployed = program.opts<{ function?: string; stackName?: string }>();
+    if (deployed.function !== undefined && deployed.stackName !== undefined)
+      throw usage("error: give --function or --stack-name, not both");
+    if ((deployed.function ?? deployed.stackName) !== undefined && !["sync", "reconcile"].includes(command.name()))
+      throw usage(`error: --function and --stack-name apply to sync and reconcile, not ${command.name()}`);
     const { verbose } = program.opts<{ verbose?: boolean }>();
     const detailed = ["DEBUG", "TRACE"].includes(process.env["POWERTOOLS_LOG_LEVEL"] ?? "");
     process.env["POWERTOOLS_LOG_LEVEL"] = verbose
@@ -158,11 +166,15 @@ program
   .command("sync")
   .description("converge every worker and table, as the scheduled sync does")
   .option("--dry-run", "plan and report, change nothing")
-  .action(async (options: { dryRun?: boolean }) =>
+  .action(async (options: { dryRun?: boolean }) => {
+    const dryRun = options.dryRun === true;
+    const deployed = deployedFunction();
     report(
-      await run({ kind: "sync", trigger: "manual", dryRun: options.dryRun === true }, wire(process.env).dependencies()),
-    ),
-  );
+      deployed
+        ? await invokeDeployed(deployed, { action: "sync", ...(dryRun ? { dryRun } : {}) }, connection())
+        : await run({ kind: "sync", trigger: "manual", dryRun }, wire(process.env).dependencies()),
+    );
+  });
 
 program
   .command("reconcile")
@@ -171,8 +183,13 @@ program
   .option("--dry-run", "plan and report, change nothing")
   .action(async (instance: string, options: { dryRun?: boolean }) => {
     const instanceId = await instanceNamed(new EC2Client({}), instance);
-    const request = decodeEvent({ action: "reconcile", instanceId, ...(options.dryRun ? { dryRun: true } : {}) });
-    report(await run(request, wire(process.env).dependencies()));
+    const payload = { action: "reconcile", instanceId, ...(options.dryRun ? { dryRun: true } : {}) };
+    const deployed = deployedFunction();
+    report(
+      deployed
+        ? await invokeDeployed(deployed, payload, connection())
+        : await run(decodeEvent(payload), wire(process.env).dependencies()),
+    );
   });
 
 program
@@ -245,6 +262,22 @@ program
       writeResult(`${JSON.stringify(event, null, 2)}\n`);
     },
   );
+
+/** The deployed function --function or --stack-name names, if either does. */
+function deployedFunction(): DeployedFunction | undefined {
+  const { function: functionName, stackName } = program.opts<{ function?: string; stackName?: string }>();
+  if (functionName !== undefined) return { functionName };
+  return stackName === undefined ? undefined : { stackName };
+}
+
+function connection(): Connection {
+  const { endpoint, region, profile } = program.opts<{ endpoint?: string; region?: string; profile?: string }>();
+  return {
+    ...(endpoint ? { endpointUrl: endpoint } : {}),
+    ...(region ? { region } : {}),
+    ...(profile ? { profile } : {}),
+  };
+}
 
 function usage(message: string): CommanderError {
   return new CommanderError(EXIT.usage, "pod-routes.usage", message);

@@ -5,7 +5,7 @@ import {
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -251,5 +251,100 @@ describe("pod-routes CLI", () => {
 
     expect(code).toBe(1);
     expect(stdout).toContain(`FAILED: InvalidPodCidrError: instance ${bad}: tag pod-cidr="banana"`);
+  });
+});
+
+/**
+ * A stand-in for the AWS CLI on the PATH: answers describe-stacks with a FunctionName and lambda invoke
+ * with the given response, and records each call's words and the payload it sent.
+ */
+async function fakeAwsCli(response: unknown, functionError?: string) {
+  const folder = await mkdtemp(join(tmpdir(), "pod-routes-aws-"));
+  const calls = join(folder, "calls.json");
+  await writeFile(calls, "[]");
+  const script = `#!${process.execPath}
+const fs = require("node:fs");
+const args = process.argv.slice(2);
+const recorded = JSON.parse(fs.readFileSync(${JSON.stringify(calls)}, "utf8"));
+const payload = args[args.indexOf("--payload") + 1];
+recorded.push({ args, payload: payload?.startsWith("fileb://") ? JSON.parse(fs.readFileSync(payload.slice(8), "utf8")) : undefined });
+fs.writeFileSync(${JSON.stringify(calls)}, JSON.stringify(recorded));
+if (args[0] === "cloudformation")
+  console.log(JSON.stringify({ Stacks: [{ Outputs: [{ OutputKey: "FunctionName", OutputValue: "pod-routes-fn" }] }] }));
+if (args[0] === "lambda") {
+  fs.writeFileSync(args.find((arg) => arg.endsWith("response.json")), ${JSON.stringify(JSON.stringify(response))});
+  console.log(JSON.stringify({ StatusCode: 200, ${functionError ? `FunctionError: ${JSON.stringify(functionError)}` : ""} }));
+}
+`;
+  await writeFile(join(folder, "aws"), script);
+  await chmod(join(folder, "aws"), 0o755);
+  return {
+    env: { PATH: `${folder}:${process.env["PATH"]}` },
+    calls: async () => JSON.parse(await readFile(calls, "utf8")) as Array<{ args: string[]; payload?: unknown }>,
+  };
+}
+
+describe("pod-routes CLI, running a command in the deployed function", () => {
+  const summary = {
+    request: { kind: "sync", trigger: "manual" },
+    dryRun: true,
+    tables: [
+      {
+        routeTableId: "rtb-0123456789abcdef0",
+        decisions: [
+          {
+            action: "create",
+            routeTableId: "rtb-0123456789abcdef0",
+            cidr: "10.200.1.0/24",
+            target: "i-0aaaaaaaaaaaaaaa1",
+            reason: "i-0aaaaaaaaaaaaaaa1 is running and has no route",
+            applied: false,
+          },
+        ],
+      },
+    ],
+    instanceChanges: [],
+    failures: [],
+  };
+
+  it("syncs through the stack's function, sending the manual payload and printing its summary", async () => {
+    const aws = await fakeAwsCli(summary);
+
+    const { code, stdout } = await podRoutes(["--stack-name", "pod-routes", "sync", "--dry-run"], aws.env);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain("sync (manual) — dry run, nothing changed");
+    expect(stdout).toContain("10.200.1.0/24");
+    const calls = await aws.calls();
+    expect(calls.map((call) => call.args.slice(0, 2).join(" "))).toEqual([
+      "cloudformation describe-stacks",
+      "lambda invoke",
+    ]);
+    expect(calls[1]!.args).toContain("pod-routes-fn");
+    expect(calls[1]!.payload).toEqual({ action: "sync", dryRun: true });
+  });
+
+  it("reconciles an instance in a named function, and exits 1 with the function's error when it fails", async () => {
+    const aws = await fakeAwsCli({ errorType: "ConfigError", errorMessage: "ROUTE_TABLE_IDS is invalid" }, "Unhandled");
+
+    const { code, stderr } = await podRoutes(
+      ["--function", "pod-routes-fn", "reconcile", "i-0aaaaaaaaaaaaaaa1"],
+      aws.env,
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toContain("DeployedFunctionError: pod-routes-fn failed: ConfigError: ROUTE_TABLE_IDS is invalid");
+    expect((await aws.calls()).map((call) => call.payload)).toEqual([
+      { action: "reconcile", instanceId: "i-0aaaaaaaaaaaaaaa1" },
+    ]);
+  });
+
+  it.each([
+    [["--function", "f", "--stack-name", "s", "sync"], "give --function or --stack-name, not both"],
+    [["--function", "f", "status"], "--function and --stack-name apply to sync and reconcile, not status"],
+  ])("refuses %j as bad usage", async (args, message) => {
+    const { code, stderr } = await podRoutes(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
   });
 });

@@ -37,7 +37,7 @@ const aws = (args: string[]) =>
   );
 
 describe("operator scripts", () => {
-  it.each(["deploy", "invoke", "replay", "migrate"])("%s --help explains itself", async (name) => {
+  it.each(["deploy", "replay", "migrate"])("%s --help explains itself", async (name) => {
     const { code, stdout } = await script(name, ["--help"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^Usage: scripts/${name}\\.mjs `));
@@ -52,13 +52,6 @@ describe("operator scripts", () => {
       ["--stack-name", "pod-routes", "--parameter", "OnStopp=remove"],
       "--parameter OnStopp: the template has no such parameter",
     ],
-    ["invoke", ["--stack-name", "pod-routes", "reconcile"], 'reconcile needs an instance id (i-…), got ""'],
-    [
-      "invoke",
-      ["--stack-name", "pod-routes", "--function", "f", "sync"],
-      "give exactly one of --stack-name and --function",
-    ],
-    ["invoke", ["--function", "f", "drop", "i-12345678"], 'action "drop": expected add, remove, reconcile or sync'],
     ["replay", ["--stack-name", "pod-routes", "--from", "2026-11-29T10:00:00Z"], "--to is required"],
     [
       "replay",
