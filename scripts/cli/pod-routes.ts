@@ -3,12 +3,14 @@ import type { SQSBatchResponse } from "aws-lambda";
 import { Command, CommanderError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { ConfigError, UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
+import { ConfigError, ReconcileFailedError, UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
 import { printable } from "../../functions/pod-routes/core/printable.js";
 import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
-import { run } from "../../functions/pod-routes/jobs/run.js";
+import { runDirect } from "../../functions/pod-routes/jobs/direct.js";
 import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
+import type { Request } from "../../functions/pod-routes/core/request.js";
+import type { Dependencies } from "../../functions/pod-routes/jobs/dependencies.js";
 import { wire } from "../../functions/pod-routes/entry/wire.js";
 import { WORKER_STATES, workersOf } from "../../functions/pod-routes/adapters/worker.js";
 import { formatSummary } from "../lib/summary.mjs";
@@ -118,7 +120,7 @@ program
     const deps = wire(process.env).dependencies();
     const instances = await deps.ec2.describeInstances({ tagKey: deps.config.podCidrTag, states: WORKER_STATES });
     const workers = workersOf(instances, deps.config);
-    const plan = await run({ kind: "sync", trigger: "manual", dryRun: true }, deps);
+    const plan = await runHere({ kind: "sync", trigger: "manual", dryRun: true }, deps);
     const ec2 = new EC2Client({});
     const tables = await Promise.all(
       plan.tables.map(async ({ routeTableId }) => ({ routeTableId, routes: await readRouteTable(ec2, routeTableId) })),
@@ -172,7 +174,7 @@ program
     report(
       deployed
         ? await invokeDeployed(deployed, { action: "sync", ...(dryRun ? { dryRun } : {}) }, connection())
-        : await run({ kind: "sync", trigger: "manual", dryRun }, wire(process.env).dependencies()),
+        : await runHere({ kind: "sync", trigger: "manual", dryRun }, wire(process.env).dependencies()),
     );
   });
 
@@ -188,7 +190,7 @@ program
     report(
       deployed
         ? await invokeDeployed(deployed, payload, connection())
-        : await run(decodeEvent(payload), wire(process.env).dependencies()),
+        : await runHere(decodeEvent(payload), wire(process.env).dependencies()),
     );
   });
 
@@ -307,6 +309,16 @@ function explain(message: string): string {
   if (/Could not load credentials/i.test(named))
     return `${named}\nhint: configure AWS credentials (--profile, AWS_PROFILE), or use an emulator with --endpoint`;
   return named;
+}
+
+/**
+ * A request run here, as the function runs a direct invocation: its summary, whose failures the report
+ * shows; an error that stopped it (a setting, an instance EC2 does not show) is thrown, named.
+ */
+async function runHere(request: Request, deps: Dependencies): Promise<Summary> {
+  const { summary, error } = await runDirect(request, deps);
+  if (error !== undefined && !(error instanceof ReconcileFailedError)) throw error;
+  return summary;
 }
 
 function isBatchResponse(answer: Summary | SQSBatchResponse): answer is SQSBatchResponse {

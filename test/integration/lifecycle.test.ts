@@ -123,7 +123,11 @@ describe("Auto Scaling lifecycle actions", () => {
     const summary = await handler(launch(group, group.instanceIds[0]!, "11111111-2222-3333-4444-555555555555"));
 
     expect(summary.failures).toEqual([
-      { kind: "invalid-pod-cidr", message: expect.stringMatching(/^InvalidPodCidrError: /) },
+      {
+        kind: "invalid-pod-cidr",
+        instanceIds: [group.instanceIds[0]],
+        message: expect.stringMatching(/^InvalidPodCidrError: /),
+      },
     ]);
 
     expect(completions()).toEqual([`${group.name} pod-routes-launch ${result} 11111111-2222-3333-4444-555555555555`]);
@@ -248,6 +252,7 @@ describe("pod CIDR allocation", () => {
     expect(summary.failures).toEqual([
       {
         kind: "pool-exhausted",
+        instanceIds: [group.instanceIds[0]],
         message: expect.stringMatching(
           /^PodCidrPoolExhaustedError: no free \/24 block in CLUSTER_CIDR 10\.200\.0\.0\/23 .*2 of 2 in use/,
         ),

@@ -25,7 +25,9 @@ describe("input pod-routes must refuse or ignore", () => {
     const summary = await handler(stateChange(bad, "running"));
     const failure = handler({ action: "add", instanceId: bad });
 
-    expect(summary.failures).toEqual([{ kind: "invalid-pod-cidr", message: expect.stringMatching(reason) }]);
+    expect(summary.failures).toEqual([
+      { kind: "invalid-pod-cidr", instanceIds: [bad], message: expect.stringMatching(reason) },
+    ]);
     await expect(failure).rejects.toMatchObject({
       name: "InvalidPodCidrError",
       instanceId: bad,

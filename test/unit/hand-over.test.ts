@@ -3,41 +3,42 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { handOverCommands } from "../../scripts/lib/summary.mjs";
 
-describe("handOverCommands: the tags that hand a static route to pod-routes", () => {
-  const summary = {
-    tables: [
-      {
-        routeTableId: "rtb-1",
-        decisions: [
-          {
-            action: "unmanaged",
-            routeTableId: "rtb-1",
-            cidr: "10.200.0.0/24",
-            target: "i-0aaaaaaaaaaaaaaa1",
-            reason: "",
-            applied: false,
-          },
-          {
-            action: "unmanaged",
-            routeTableId: "rtb-1",
-            cidr: "10.200.9.0/24",
-            target: "eni-appliance",
-            reason: "",
-            applied: false,
-          },
-          {
-            action: "keep",
-            routeTableId: "rtb-1",
-            cidr: "10.200.1.0/24",
-            target: "i-0bbbbbbbbbbbbbbb2",
-            reason: "",
-            applied: false,
-          },
-        ],
-      },
-    ],
-  } as const;
+/** One table: an unmanaged route to an instance, one to an appliance's interface, and one of pod-routes' own. */
+const summary = {
+  tables: [
+    {
+      routeTableId: "rtb-1",
+      decisions: [
+        {
+          action: "unmanaged",
+          routeTableId: "rtb-1",
+          cidr: "10.200.0.0/24",
+          target: "i-0aaaaaaaaaaaaaaa1",
+          reason: "",
+          applied: false,
+        },
+        {
+          action: "unmanaged",
+          routeTableId: "rtb-1",
+          cidr: "10.200.9.0/24",
+          target: "eni-appliance",
+          reason: "",
+          applied: false,
+        },
+        {
+          action: "keep",
+          routeTableId: "rtb-1",
+          cidr: "10.200.1.0/24",
+          target: "i-0bbbbbbbbbbbbbbb2",
+          reason: "",
+          applied: false,
+        },
+      ],
+    },
+  ],
+} as const;
 
+describe("handOverCommands: the tags that hand a static route to pod-routes", () => {
   it("tags each instance an unmanaged route points at with that route's CIDR, and nothing else", () => {
     expect(handOverCommands(summary, { podCidrTag: "pod-cidr" })).toEqual([
       "aws ec2 create-tags --resources i-0aaaaaaaaaaaaaaa1 --tags Key=pod-cidr,Value=10.200.0.0/24",
@@ -55,23 +56,6 @@ describe("handOverCommands: the tags that hand a static route to pod-routes", ()
 
 describe("handOverCommands: the printed command runs as printed", () => {
   it("quotes any word the shell would read specially, so a tag cannot inject a command", async () => {
-    const summary = {
-      tables: [
-        {
-          routeTableId: "rtb-1",
-          decisions: [
-            {
-              action: "unmanaged",
-              routeTableId: "rtb-1",
-              cidr: "10.200.0.0/24",
-              target: "i-0aaaaaaaaaaaaaaa1",
-              reason: "",
-              applied: false,
-            },
-          ],
-        },
-      ],
-    } as const;
     const clusterTag = "team's cluster=$(touch /tmp/pwned); `id` *";
     const [command] = handOverCommands(summary, { podCidrTag: "pod-cidr", clusterTag });
 

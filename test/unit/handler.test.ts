@@ -483,7 +483,9 @@ describe("logs and metrics", () => {
       .flatMap((line) => line.split("\n"))
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, any>);
-    expect(summary.failures).toEqual([{ kind: "invalid-pod-cidr", message: expect.stringContaining("banana") }]);
+    expect(summary.failures).toEqual([
+      { kind: "invalid-pod-cidr", instanceIds: [WORKER], message: expect.stringContaining("banana") },
+    ]);
     expect(entries.find((entry) => entry["message"] === "permanent failure: reported, not retried")).toMatchObject({
       level: "ERROR",
       failureKind: "invalid-pod-cidr",

@@ -29,9 +29,13 @@ describe("layers", () => {
       'import type { Ec2Port } from "../adapters/ec2.js";',
       "core may not import",
     ],
-    ["functions/pod-routes/core/model.ts", 'import { run } from "../jobs/run.js";', "core may not import"],
-    ["functions/pod-routes/adapters/ec2.ts", 'import { run } from "../jobs/run.js";', "adapters may not import"],
-    ["functions/pod-routes/jobs/run.ts", 'import { wire } from "../entry/wire.js";', "jobs may not import entry"],
+    ["functions/pod-routes/core/model.ts", 'import { runDirect } from "../jobs/direct.js";', "core may not import"],
+    [
+      "functions/pod-routes/adapters/ec2.ts",
+      'import { runDirect } from "../jobs/direct.js";',
+      "adapters may not import",
+    ],
+    ["functions/pod-routes/jobs/direct.ts", 'import { wire } from "../entry/wire.js";', "jobs may not import entry"],
   ])("%s may not say %s", async (file, line, message) => {
     expect(await restrictedImports(file, `${line}\nexport {};\n`)).toEqual([expect.stringContaining(message)]);
   });
@@ -39,8 +43,8 @@ describe("layers", () => {
   it.each([
     ["functions/pod-routes/core/planner.ts", 'import { contains } from "./cidr.js";'],
     ["functions/pod-routes/adapters/ec2.ts", 'import type { ObservedTable } from "../core/model.js";'],
-    ["functions/pod-routes/jobs/run.ts", 'import type { Ec2Port } from "../adapters/ec2.js";'],
-    ["functions/pod-routes/entry/handler.ts", 'import { run } from "../jobs/run.js";'],
+    ["functions/pod-routes/jobs/direct.ts", 'import type { Ec2Port } from "../adapters/ec2.js";'],
+    ["functions/pod-routes/entry/handler.ts", 'import { runDirect } from "../jobs/direct.js";'],
   ])("%s may say %s", async (file, line) => {
     expect(await restrictedImports(file, `${line}\nexport {};\n`)).toEqual([]);
   });

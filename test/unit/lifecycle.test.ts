@@ -286,7 +286,11 @@ describe("allocation", () => {
     const summary = await createHandler({ ...allocating, CLUSTER_TAG: "cluster=a" })(launch());
 
     expect(summary.failures).toEqual([
-      { kind: "not-a-worker", message: expect.stringMatching(/^NotAWorkerError: i-\w+ has no pod-cidr tag/) },
+      {
+        kind: "not-a-worker",
+        instanceIds: [expect.stringMatching(/^i-/)],
+        message: expect.stringMatching(/^NotAWorkerError: i-\w+ has no pod-cidr tag/),
+      },
     ]);
 
     expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(0);

@@ -1,12 +1,11 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { DeadlineExceededError, ReconcileFailedError } from "../core/errors.js";
+import { DeadlineExceededError } from "../core/errors.js";
 import { decodeEvent } from "./event.js";
 import { summaryForLog } from "./log-summary.js";
 import { measurementsOf } from "./metrics.js";
-import { isConfigurationError, isTransient, permanentFailureOf } from "../jobs/failures.js";
 import { runBatch, type BatchSummary, type QueuedRequest } from "../jobs/batch.js";
-import { run } from "../jobs/run.js";
-import { emptySummary, type Summary } from "../jobs/summary.js";
+import { runDirect } from "../jobs/direct.js";
+import type { Summary } from "../jobs/summary.js";
 import { batchResponseOf, queuedRequestsOf, returnsOf } from "./queue.js";
 import type { Clock } from "../jobs/dependencies.js";
 import { systemClock, wire, type Deadlines, type Env, type Wired } from "./wire.js";
@@ -101,13 +100,7 @@ async function handleOne(event: unknown, wired: Wired, context: Context | undefi
     });
     // Invoking the function is a route-admin's power: each direct invocation says who, as far as it can.
     logger.info("direct invocation", { caller: callerOf(context) });
-    const summary = await run(request, deps).catch((error: unknown) => {
-      // A delivered event that failed for good is reported, not retried: see below. Settings at fault
-      // fail the invocation, whatever the event: the operator must see them at once.
-      const failure = request.trigger === "manual" ? undefined : permanentFailureOf(error);
-      if (failure === undefined || isConfigurationError(error)) throw error;
-      return emptySummary(request, deps.config.dryRun || request.dryRun, { failures: [failure] });
-    });
+    const { summary, error } = await runDirect(request, deps);
     logger.info("summary", { summary: summaryForLog(summary) });
     publish(wired, summary);
     if (deadlines.work?.aborted)
@@ -115,11 +108,7 @@ async function handleOne(event: unknown, wired: Wired, context: Context | undefi
         context,
         summary.failures.map((failure) => failure.message),
       );
-    // A retry can fix only what failed transiently. A delivered event's permanent failures (a bad tag,
-    // a conflict, a full table) are logged and counted, and the invocation succeeds, so retries and
-    // the failure queue carry only what a retry can fix. A manual invoke returns them to its caller.
-    if (summary.failures.some(isTransient) || (request.trigger === "manual" && summary.failures.length > 0))
-      throw new ReconcileFailedError(summary.failures.map((failure) => failure.message));
+    if (error !== undefined) throw error;
     for (const failure of summary.failures) {
       logger.error("permanent failure: reported, not retried", {
         failureKind: failure.kind,

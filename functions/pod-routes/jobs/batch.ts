@@ -5,10 +5,11 @@ import type { InstanceJob, JobOutcome, Reconciled } from "./controller.js";
 import { reconcilePatiently } from "./patience.js";
 import { waitingLaunchActions } from "./safety-net.js";
 import type { Dependencies } from "./dependencies.js";
-import { isConfigurationError, isTransient, permanentFailureOf } from "./failures.js";
-import { complete, launchJobOf, strangeGroup } from "./lifecycle.js";
-import { instanceJobOf } from "./run.js";
+import { isConfigurationError, permanentFailureOf } from "./failures.js";
+import { complete, strangeGroup } from "./lifecycle.js";
+import { instanceJobOf, launchJobOf } from "./requests.js";
 import type { Allocation, Failure, InstanceChange, LifecycleOutcome, TableReport } from "./summary.js";
+import { verdicts, type Outcome, type Verdict } from "./verdict.js";
 
 /** One message of a queue batch: the request its body decodes to, or why it decodes to none. */
 export type QueuedRequest =
@@ -16,13 +17,7 @@ export type QueuedRequest =
   | { readonly messageId: string; readonly unreadable: string }
   | { readonly messageId: string; readonly refused: string };
 
-/**
- * What became of a message. `retry`: its own instance failed in a way a retry can fix, or the settings
- * failed the whole batch; records about other instances have no order to keep, so nothing else waits
- * for it. `deferred`: a sync whose transient failures are left to the next sync. The others, `deferred`
- * included, are acknowledged.
- */
-export type RecordOutcome = "done" | "ignored" | "failed" | "unreadable" | "refused" | "deferred" | "retry";
+export type RecordOutcome = Outcome;
 
 export interface RecordReport {
   readonly messageId: string;
@@ -34,6 +29,8 @@ export interface RecordReport {
   readonly reason?: string;
   readonly allocation?: Allocation;
   readonly lifecycle?: LifecycleOutcome;
+  /** The error that decided it: a direct caller sees it as thrown (never logged or returned as such). */
+  readonly error?: Error;
 }
 
 export interface BatchSummary {
@@ -48,23 +45,35 @@ export interface BatchSummary {
   readonly waitingLaunches: readonly RecordReport[];
 }
 
-type Verdict = Omit<RecordReport, "messageId" | "trigger" | "instanceId" | "eventId">;
+export interface BatchOptions {
+  /** Plan and report only: DRY_RUN, or a direct request's own. */
+  readonly dryRun?: boolean;
+  /**
+   * A sync is also a safety net for launches: an action left waiting with no message (lost, or
+   * dead-lettered) is handled as if its message were in the batch, and completed only once routed. Only
+   * the queue's syncs: a direct one (the CLI's) runs with credentials that need not reach Auto Scaling.
+   */
+  readonly safetyNet?: boolean;
+}
 
 /**
- * Runs a batch of queued events as one reconcile: every instance they name is read in one call, every
- * table in one more, and a sync among them covers all workers. Then each lifecycle action is completed
- * as its instance's outcome calls for, and each message gets its verdict.
+ * Runs a batch of requests as one reconcile: every instance they name is read in one call, every table
+ * in one more, and a sync among them covers all workers. Then each lifecycle action is completed as its
+ * instance's outcome calls for, and each request gets its verdict. A queue's batch, or a direct
+ * invocation's single request.
  */
-export async function runBatch(queued: readonly QueuedRequest[], deps: Dependencies): Promise<BatchSummary> {
+export async function runBatch(
+  queued: readonly QueuedRequest[],
+  deps: Dependencies,
+  { dryRun = deps.config.dryRun, safetyNet = true }: BatchOptions = {},
+): Promise<BatchSummary> {
   const { config } = deps;
-  const dryRun = config.dryRun;
   const sync = queued.some((item) => "request" in item && item.request.kind === "sync");
-  // A sync is also a safety net for launches: an action left waiting with no message (lost, or
-  // dead-lettered) is handled as if its message were in the batch, and completed only once routed.
   const launching = new Set(
     queued.flatMap((item) => ("request" in item && item.request.kind === "lifecycle" ? [item.request.instanceId] : [])),
   );
-  const waiting: QueuedRequest[] = (sync ? await waitingLaunchActions(launching, deps) : []).map((request) => ({
+  const found = sync && safetyNet ? await waitingLaunchActions(launching, deps) : [];
+  const waiting: QueuedRequest[] = found.map((request) => ({
     messageId: `waiting launch of ${request.instanceId}`,
     request,
   }));
@@ -86,7 +95,7 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
   let batchError: Error | undefined;
   if (sync || jobs.size > 0) {
     try {
-      reconciled = await reconcilePatiently([...jobs.values()], sync, dryRun, deps);
+      reconciled = await reconcilePatiently([...jobs.values()], { sync, dryRun }, deps);
     } catch (error) {
       batchError = asError(error);
     }
@@ -104,9 +113,9 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
       case "ignored":
         return { outcome: "ignored", reason: request.reason };
       case "sync":
-        return syncVerdict(batchError, failures);
+        return verdicts.ofSync(batchError, failures);
       case "instance":
-        return job ? instanceVerdict(outcomeOf(job), failures) : { outcome: "ignored" };
+        return job ? verdicts.ofJob(outcomeOf(job), failures) : { outcome: "ignored" };
       case "lifecycle":
         return lifecycleVerdict(request, job && outcomeOf(job), failures, dryRun, deps, waiting.includes(item));
     }
@@ -114,7 +123,7 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
   const judged = await Promise.all([...queued, ...waiting].map(async (item) => ({ item, verdict: await judge(item) })));
 
   const [records, waitingLaunches] = [judged.slice(0, queued.length), judged.slice(queued.length)].map((part) =>
-    part.map(({ item, verdict }): RecordReport => {
+    part.map(({ item, verdict: { error, ...verdict } }): RecordReport => {
       const request = "request" in item ? item.request : undefined;
       return {
         messageId: item.messageId,
@@ -122,6 +131,7 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
         ...(request && "instanceId" in request ? { instanceId: request.instanceId } : {}),
         ...(request?.eventId !== undefined ? { eventId: request.eventId } : {}),
         ...verdict,
+        ...(error !== undefined ? { error } : {}),
       };
     }),
   ) as [RecordReport[], RecordReport[]];
@@ -150,18 +160,10 @@ export async function runBatch(queued: readonly QueuedRequest[], deps: Dependenc
   };
 }
 
-function instanceVerdict(outcome: JobOutcome, failures: readonly Failure[]): Verdict {
-  if (outcome.error !== undefined) return errorVerdict(outcome.error);
-  if (outcome.ignored !== undefined) return { outcome: "ignored", reason: outcome.ignored };
-  const verdict = verdictOf(failures.filter((failure) => failure.instanceIds?.includes(outcome.job.instanceId)));
-  return outcome.allocation ? { ...verdict, allocation: outcome.allocation } : verdict;
-}
-
 /**
- * A launch action completes once its instance's outcome is final: CONTINUE when routed, the configured
- * failure result on a permanent failure; on a transient one it waits for the retry. A terminate action
- * completes at once (its route goes with the shutting-down state change). Another hook's action is
- * left to its owner.
+ * A launch action completes once its instance's outcome is final (see `verdicts.launchResult`). A
+ * terminate action completes at once: its route goes with the shutting-down state change. Another hook's
+ * action is left to its owner.
  */
 async function lifecycleVerdict(
   request: LifecycleRequest,
@@ -172,49 +174,25 @@ async function lifecycleVerdict(
   foundWaiting: boolean,
 ): Promise<Verdict> {
   if (!ownsHook(deps.config, request.hookName))
-    return { outcome: "ignored", reason: `hook ${request.hookName} is not one of LIFECYCLE_HOOK_NAMES` };
+    return {
+      outcome: "ignored",
+      reason: `hook ${request.hookName} is not one of LIFECYCLE_HOOK_NAMES: its action is left to its owner`,
+    };
   const strange = strangeGroup(deps.config, request);
   if (strange !== undefined) return { outcome: "refused", reason: strange.message };
   // A launch waits for the configuration's fix rather than being abandoned for it; one EC2 does not
   // confirm is refused, and completed by nobody here.
-  if (outcome?.error !== undefined && isConfigurationError(outcome.error)) return errorVerdict(outcome.error);
+  if (outcome?.error !== undefined && isConfigurationError(outcome.error)) return verdicts.ofError(outcome.error);
   if (outcome?.error instanceof UntrustedEventError) return { outcome: "refused", reason: outcome.error.message };
-  const verdict = outcome ? instanceVerdict(outcome, failures) : { outcome: "done" as const };
-  if (verdict.outcome === "retry" || verdict.outcome === "ignored") return verdict;
-  // A sync gives up no launch it found waiting: the hook's own timeout and default result decide those.
-  if (foundWaiting && verdict.outcome !== "done") return verdict;
-  const result = verdict.outcome === "failed" ? deps.config.launchFailureResult : "CONTINUE";
+  const verdict = outcome ? verdicts.ofJob(outcome, failures) : { outcome: "done" as const };
+  if (verdict.outcome === "ignored") return verdict;
+  const result = verdicts.launchResult(verdict, deps.config, foundWaiting);
+  if (result === undefined) return verdict;
   try {
-    return { ...verdict, lifecycle: await complete(request, result, dryRun, deps) };
+    return { ...verdict, lifecycle: await complete(request, { result, dryRun }, deps) };
   } catch (error) {
-    return errorVerdict(asError(error));
+    return verdicts.ofError(asError(error));
   }
-}
-
-/** A record stopped by an error: given up when no retry can fix it, unless the settings are at fault. */
-function errorVerdict(error: Error): Verdict {
-  const failure = permanentFailureOf(error);
-  if (failure && !isConfigurationError(error)) return { outcome: "failed", reason: failure.message };
-  return { outcome: "retry", reason: `${error.name}: ${error.message}` };
-}
-
-/** A sync is never retried from the queue: the next scheduled one does it again. */
-function syncVerdict(batchError: Error | undefined, failures: readonly Failure[]): Verdict {
-  const reasons = [
-    ...(batchError ? [`${batchError.name}: ${batchError.message}`] : []),
-    ...failures.map((f) => f.message),
-  ];
-  if (reasons.length === 0) return { outcome: "done" };
-  const transient =
-    (batchError !== undefined && permanentFailureOf(batchError) === undefined) || failures.some(isTransient);
-  return { outcome: transient ? "deferred" : "failed", reason: reasons.join("; ") };
-}
-
-function verdictOf(failures: readonly Failure[]): Verdict {
-  const transient = failures.find(isTransient);
-  if (transient) return { outcome: "retry", reason: transient.message };
-  if (failures.length > 0) return { outcome: "failed", reason: failures.map((f) => f.message).join("; ") };
-  return { outcome: "done" };
 }
 
 /** An error that stopped a job, or the whole batch, as a failure to report. */

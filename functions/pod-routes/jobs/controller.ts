@@ -10,7 +10,6 @@ import {
   quote,
   UntrustedEventError,
 } from "../core/errors.js";
-import type { SyncRequest } from "../core/request.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
 import { pointsAt, type ObservedTable, type TargetFacts, type Worker } from "../core/model.js";
 import { checkPodCidr } from "../core/pod-cidr.js";
@@ -24,7 +23,7 @@ import {
   type TablePlanInput,
 } from "../core/planner.js";
 import type { Dependencies } from "./dependencies.js";
-import type { Allocation, Failure, Summary, TableReport } from "./summary.js";
+import type { Allocation, Failure, TableReport } from "./summary.js";
 import { tableForSubnet } from "../core/tables.js";
 import { classifyInstance, lifecycleOf, targetFactsOf, WORKER_STATES, workersOf } from "../adapters/worker.js";
 
@@ -83,10 +82,16 @@ export interface Reconciled extends Converged {
  * the workers and one for the named instances they leave out, one DescribeRouteTables, one plan per
  * table, then the changes. A job's own failure (its tag, its state) is its outcome; the others go on.
  */
+export interface ReconcileOptions {
+  /** Every worker and table too, not only the jobs' instances. */
+  readonly sync: boolean;
+  /** Plan and report only. */
+  readonly dryRun: boolean;
+}
+
 export async function reconcile(
   jobs: readonly InstanceJob[],
-  sync: boolean,
-  dryRun: boolean,
+  { sync, dryRun }: ReconcileOptions,
   deps: Dependencies,
 ): Promise<Reconciled> {
   const { config, ec2 } = deps;
@@ -143,7 +148,7 @@ export async function reconcile(
     config.routeTableIds.length === 0 &&
     [...found.values()].some((f) => f.desire === "ensure" && newPodTable(f.worker))
   )
-    return reconcile(jobs, true, dryRun, deps);
+    return reconcile(jobs, { sync: true, dryRun }, deps);
 
   const known = new Map<string, TargetFacts>([...seen.values()].flatMap((instance) => targetFactsOf(instance, config)));
   for (const { worker } of found.values()) if (worker.lifecycle === "unknown") known.set(worker.instanceId, UNKNOWN);
@@ -241,12 +246,6 @@ export async function reconcile(
     instanceChanges: [...outcome.instanceChanges, ...handedOver.instanceChanges],
     failures: [...invalid.values(), ...outcome.failures, ...handedOver.failures],
   };
-}
-
-export async function syncAll(request: SyncRequest, deps: Dependencies): Promise<Summary> {
-  const dryRun = deps.config.dryRun || request.dryRun;
-  const { tables, instanceChanges, failures } = await reconcile([], true, dryRun, deps);
-  return { request, dryRun, tables, instanceChanges, failures };
 }
 
 /**

@@ -1,8 +1,6 @@
 import { InstanceNotReadyError, InstanceNotVisibleError } from "../core/errors.js";
-import { reconcile, type InstanceJob, type JobOutcome, type Reconciled } from "./controller.js";
+import { reconcile, type InstanceJob, type JobOutcome, type Reconciled, type ReconcileOptions } from "./controller.js";
 import type { Dependencies } from "./dependencies.js";
-import type { Request } from "../core/request.js";
-import { emptySummary, type Summary } from "./summary.js";
 
 /**
  * The waits before each new look at instances EC2 is not ready for yet, 7 s in all: a launch is
@@ -20,17 +18,16 @@ const NOT_YET_CODES = new Set(["IncorrectInstanceState", "InvalidInstanceID.NotF
  */
 export async function reconcilePatiently(
   jobs: readonly InstanceJob[],
-  sync: boolean,
-  dryRun: boolean,
+  options: ReconcileOptions,
   deps: Dependencies,
 ): Promise<Reconciled> {
-  let result = await reconcile(jobs, sync, dryRun, deps);
+  let result = await reconcile(jobs, options, deps);
   for (const pauseMs of PAUSES_MS) {
     const waiting = result.jobs.filter((outcome) => notYet(outcome, result)).map((outcome) => outcome.job);
     if (waiting.length === 0) break;
     deps.log.info("not ready yet: looking again", { instanceIds: waiting.map((job) => job.instanceId), pauseMs });
     await deps.pause(pauseMs);
-    result = merged(result, await reconcile(waiting, false, dryRun, deps));
+    result = merged(result, await reconcile(waiting, { ...options, sync: false }, deps));
   }
   return result;
 }
@@ -54,22 +51,5 @@ function merged(first: Reconciled, again: Reconciled): Reconciled {
       ...first.failures.filter((failure) => !failure.instanceIds?.some((id) => retried.has(id))),
       ...again.failures,
     ],
-  };
-}
-
-/** One instance's job, as a direct invocation runs it: the job's own failure is thrown. */
-export async function reconcileInstance(request: Request, job: InstanceJob, deps: Dependencies): Promise<Summary> {
-  const { dryRun } = job;
-  const reconciled = await reconcilePatiently([job], false, dryRun, deps);
-  const [outcome] = reconciled.jobs;
-  if (outcome?.error !== undefined) throw outcome.error;
-  if (outcome?.ignored !== undefined) return emptySummary(request, dryRun, { ignored: outcome.ignored });
-  return {
-    request,
-    dryRun,
-    ...(outcome?.allocation ? { allocation: outcome.allocation } : {}),
-    tables: reconciled.tables,
-    instanceChanges: reconciled.instanceChanges,
-    failures: reconciled.failures,
   };
 }

@@ -1,26 +1,10 @@
-import { syncAll, type InstanceJob } from "./controller.js";
-import { reconcileInstance } from "./patience.js";
 import type { Config } from "../core/config.js";
 import { printable } from "../core/printable.js";
-import type { InstanceRequest, Request } from "../core/request.js";
-import { handleLifecycleAction } from "./lifecycle.js";
-import type { Dependencies } from "./dependencies.js";
-import { emptySummary, type Summary } from "./summary.js";
+import type { InstanceRequest, LifecycleRequest } from "../core/request.js";
+import type { InstanceJob } from "./controller.js";
 
-/** Does what a decoded request asks. */
-export function run(request: Request, deps: Dependencies): Promise<Summary> {
-  const dryRun = deps.config.dryRun || request.dryRun;
-  switch (request.kind) {
-    case "sync":
-      return syncAll(request, deps);
-    case "lifecycle":
-      return handleLifecycleAction(request, deps);
-    case "ignored":
-      return Promise.resolve(emptySummary(request, dryRun, { ignored: request.reason }));
-    case "instance":
-      return reconcileInstance(request, instanceJobOf(request, dryRun, deps.config), deps);
-  }
-}
+/** The longest a hook waits for a launch action (the largest heartbeat timeout): older ones are over. */
+const LONGEST_ACTION_MS = 7200 * 1000;
 
 /** The job an instance request asks for. */
 export function instanceJobOf(request: InstanceRequest, dryRun: boolean, config: Config): InstanceJob {
@@ -33,6 +17,19 @@ export function instanceJobOf(request: InstanceRequest, dryRun: boolean, config:
     untagged: untagged(request, config),
     ...(request.reportedState !== undefined ? { reportedState: request.reportedState } : {}),
     ...(request.eventTime !== undefined ? { eventTime: request.eventTime } : {}),
+  };
+}
+
+/** The job a launch action asks for: route the worker (allocating its block if need be), unless the action is over. */
+export function launchJobOf(request: LifecycleRequest, dryRun: boolean, now: number): InstanceJob {
+  return {
+    instanceId: request.instanceId,
+    dryRun,
+    intent: "launch",
+    source: `launch lifecycle action of ${printable(request.groupName)}`,
+    group: request.groupName,
+    actionMayBeOver: request.replayName !== undefined || ageOf(request, now) > LONGEST_ACTION_MS,
+    fromWarmPool: request.origin === "WarmPool",
   };
 }
 
@@ -54,4 +51,9 @@ function untagged(request: InstanceRequest, config: Config): boolean {
   if (request.trigger !== "tag-change") return false;
   const ours = [config.podCidrTag, ...(config.clusterTag ? [config.clusterTag.key] : [])];
   return (request.removedTagKeys ?? []).some((key) => ours.includes(key));
+}
+
+function ageOf(request: LifecycleRequest, now: number): number {
+  const time = request.eventTime === undefined ? Number.NaN : Date.parse(request.eventTime);
+  return Number.isFinite(time) ? now - time : 0;
 }
