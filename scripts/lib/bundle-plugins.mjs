@@ -238,58 +238,6 @@ export const environmentCredentialsOnly = {
 };
 
 /**
- * The SDK clients read only `version` from their package.json (for the user agent): keep just that.
- * Expects: every bundled client's package.json.
- * @type {Plugin}
- */
-export const packageVersionOnly = {
-  name: "package-version-only",
-  setup(builder) {
-    /** @type {Set<string>} */
-    const trimmed = new Set();
-    builder.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/ }, async ({ path }) => {
-      /** @type {{ name: string; version: string }} */
-      const { name, version } = JSON.parse(await readFile(path, "utf8"));
-      trimmed.add(clientOf(path));
-      return { contents: JSON.stringify({ name, version }), loader: "json" };
-    });
-    expectAtEnd(builder, "package-version-only", (metafile) =>
-      bundledClients(metafile)
-        .filter((client) => !trimmed.has(client))
-        .map((client) => `@aws-sdk/${client} imports no package.json`),
-    );
-  },
-};
-
-/**
- * The SDK's pure-JavaScript SHA-256 is its fallback for a runtime without a native one; Node's crypto
- * always has SHA-256, so the fallback can never run here. It is left out (3 KB) with a stub that says so.
- * Expects: @smithy/core's Sha256Js module.
- * @type {Plugin}
- */
-export const nativeSha256Only = {
-  name: "native-sha256-only",
-  setup(builder) {
-    let replaced = false;
-    builder.onLoad(
-      { filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Js\.js$/ },
-      () => {
-        replaced = true;
-        return {
-          contents:
-            "export class Sha256Js { constructor() { throw new Error(" +
-            '"pod-routes bundles no pure-JavaScript SHA-256: Node\'s crypto provides it"); } }',
-          loader: "js",
-        };
-      },
-    );
-    expectAtEnd(builder, "native-sha256-only", () =>
-      replaced ? [] : ["@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js is no longer imported"],
-    );
-  },
-};
-
-/**
  * The SDK loads `@smithy/core/event-streams` only for operations with event streams, which EC2 and
  * Auto Scaling have none of. Left external, it would stay a bare `import()` that Lambda, with no
  * node_modules beside the bundle, could not resolve; bundled, it would cost its size. It becomes a stub
@@ -315,33 +263,6 @@ export const noEventStreams = {
       loader: "js",
     }));
     expectAtEnd(builder, "no-event-streams", () => (replaced ? [] : ["nothing imports @smithy/core/event-streams"]));
-  },
-};
-
-/**
- * pod-routes' error classes keep their names through minification, so every error carries its class's
- * name (in logs, the `ErrorKind` metric, the manual caller's answer). Function names in stack frames
- * come from the source map, as the SDK's do; keeping every own function's name as well cost 4 KB.
- * Expects: the project's errors module.
- * @type {Plugin}
- */
-export const keepOwnNames = {
-  name: "keep-own-names",
-  setup(builder) {
-    let kept = false;
-    builder.onLoad({ filter: /[\\/]functions[\\/].*[\\/]errors\.ts$/ }, async ({ path }) => {
-      kept = true;
-      // The inline source map lets esbuild map the bundle back to the TypeScript through this step.
-      const { code } = await transform(await readFile(path, "utf8"), {
-        loader: "ts",
-        format: "esm",
-        keepNames: true,
-        sourcemap: "inline",
-        sourcefile: path,
-      });
-      return { contents: code, loader: "js" };
-    });
-    expectAtEnd(builder, "keep-own-names", () => (kept ? [] : ["functions/pod-routes/core/errors.ts was not bundled"]));
   },
 };
 

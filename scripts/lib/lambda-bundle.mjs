@@ -1,17 +1,9 @@
 // The Lambda bundle's esbuild options: what `npm run build` deploys, and what the tests build with.
-import {
-  builtinsViaRequire,
-  environmentCredentialsOnly,
-  keepOwnNames,
-  nativeSha256Only,
-  noEventStreams,
-  packageVersionOnly,
-  sdkSchemas,
-} from "./bundle-plugins.mjs";
+import { builtinsViaRequire, environmentCredentialsOnly, noEventStreams, sdkSchemas } from "./bundle-plugins.mjs";
 
 /**
  * One ES module, minified, with a source map beside it (Lambda's NODE_OPTIONS=--enable-source-maps
- * maps stack traces back to the TypeScript), and pod-routes' own names kept through minification.
+ * maps stack traces back to the TypeScript).
  * @param {Record<string, string>} entryPoints output name (without extension) → source file
  * @param {string} outdir
  * @returns {import("esbuild").BuildOptions & { metafile: true }}
@@ -32,15 +24,7 @@ export function lambdaBundleOptions(entryPoints, outdir) {
     // Stack traces need only the mappings; the sources are in the repository.
     sourcesContent: false,
     metafile: true,
-    plugins: [
-      keepOwnNames,
-      sdkSchemas,
-      environmentCredentialsOnly,
-      packageVersionOnly,
-      nativeSha256Only,
-      noEventStreams,
-      builtinsViaRequire,
-    ],
+    plugins: [sdkSchemas, environmentCredentialsOnly, noEventStreams, builtinsViaRequire],
     legalComments: "none",
     logLevel: "warning",
   };

@@ -11,10 +11,7 @@ import {
   builtinsViaRequire,
   environmentCredentialsOnly,
   keepMembers,
-  keepOwnNames,
-  nativeSha256Only,
   noEventStreams,
-  packageVersionOnly,
   sdkSchemas,
 } from "../../scripts/lib/bundle-plugins.mjs";
 
@@ -127,7 +124,7 @@ describe("the bundle's guardrails: a plugin that finds nothing to rewrite fails 
     );
   }
 
-  it.each([environmentCredentialsOnly, nativeSha256Only, noEventStreams, builtinsViaRequire, keepOwnNames])(
+  it.each([environmentCredentialsOnly, noEventStreams, builtinsViaRequire])(
     "$name, naming itself and the SDK's version",
     async (plugin) => {
       const failure = await bundle(await project({}), plugin);
@@ -136,7 +133,7 @@ describe("the bundle's guardrails: a plugin that finds nothing to rewrite fails 
     },
   );
 
-  const fakeClient = (schemasFile: string, constant: string, importsManifest: boolean) => ({
+  const fakeClient = (schemasFile: string, constant: string) => ({
     "entry.mjs": 'export { fake } from "@aws-sdk/client-fake";\n',
     "node_modules/@aws-sdk/client-fake/package.json": JSON.stringify({
       name: "@aws-sdk/client-fake",
@@ -145,7 +142,7 @@ describe("the bundle's guardrails: a plugin that finds nothing to rewrite fails 
     }),
     "node_modules/@aws-sdk/client-fake/dist-es/index.js": [
       `import { Fake$ } from "./schemas/${schemasFile}";`,
-      importsManifest ? 'import manifest from "../package.json";' : "const manifest = {};",
+      'import manifest from "../package.json";',
       "export const fake = [Fake$, manifest.version];",
     ].join("\n"),
     [`node_modules/@aws-sdk/client-fake/dist-es/schemas/${schemasFile}`]: [
@@ -155,25 +152,17 @@ describe("the bundle's guardrails: a plugin that finds nothing to rewrite fails 
   });
 
   it("sdk-schemas, when a client's schema module moved", async () => {
-    const moved = await project(fakeClient("schemas.js", 'const _a = "A";', true));
+    const moved = await project(fakeClient("schemas.js", 'const _a = "A";'));
     expect(await bundle(moved, sdkSchemas)).toContain(
       "sdk-schemas: no schema module of @aws-sdk/client-fake had constant keys to inline",
     );
-    expect(await bundle(await project(fakeClient("schemas_0.js", 'const _a = "A";', true)), sdkSchemas)).toBe("built");
+    expect(await bundle(await project(fakeClient("schemas_0.js", 'const _a = "A";')), sdkSchemas)).toBe("built");
   });
 
   it("sdk-schemas, when a computed key has no string constant to inline", async () => {
-    const reworded = await project(fakeClient("schemas_0.js", "const _a = 'A';", true));
+    const reworded = await project(fakeClient("schemas_0.js", "const _a = 'A';"));
     expect(await bundle(reworded, sdkSchemas)).toContain(
       "sdk-schemas: computed keys with no string constant: client-fake: [_a]:",
     );
-  });
-
-  it("package-version-only, when a client no longer imports its package.json", async () => {
-    const plugin = packageVersionOnly;
-    expect(await bundle(await project(fakeClient("schemas_0.js", 'const _a = "A";', false)), plugin)).toContain(
-      "package-version-only: @aws-sdk/client-fake imports no package.json",
-    );
-    expect(await bundle(await project(fakeClient("schemas_0.js", 'const _a = "A";', true)), plugin)).toBe("built");
   });
 });

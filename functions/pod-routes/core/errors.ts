@@ -5,8 +5,8 @@ import { printable } from "./printable.js";
  * bad tag from a conflict from an AWS outage. Messages name the instance, the value and the fix.
  */
 export abstract class PodRoutesError extends Error {
-  /** The class's own name (the bundle keeps pod-routes' names through minification). */
-  override readonly name: string = this.constructor.name;
+  /** Each class names itself: minification renames classes, so `constructor.name` would not do. */
+  abstract override readonly name: string;
 }
 
 /** How much of an input value errors and logs quote: enough to recognise it, never a flood. */
@@ -23,6 +23,7 @@ export function quote(value: unknown): string {
 
 /** An environment variable holds a value pod-routes cannot use. */
 export class ConfigError extends PodRoutesError {
+  override readonly name = "ConfigError";
   constructor(
     readonly variable: string,
     readonly value: string,
@@ -33,10 +34,13 @@ export class ConfigError extends PodRoutesError {
 }
 
 /** The invocation payload is not an event or manual request pod-routes handles. */
-export class UnsupportedEventError extends PodRoutesError {}
+export class UnsupportedEventError extends PodRoutesError {
+  override readonly name = "UnsupportedEventError";
+}
 
 /** A worker's pod-CIDR tag cannot be routed; nothing was changed for it. */
 export class InvalidPodCidrError extends PodRoutesError {
+  override readonly name = "InvalidPodCidrError";
   constructor(
     readonly instanceId: string,
     readonly tag: string,
@@ -51,28 +55,43 @@ export class InvalidPodCidrError extends PodRoutesError {
 }
 
 /** A manual request names an instance that cannot take the requested action. */
-export class NotAWorkerError extends PodRoutesError {}
+export class NotAWorkerError extends PodRoutesError {
+  override readonly name = "NotAWorkerError";
+}
 
 /** An event claims what EC2 does not confirm (a lifecycle action for a group the instance is not in). */
-export class UntrustedEventError extends PodRoutesError {}
+export class UntrustedEventError extends PodRoutesError {
+  override readonly name = "UntrustedEventError";
+}
 
 /** EC2 does not show an instance yet that an event just reported as launched (eventual consistency). */
-export class InstanceNotVisibleError extends PodRoutesError {}
+export class InstanceNotVisibleError extends PodRoutesError {
+  override readonly name = "InstanceNotVisibleError";
+}
 
 /** An instance is not yet in the state its event promised (a warm-pool launch still stopped): retry. */
-export class InstanceNotReadyError extends PodRoutesError {}
+export class InstanceNotReadyError extends PodRoutesError {
+  override readonly name = "InstanceNotReadyError";
+}
 
 /** The invocation stopped its AWS calls short of the Lambda timeout; the retry or the next sync converges. */
-export class DeadlineExceededError extends PodRoutesError {}
+export class DeadlineExceededError extends PodRoutesError {
+  override readonly name = "DeadlineExceededError";
+}
 
 /** An endpoint answered with something other than an AWS response (an emulator lacking a call, a proxy's page). */
-export class UnreadableAnswerError extends PodRoutesError {}
+export class UnreadableAnswerError extends PodRoutesError {
+  override readonly name = "UnreadableAnswerError";
+}
 
 /** A configured route table does not exist. */
-export class RouteTableNotFoundError extends PodRoutesError {}
+export class RouteTableNotFoundError extends PodRoutesError {
+  override readonly name = "RouteTableNotFoundError";
+}
 
 /** The route table is full: the quota, not pod-routes, must change. */
 export class RouteLimitError extends PodRoutesError {
+  override readonly name = "RouteLimitError";
   /** `held`: the routes the table holds now; `needed`: how many it would hold with every pod route made. */
   constructor(routeTableId: string, counts: { readonly held: number; readonly needed: number }, cause: unknown) {
     super(
@@ -85,10 +104,13 @@ export class RouteLimitError extends PodRoutesError {
 }
 
 /** Every pod CIDR block of the configured size is taken. */
-export class PodCidrPoolExhaustedError extends PodRoutesError {}
+export class PodCidrPoolExhaustedError extends PodRoutesError {
+  override readonly name = "PodCidrPoolExhaustedError";
+}
 
 /** Some routes could not be converged (conflicts, bad tags, failed changes); the others were. Lists each. */
 export class ReconcileFailedError extends PodRoutesError {
+  override readonly name = "ReconcileFailedError";
   constructor(readonly failures: readonly string[]) {
     super(`${failures.length} failure(s); everything else converged:\n- ${failures.join("\n- ")}`);
   }
