@@ -8,7 +8,7 @@ import type { Dependencies } from "./dependencies.js";
 import { isConfigurationError, permanentFailureOf } from "./failures.js";
 import { complete, strangeGroup } from "./lifecycle.js";
 import { instanceJobOf, launchJobOf } from "./requests.js";
-import type { Allocation, Failure, InstanceChange, LifecycleOutcome, TableReport } from "./summary.js";
+import type { Allocation, Changes, Failure, LifecycleOutcome } from "./summary.js";
 import { verdicts, type Outcome, type Verdict } from "./verdict.js";
 
 /** One message of a queue batch: the request its body decodes to, or why it decodes to none. */
@@ -33,12 +33,9 @@ export interface RecordReport {
   readonly error?: Error;
 }
 
-export interface BatchSummary {
+export interface BatchSummary extends Changes {
   readonly dryRun: boolean;
   readonly records: readonly RecordReport[];
-  readonly tables: readonly TableReport[];
-  readonly instanceChanges: readonly InstanceChange[];
-  readonly failures: readonly Failure[];
   /** The message ids to hand back to the queue. */
   readonly retry: readonly string[];
   /** Launch actions a sync found waiting on pod-routes' hooks with no message of theirs: what became of each. */

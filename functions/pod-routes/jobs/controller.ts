@@ -1,6 +1,6 @@
 import { allocatePodCidr } from "./allocation.js";
 import { assertClusterCidrOutside, type Config } from "../core/config.js";
-import { converge, resolveTargets, UNKNOWN, type Converged } from "./converge.js";
+import { converge, resolveTargets, UNKNOWN } from "./converge.js";
 import {
   asError,
   InstanceNotReadyError,
@@ -23,7 +23,7 @@ import {
   type TablePlanInput,
 } from "../core/planner.js";
 import type { Dependencies } from "./dependencies.js";
-import type { Allocation, Failure, TableReport } from "./summary.js";
+import { combined, NO_CHANGES, type Allocation, type Changes, type Failure, type TableReport } from "./summary.js";
 import { tableForSubnet } from "../core/tables.js";
 import { classifyInstance, lifecycleOf, targetFactsOf, WORKER_STATES, workersOf } from "../adapters/worker.js";
 
@@ -72,7 +72,7 @@ export interface JobOutcome {
   readonly allocation?: Allocation;
 }
 
-export interface Reconciled extends Converged {
+export interface Reconciled extends Changes {
   /** One per job, in the order given. */
   readonly jobs: readonly JobOutcome[];
 }
@@ -128,12 +128,7 @@ export async function reconcile(
   }
 
   if (!sync && found.size === 0) {
-    return {
-      jobs: jobs.map((job) => outcomes.find((o) => o.job === job)!),
-      tables: [],
-      instanceChanges: [],
-      failures: [],
-    };
+    return { jobs: jobs.map((job) => outcomes.find((o) => o.job === job)!), ...NO_CHANGES };
   }
   const listedWorkers = workersOf(synced, config);
   const jobWorkers = [...found.values()].map((f) => f.worker);
@@ -236,15 +231,16 @@ export async function reconcile(
       );
   const outcome = await converge(
     plans.map((plan) => ({ ...plan, targets })),
-    dryRun,
+    { dryRun },
     deps,
   );
   const handedOver = await handOver(outcome.tables, new Set(jobClaims.keys()), deps);
   return {
     jobs: jobs.map((job) => outcomes.find((o) => o.job === job)!),
-    tables: [...outcome.tables, ...handedOver.tables, ...skipped],
-    instanceChanges: [...outcome.instanceChanges, ...handedOver.instanceChanges],
-    failures: [...invalid.values(), ...outcome.failures, ...handedOver.failures],
+    ...combined({ ...NO_CHANGES, failures: [...invalid.values()] }, outcome, handedOver, {
+      ...NO_CHANGES,
+      tables: skipped,
+    }),
   };
 }
 
@@ -285,14 +281,14 @@ async function handOver(
   reports: readonly TableReport[],
   removed: ReadonlySet<string>,
   deps: Dependencies,
-): Promise<Converged> {
+): Promise<Changes> {
   const deleted = reports.flatMap((report) =>
     report.decisions
       .filter((d) => d.action === "delete" && d.applied && d.cidr !== undefined && removed.has(d.instanceId ?? ""))
       .map((d) => ({ routeTableId: d.routeTableId, cidr: d.cidr!, instanceId: d.instanceId! })),
   );
   const { config, ec2 } = deps;
-  const outcomes: Converged[] = [];
+  const outcomes: Changes[] = [];
   for (const { routeTableId, cidr, instanceId } of deleted) {
     const instances = await ec2.describeInstances({
       tag: { key: config.podCidrTag, value: cidr },
@@ -325,16 +321,13 @@ async function handOver(
             onStop: config.onStop,
           },
         ],
-        false,
+        // Only applied deletes are handed over: never in a dry run.
+        { dryRun: false },
         deps,
       ),
     );
   }
-  return {
-    tables: outcomes.flatMap((o) => o.tables),
-    instanceChanges: outcomes.flatMap((o) => o.instanceChanges),
-    failures: outcomes.flatMap((o) => o.failures),
-  };
+  return combined(...outcomes);
 }
 
 type Found =

@@ -3,7 +3,7 @@ import type { TargetFacts, Worker } from "../core/model.js";
 import { planTable, type Action, type Decision, type TablePlanInput } from "../core/planner.js";
 import type { Dependencies } from "./dependencies.js";
 import { adaptivePool } from "./pool.js";
-import type { Failure, InstanceChange, ReportedDecision, TableReport } from "./summary.js";
+import type { Changes, Failure, InstanceChange, ReportedDecision, TableReport } from "./summary.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
 import { targetFactsOf } from "../adapters/worker.js";
 
@@ -18,12 +18,6 @@ const RACE_CODES: Partial<Record<Action, readonly string[]>> = {
 /** How many times one decision is re-planned after such an error before it is reported as failed. */
 const RACE_ROUNDS = 3;
 
-export interface Converged {
-  readonly tables: TableReport[];
-  readonly instanceChanges: InstanceChange[];
-  readonly failures: Failure[];
-}
-
 /**
  * Plans every table, then works in order of value, each worker finished before the next starts: first
  * the workers whose route is missing or wrong (route, then source/dest check), then those whose route is
@@ -34,9 +28,9 @@ export interface Converged {
  */
 export async function converge(
   plans: readonly TablePlanInput[],
-  dryRun: boolean,
+  { dryRun }: { readonly dryRun: boolean },
   deps: Dependencies,
-): Promise<Converged> {
+): Promise<Changes> {
   const planned = plans.map((plan) => ({ plan, decisions: planTable(plan) }));
   const results = new Map<Decision, ReportedDecision>();
   const checks: InstanceChange[] = [];

@@ -2,7 +2,7 @@ import type { Request } from "../core/request.js";
 import { runBatch } from "./batch.js";
 import type { Dependencies } from "./dependencies.js";
 import { reported } from "./lifecycle.js";
-import type { Summary } from "./summary.js";
+import type { Changes, Summary } from "./summary.js";
 import { verdicts } from "./verdict.js";
 
 /**
@@ -23,10 +23,12 @@ export async function runDirect(
     ...(outcome === "ignored" && reason !== undefined ? { ignored: reason } : {}),
     ...(allocation ? { allocation } : {}),
     ...(lifecycle ? { lifecycle } : {}),
-    tables: batch.tables,
-    instanceChanges: batch.instanceChanges,
-    failures: batch.failures,
+    ...changesOf(batch),
   };
   const failure = verdicts.direct(request, { outcome, ...(error ? { error } : {}) }, summary);
   return failure === undefined ? { summary } : { summary, error: failure };
+}
+
+function changesOf({ tables, instanceChanges, failures }: Changes): Changes {
+  return { tables, instanceChanges, failures };
 }

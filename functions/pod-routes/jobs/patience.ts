@@ -1,6 +1,7 @@
 import { InstanceNotReadyError, InstanceNotVisibleError } from "../core/errors.js";
 import { reconcile, type InstanceJob, type JobOutcome, type Reconciled, type ReconcileOptions } from "./controller.js";
 import type { Dependencies } from "./dependencies.js";
+import { combined, type Failure } from "./summary.js";
 
 /**
  * The waits before each new look at instances EC2 is not ready for yet, 7 s in all: a launch is
@@ -43,13 +44,9 @@ function notYet(outcome: JobOutcome, result: Reconciled): boolean {
 /** The first pass with the second's outcomes for the jobs it looked at again; both passes' reports. */
 function merged(first: Reconciled, again: Reconciled): Reconciled {
   const retried = new Set(again.jobs.map((outcome) => outcome.job.instanceId));
+  const stale = (failure: Failure) => failure.instanceIds?.some((id) => retried.has(id)) === true;
   return {
     jobs: first.jobs.map((outcome) => again.jobs.find((o) => o.job === outcome.job) ?? outcome),
-    tables: [...first.tables, ...again.tables],
-    instanceChanges: [...first.instanceChanges, ...again.instanceChanges],
-    failures: [
-      ...first.failures.filter((failure) => !failure.instanceIds?.some((id) => retried.has(id))),
-      ...again.failures,
-    ],
+    ...combined({ ...first, failures: first.failures.filter((failure) => !stale(failure)) }, again),
   };
 }

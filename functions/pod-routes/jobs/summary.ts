@@ -60,23 +60,32 @@ export interface TableReport {
   readonly decisions: readonly ReportedDecision[];
 }
 
-export interface Summary {
+/**
+ * What was planned, changed and failed: the one shape every stage reports in (converging tables, a
+ * reconcile, a batch, a direct invocation's summary), combined rather than merged field by field.
+ */
+export interface Changes {
+  readonly tables: readonly TableReport[];
+  readonly instanceChanges: readonly InstanceChange[];
+  readonly failures: readonly Failure[];
+}
+
+export const NO_CHANGES: Changes = { tables: [], instanceChanges: [], failures: [] };
+
+/** Several stages' changes as one, in order. */
+export function combined(...parts: readonly Changes[]): Changes {
+  return {
+    tables: parts.flatMap((part) => part.tables),
+    instanceChanges: parts.flatMap((part) => part.instanceChanges),
+    failures: parts.flatMap((part) => part.failures),
+  };
+}
+
+export interface Summary extends Changes {
   readonly request: Request;
   readonly dryRun: boolean;
   /** Why the instance or payload was left alone. */
   readonly ignored?: string;
   readonly allocation?: Allocation;
   readonly lifecycle?: LifecycleOutcome;
-  readonly tables: readonly TableReport[];
-  readonly instanceChanges: readonly InstanceChange[];
-  readonly failures: readonly Failure[];
-}
-
-/** The summary of an invocation that planned nothing: ignored, or stopped by a permanent failure. */
-export function emptySummary(
-  request: Request,
-  dryRun: boolean,
-  outcome: Pick<Summary, "ignored"> | Pick<Summary, "failures">,
-): Summary {
-  return { request, dryRun, tables: [], instanceChanges: [], failures: [], ...outcome };
 }
