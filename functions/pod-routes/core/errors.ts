@@ -5,8 +5,14 @@ import { printable } from "./printable.js";
  * bad tag from a conflict from an AWS outage. Messages name the instance, the value and the fix.
  */
 export abstract class PodRoutesError extends Error {
-  /** Each class names itself: minification renames classes, so `constructor.name` would not do. */
   abstract override readonly name: string;
+}
+
+/** The base of a named error class: minification renames classes, so each carries its name as a string. */
+function named<const Name extends string>(name: Name) {
+  return class extends PodRoutesError {
+    override readonly name = name;
+  };
 }
 
 /** How much of an input value errors and logs quote: enough to recognise it, never a flood. */
@@ -22,8 +28,7 @@ export function quote(value: unknown): string {
 }
 
 /** An environment variable holds a value pod-routes cannot use. */
-export class ConfigError extends PodRoutesError {
-  override readonly name = "ConfigError";
+export class ConfigError extends named("ConfigError") {
   constructor(
     readonly variable: string,
     readonly value: string,
@@ -34,13 +39,10 @@ export class ConfigError extends PodRoutesError {
 }
 
 /** The invocation payload is not an event or manual request pod-routes handles. */
-export class UnsupportedEventError extends PodRoutesError {
-  override readonly name = "UnsupportedEventError";
-}
+export class UnsupportedEventError extends named("UnsupportedEventError") {}
 
 /** A worker's pod-CIDR tag cannot be routed; nothing was changed for it. */
-export class InvalidPodCidrError extends PodRoutesError {
-  override readonly name = "InvalidPodCidrError";
+export class InvalidPodCidrError extends named("InvalidPodCidrError") {
   constructor(
     readonly instanceId: string,
     readonly tag: string,
@@ -55,43 +57,28 @@ export class InvalidPodCidrError extends PodRoutesError {
 }
 
 /** A manual request names an instance that cannot take the requested action. */
-export class NotAWorkerError extends PodRoutesError {
-  override readonly name = "NotAWorkerError";
-}
+export class NotAWorkerError extends named("NotAWorkerError") {}
 
 /** An event claims what EC2 does not confirm (a lifecycle action for a group the instance is not in). */
-export class UntrustedEventError extends PodRoutesError {
-  override readonly name = "UntrustedEventError";
-}
+export class UntrustedEventError extends named("UntrustedEventError") {}
 
 /** EC2 does not show an instance yet that an event just reported as launched (eventual consistency). */
-export class InstanceNotVisibleError extends PodRoutesError {
-  override readonly name = "InstanceNotVisibleError";
-}
+export class InstanceNotVisibleError extends named("InstanceNotVisibleError") {}
 
 /** An instance is not yet in the state its event promised (a warm-pool launch still stopped): retry. */
-export class InstanceNotReadyError extends PodRoutesError {
-  override readonly name = "InstanceNotReadyError";
-}
+export class InstanceNotReadyError extends named("InstanceNotReadyError") {}
 
 /** The invocation stopped its AWS calls short of the Lambda timeout; the retry or the next sync converges. */
-export class DeadlineExceededError extends PodRoutesError {
-  override readonly name = "DeadlineExceededError";
-}
+export class DeadlineExceededError extends named("DeadlineExceededError") {}
 
 /** An endpoint answered with something other than an AWS response (an emulator lacking a call, a proxy's page). */
-export class UnreadableAnswerError extends PodRoutesError {
-  override readonly name = "UnreadableAnswerError";
-}
+export class UnreadableAnswerError extends named("UnreadableAnswerError") {}
 
 /** A configured route table does not exist. */
-export class RouteTableNotFoundError extends PodRoutesError {
-  override readonly name = "RouteTableNotFoundError";
-}
+export class RouteTableNotFoundError extends named("RouteTableNotFoundError") {}
 
 /** The route table is full: the quota, not pod-routes, must change. */
-export class RouteLimitError extends PodRoutesError {
-  override readonly name = "RouteLimitError";
+export class RouteLimitError extends named("RouteLimitError") {
   /** `held`: the routes the table holds now; `needed`: how many it would hold with every pod route made. */
   constructor(routeTableId: string, counts: { readonly held: number; readonly needed: number }, cause: unknown) {
     super(
@@ -104,13 +91,10 @@ export class RouteLimitError extends PodRoutesError {
 }
 
 /** Every pod CIDR block of the configured size is taken. */
-export class PodCidrPoolExhaustedError extends PodRoutesError {
-  override readonly name = "PodCidrPoolExhaustedError";
-}
+export class PodCidrPoolExhaustedError extends named("PodCidrPoolExhaustedError") {}
 
 /** Some routes could not be converged (conflicts, bad tags, failed changes); the others were. Lists each. */
-export class ReconcileFailedError extends PodRoutesError {
-  override readonly name = "ReconcileFailedError";
+export class ReconcileFailedError extends named("ReconcileFailedError") {
   constructor(readonly failures: readonly string[]) {
     super(`${failures.length} failure(s); everything else converged:\n- ${failures.join("\n- ")}`);
   }
