@@ -8,7 +8,7 @@ export default defineConfig({
       // The SDK warns that its Node 20 support ends in 2027; the Lambda itself runs nodejs22.x.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
-    // Both cores: the integration files run one at a time against moto while the rest run beside them.
+    // Both cores, and as many moto servers (test/support/moto-setup.ts).
     maxWorkers: 2,
     reporters: ["default", "json"],
     outputFile: { json: "reports/vitest.json" },
@@ -33,9 +33,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          // A moto server per worker, reset before each test: a worker's files run one at a time on it.
           globalSetup: ["test/support/moto-setup.ts"],
-          // One moto server, reset before each test: files must not interleave.
-          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -48,7 +47,6 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           globalSetup: ["test/support/moto-setup.ts"],
-          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },

@@ -17,20 +17,19 @@ import {
   type DescribeInstancesCommandOutput,
 } from "@aws-sdk/client-ec2";
 import { build } from "esbuild";
-import { describe, expect, inject, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { INSTANCE_FIELDS } from "../../functions/pod-routes/adapters/instance-fields.js";
 import { lambdaBundleOptions } from "../../scripts/lib/lambda-bundle.mjs";
 import { stateChange } from "../../scripts/cli/sample-events.js";
 import { buildTutorialNetwork } from "../../scripts/emulator/network.js";
 import { routesOf } from "../support/routes.js";
-import { ec2 } from "../support/moto-harness.js";
+import { ec2, motoEndpoint } from "../support/moto-harness.js";
 
 /** The deployed artefact, as `npm run build` leaves it. */
 const root = resolve(import.meta.dirname, "../..");
 const bundle = resolve(root, "dist/pod-routes/index.mjs");
 // A guard against silent growth, a little above today's size; the goal (300 KB) is `npm run bench`'s to report.
 const BUDGET_BYTES = 315_000;
-const motoEndpoint = inject("motoEndpoint");
 const run = promisify(execFile);
 
 describe("the Lambda bundle", () => {

@@ -10,8 +10,8 @@ import { startRecordingProxy, type FaultPlan, type RecordedCall } from "./record
  */
 const motoMissing = inject("motoMissing");
 if (motoMissing !== "") throw new Error(motoMissing);
-/** moto itself: the tests arrange state and run the event queue here. */
-export const motoEndpoint = inject("motoEndpoint");
+/** This worker's moto: the tests arrange state and run the event queue here. */
+export const motoEndpoint = workersOwn(inject("motoEndpoints").split(","));
 const proxy = await startRecordingProxy(motoEndpoint);
 
 // The bundled handler builds its SDK client from the standard variables, as it does in Lambda.
@@ -60,3 +60,9 @@ beforeEach(async () => {
 });
 
 afterAll(() => proxy.close());
+
+/** The server of the worker running this file (VITEST_POOL_ID counts workers from 1). */
+function workersOwn(endpoints: readonly string[]): string {
+  const worker = Number(process.env["VITEST_POOL_ID"] ?? "1");
+  return endpoints[(worker - 1) % endpoints.length]!;
+}

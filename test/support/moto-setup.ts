@@ -1,29 +1,36 @@
 import type { TestProject } from "vitest/node";
-import { MotoMissingError, startMoto } from "../../scripts/emulator/moto.js";
+import { MotoMissingError, startMoto, type Moto } from "../../scripts/emulator/moto.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    motoEndpoint: string;
+    /** One moto server per test worker (comma-separated): a worker's files run one at a time on its own. */
+    motoEndpoints: string;
     /** Why there is no moto server, when there is none. */
     motoMissing: string;
   }
 }
 
+/** As many servers as vitest runs workers (vitest.config.ts's maxWorkers). */
+const SERVERS = 2;
+
 /**
- * One moto server for the integration run; test files run one at a time and reset it per test. Without
- * moto, each integration file fails saying so, and the other projects' tests still run.
+ * moto servers for the run, one per worker, each reset before every test of the files that worker runs.
+ * Without moto, each file that needs it fails saying so, and the other projects' tests still run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const moto = await startMoto().catch((error: unknown) => {
-    if (error instanceof MotoMissingError) return error;
-    throw error;
-  });
-  if (moto instanceof MotoMissingError) {
-    project.provide("motoEndpoint", "");
-    project.provide("motoMissing", moto.message);
-    return async () => {};
-  }
-  project.provide("motoEndpoint", moto.endpoint);
-  project.provide("motoMissing", "");
-  return () => moto.stop();
+  const started = await Promise.all(
+    Array.from({ length: SERVERS }, () =>
+      startMoto().catch((error: unknown) => {
+        if (error instanceof MotoMissingError) return error;
+        throw error;
+      }),
+    ),
+  );
+  const missing = started.find((moto) => moto instanceof MotoMissingError);
+  const servers = started.filter((moto): moto is Moto => !(moto instanceof MotoMissingError));
+  project.provide("motoEndpoints", servers.map((moto) => moto.endpoint).join(","));
+  project.provide("motoMissing", missing?.message ?? "");
+  return async () => {
+    await Promise.all(servers.map((moto) => moto.stop()));
+  };
 }
