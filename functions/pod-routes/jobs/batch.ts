@@ -17,11 +17,9 @@ export type QueuedRequest =
   | { readonly messageId: string; readonly unreadable: string }
   | { readonly messageId: string; readonly refused: string };
 
-export type RecordOutcome = Outcome;
-
 export interface RecordReport {
   readonly messageId: string;
-  readonly outcome: RecordOutcome;
+  readonly outcome: Outcome;
   readonly trigger?: Request["trigger"];
   readonly instanceId?: string;
   readonly eventId?: string;
