@@ -1,5 +1,5 @@
 // The Lambda bundle's esbuild options: what `npm run build` deploys, and what the tests build with.
-import { builtinsViaRequire, environmentCredentialsOnly, noEventStreams, sdkSchemas } from "./bundle-plugins.mjs";
+import { lambdaCredentials, noEventStreams, sdkSchemas } from "./bundle-plugins.mjs";
 
 /**
  * One ES module, minified, with a source map beside it (Lambda's NODE_OPTIONS=--enable-source-maps
@@ -24,7 +24,7 @@ export function lambdaBundleOptions(entryPoints, outdir) {
     // Stack traces need only the mappings; the sources are in the repository.
     sourcesContent: false,
     metafile: true,
-    plugins: [sdkSchemas, environmentCredentialsOnly, noEventStreams, builtinsViaRequire],
+    plugins: [sdkSchemas, lambdaCredentials, noEventStreams],
     legalComments: "none",
     logLevel: "warning",
   };

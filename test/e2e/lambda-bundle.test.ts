@@ -28,8 +28,8 @@ import { ec2, motoEndpoint } from "../support/moto-harness.js";
 /** The deployed artefact, as `npm run build` leaves it. */
 const root = resolve(import.meta.dirname, "../..");
 const bundle = resolve(root, "dist/pod-routes/index.mjs");
-// A guard against silent growth, a little above today's size; the goal (300 KB) is `npm run bench`'s to report.
-const BUDGET_BYTES = 315_000;
+// The bundle's goal; `npm run bench` reports the size and what each build plugin saves.
+const BUDGET_BYTES = 300_000;
 const run = promisify(execFile);
 
 describe("the Lambda bundle", () => {
@@ -95,6 +95,101 @@ describe("the Lambda bundle", () => {
   });
 });
 
+/** Serves the same answer to any request. */
+async function serve(body: string, { status = 200, contentType = "text/xml" } = {}): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => response.writeHead(status, { "content-type": contentType }).end(body));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  onTestFinished(() => new Promise<void>((done) => server.close(() => done())));
+  const address = server.address();
+  if (typeof address !== "object" || !address) throw new Error("no address");
+  return `http://127.0.0.1:${address.port}`;
+}
+
+/** Builds `lines` (a TypeScript module) the way the Lambda bundle is built, and imports it. */
+async function bundled<Module>(name: string, lines: readonly string[]): Promise<Module> {
+  const folder = resolve(root, `dist/bundle-check/${name}`);
+  await mkdir(folder, { recursive: true });
+  const entry = join(folder, "entry.ts");
+  await writeFile(
+    entry,
+    [
+      ...lines,
+      // Brings the sources the Lambda bundle has that plugins work on: every plugin finds its work.
+      'export { INSTANCE_FIELDS } from "../../../functions/pod-routes/adapters/instance-fields.js";',
+      'export { quote } from "../../../functions/pod-routes/core/errors.js";',
+    ].join("\n"),
+  );
+  await build({ ...lambdaBundleOptions({ [name]: entry }, folder), sourcemap: false, logLevel: "silent" });
+  return (await import(`${pathToFileURL(join(folder, `${name}.mjs`)).href}?${Date.now()}`)) as Module;
+}
+
+describe("the bundle's AWS errors", () => {
+  // The bundle drops the SDK's modeled error classes: an error is the client's base exception, named by
+  // the code AWS sends (as the SDK names any unmodeled one), which is what pod-routes matches and logs.
+  type Send = (endpoint: string) => Promise<unknown>;
+  const clients = () =>
+    bundled<{ autoScaling: Send; sqs: Send }>("errors", [
+      'import { AutoScalingClient, CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";',
+      'import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";',
+      'const options = (endpoint: string) => ({ endpoint, region: "us-east-1", maxAttempts: 1 });',
+      "export const autoScaling = (endpoint: string) => new AutoScalingClient(options(endpoint)).send(",
+      '  new CompleteLifecycleActionCommand({ AutoScalingGroupName: "g", LifecycleHookName: "h", LifecycleActionResult: "CONTINUE" }),',
+      ");",
+      "export const sqs = (endpoint: string) => new SQSClient(options(endpoint)).send(",
+      '  new ChangeMessageVisibilityCommand({ QueueUrl: endpoint, ReceiptHandle: "r", VisibilityTimeout: 1 }),',
+      ");",
+    ]);
+  const failure = (send: Promise<unknown>) =>
+    send.then(
+      () => expect.unreachable("the call succeeded"),
+      (error: Error & { $fault?: string; $metadata?: { httpStatusCode?: number } }) => ({
+        name: error.name,
+        message: error.message,
+        fault: error.$fault,
+        status: error.$metadata?.httpStatusCode,
+      }),
+    );
+
+  it("names an Auto Scaling error by its code, modeled or not", async () => {
+    const { autoScaling } = await clients();
+    const answer = (code: string, status: number) =>
+      serve(
+        `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${code} here</Message></Error></ErrorResponse>`,
+        { status },
+      );
+    expect(await failure(autoScaling(await answer("ResourceContention", 500)))).toEqual({
+      name: "ResourceContention",
+      message: "ResourceContention here",
+      fault: "server",
+      status: 500,
+    });
+    expect(await failure(autoScaling(await answer("ValidationError", 400)))).toEqual({
+      name: "ValidationError",
+      message: "ValidationError here",
+      fault: "client",
+      status: 400,
+    });
+  });
+
+  it("names an SQS error by its code", async () => {
+    const { sqs } = await clients();
+    const endpoint = await serve(
+      JSON.stringify({ __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "receipt r is invalid" }),
+      { status: 400, contentType: "application/x-amz-json-1.0" },
+    );
+    expect(await failure(sqs(endpoint))).toEqual({
+      name: "ReceiptHandleIsInvalid",
+      message: "receipt r is invalid",
+      fault: "client",
+      status: 400,
+    });
+  });
+});
+
 describe("the bundle's trimmed EC2 deserializer", () => {
   /** How the shapes of INSTANCE_FIELDS nest: each listed member whose value is itself a listed shape. */
   const NESTED: Record<string, Record<string, string>> = {
@@ -146,40 +241,16 @@ describe("the bundle's trimmed EC2 deserializer", () => {
     return response.text();
   }
 
-  /** Serves that answer to any request, as EC2 would. */
-  async function serve(xml: string): Promise<string> {
-    const server = createServer((request, response) => {
-      request.resume();
-      request.on("end", () => response.writeHead(200, { "content-type": "text/xml" }).end(xml));
-    });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    onTestFinished(() => new Promise<void>((done) => server.close(() => done())));
-    const address = server.address();
-    if (typeof address !== "object" || !address) throw new Error("no address");
-    return `http://127.0.0.1:${address.port}`;
-  }
-
   /** The EC2 client built the way the Lambda bundle is (same plugins, same trimmed schemas). */
   async function trimmedClient(): Promise<(endpoint: string) => Promise<DescribeInstancesCommandOutput>> {
-    const folder = resolve(root, "dist/deserializer-check");
-    await mkdir(folder, { recursive: true });
-    const entry = join(folder, "entry.ts");
-    await writeFile(
-      entry,
+    const module = await bundled<{ describe: (endpoint: string) => Promise<DescribeInstancesCommandOutput> }>(
+      "trimmed",
       [
         'import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";',
-        // Brings the sources the Lambda bundle has that plugins work on: every plugin finds its work.
-        'export { INSTANCE_FIELDS } from "../../functions/pod-routes/adapters/instance-fields.js";',
-        'export { quote } from "../../functions/pod-routes/core/errors.js";',
         "export const describe = (endpoint: string) =>",
         '  new EC2Client({ endpoint, region: "us-east-1" }).send(new DescribeInstancesCommand({}));',
-      ].join("\n"),
+      ],
     );
-    await build({ ...lambdaBundleOptions({ trimmed: entry }, folder), sourcemap: false, logLevel: "silent" });
-    const module = (await import(`${pathToFileURL(join(folder, "trimmed.mjs")).href}?${Date.now()}`)) as {
-      describe: (endpoint: string) => Promise<DescribeInstancesCommandOutput>;
-    };
     return module.describe;
   }
 
