@@ -1,10 +1,27 @@
 import { blocksInUse, freeBlocks, poolCapacity, type Pool } from "../core/allocator.js";
 import { contains, parseIpv4Block, type Ipv4Block } from "../core/cidr.js";
+import type { Config } from "../core/config.js";
 import { awsErrorCode, NotAWorkerError, PodCidrPoolExhaustedError, RouteLimitError } from "../core/errors.js";
 import { pointsAt, type ObservedTable, type Worker } from "../core/model.js";
+import type { InstanceView } from "../adapters/instance-fields.js";
 import type { Dependencies } from "./dependencies.js";
 import { claimTable } from "../core/tables.js";
 import type { Allocation } from "./summary.js";
+
+/**
+ * How an untagged worker gets its pod CIDR (pure): the block already routed to it in its home table (a
+ * retry after a claim whose tagging failed), or the free blocks to try, lowest first; or why it cannot.
+ */
+export type AllocationPlan =
+  | { readonly error: Error }
+  | { readonly worker: Worker; readonly home: ObservedTable; readonly adopted: string }
+  | {
+      readonly worker: Worker;
+      readonly home: ObservedTable;
+      readonly candidates: Iterable<string>;
+      /** Blocks in use with this worker's, and the pool's size. */
+      readonly usage: { readonly inUse: number; readonly capacity: number };
+    };
 
 export interface Allocated {
   readonly worker: Worker;
@@ -13,85 +30,64 @@ export interface Allocated {
   readonly allocation: Allocation;
 }
 
+/** The block in the worker's home table already routed to it: it claimed it before and was not tagged. */
+export function adoptedBlock(untagged: Worker, tables: readonly ObservedTable[], config: Config): string | undefined {
+  const home = claimTable(tables, untagged.vpcId, config.routeTableIds);
+  const pool = poolOf(config);
+  return home?.routes.find((route) => pointsAt(route, untagged) && inPool(pool, route.destination))?.destination;
+}
+
 /**
- * Gives an untagged worker the lowest free pod CIDR. The block is claimed with CreateRoute, which
- * succeeds for exactly one caller: concurrent launches that lose the race move on to the next block.
- * Only then is the instance tagged, so a tag always names a block that is routed to its worker.
+ * Plans an allocation from what was read: the tables, and every instance EC2 still lists with a pod-CIDR
+ * tag (`holders`; shutting-down and terminated ones too, for about an hour, since conntrack entries,
+ * endpoints and the old Node object still point at their addresses). Taken: blocks routed in any table,
+ * claimed by a holder's tag, or part of the VPC; a route that merely covers the cluster CIDR uses none.
  */
-export async function allocatePodCidr(
+export function planAllocation(
   untagged: Worker,
   tables: readonly ObservedTable[],
-  dryRun: boolean,
-  deps: Dependencies,
-): Promise<Allocated> {
-  const { config, ec2 } = deps;
+  holders: readonly InstanceView[],
+  config: Config,
+): AllocationPlan {
   const home = claimTable(tables, untagged.vpcId, config.routeTableIds);
   if (!home)
-    throw new NotAWorkerError(
-      `${untagged.instanceId} is in ${untagged.vpcId}: no route table there to allocate a pod CIDR in`,
-    );
-  const pool: Pool = { clusterCidr: config.clusterCidr, prefixLength: config.podCidrPrefixLength };
-  // A retry after a claim whose tagging failed finds its block already routed to it.
-  const adopted = home.routes.find((route) => pointsAt(route, untagged) && inPool(pool, route.destination));
-  let allocation: Allocation | undefined = adopted && {
-    cidr: adopted.destination,
-    routeTableId: home.routeTableId,
-    how: "adopted",
-  };
+    return {
+      error: new NotAWorkerError(
+        `${untagged.instanceId} is in ${untagged.vpcId}: no route table there to allocate a pod CIDR in`,
+      ),
+    };
+  const adopted = adoptedBlock(untagged, tables, config);
+  if (adopted) return { worker: untagged, home, adopted };
+  const pool = poolOf(config);
+  const taken = [
+    ...tables.flatMap((table) => table.routes.map((route) => route.destination)),
+    ...holders.map((instance) => instance.Tags?.find((tag) => tag.Key === config.podCidrTag)?.Value ?? ""),
+  ]
+    .flatMap((cidr) => parseIpv4Block(cidr) ?? [])
+    .filter((block) => contains(pool.clusterCidr, block))
+    .concat(home.vpcCidrs.flatMap((cidr) => parseIpv4Block(cidr) ?? []));
+  // Counted before the claim, so this worker's block is the one added.
+  const usage = { inUse: blocksInUse(pool, taken) + 1, capacity: poolCapacity(pool) };
+  return { worker: untagged, home, candidates: freeBlocks(pool, taken), usage };
+}
 
-  if (!allocation) {
-    // Every instance EC2 still lists holds its block, shutting-down and terminated ones too (for about an
-    // hour): conntrack entries, endpoints and the old Node object still point at its addresses.
-    const holders = await ec2.describeInstances({ tagKey: config.podCidrTag });
-    // Blocks routed in any table, claimed by an instance's tag, or part of the VPC; a route that merely
-    // covers the cluster CIDR (the default route) uses none of them.
-    const taken = [
-      ...tables.flatMap((table) => table.routes.map((route) => route.destination)),
-      ...holders.map((instance) => instance.Tags?.find((tag) => tag.Key === config.podCidrTag)?.Value ?? ""),
-    ]
-      .flatMap((cidr) => parseIpv4Block(cidr) ?? [])
-      .filter((block) => contains(pool.clusterCidr, block))
-      .concat(home.vpcCidrs.flatMap((cidr) => parseIpv4Block(cidr) ?? []));
-    // Counted before the claim, so this worker's block is the one added.
-    const usage = { inUse: blocksInUse(pool, taken) + 1, capacity: poolCapacity(pool) };
-    for (const cidr of freeBlocks(pool, taken)) {
-      if (dryRun) {
-        allocation = { cidr, routeTableId: home.routeTableId, how: "planned", pool: usage };
-        break;
-      }
-      try {
-        await ec2.createRoute(home.routeTableId, cidr, untagged.routeTarget);
-        allocation = { cidr, routeTableId: home.routeTableId, how: "claimed", pool: usage };
-        break;
-      } catch (error) {
-        if (awsErrorCode(error) === "RouteAlreadyExists") {
-          // Taken, perhaps by this very claim: a retry after a lost success answers RouteAlreadyExists too.
-          const [fresh] = await ec2.describeRouteTables({ routeTableIds: [home.routeTableId] });
-          const holder = fresh?.routes.find((route) => route.destination === cidr);
-          if (holder && pointsAt(holder, untagged)) {
-            allocation = { cidr, routeTableId: home.routeTableId, how: "claimed", pool: usage };
-            break;
-          }
-          continue;
-        }
-        if (awsErrorCode(error) === "RouteLimitExceeded")
-          throw new RouteLimitError(
-            home.routeTableId,
-            { held: home.routes.length, needed: home.routes.length + 1 },
-            error,
-          );
-        throw error;
-      }
-    }
-    if (!allocation) {
-      throw new PodCidrPoolExhaustedError(
-        `no free /${pool.prefixLength} block in CLUSTER_CIDR ${pool.clusterCidr.text} for ${untagged.instanceId}: ` +
-          `${usage.inUse - 1} of ${usage.capacity} in use; widen CLUSTER_CIDR or lengthen POD_CIDR_PREFIX_LENGTH`,
-      );
-    }
-  }
-
-  if (!dryRun) await ec2.tagInstance(untagged.instanceId, config.podCidrTag, allocation.cidr);
+/**
+ * Carries out a plan. The block is claimed with CreateRoute, which succeeds for exactly one caller:
+ * concurrent launches that lose the race move on to the next block. Only then is the instance tagged,
+ * so a tag always names a block that is routed to its worker. A dry run claims and tags nothing.
+ */
+export async function allocate(
+  plan: Exclude<AllocationPlan, { error: Error }>,
+  tables: readonly ObservedTable[],
+  { dryRun }: { readonly dryRun: boolean },
+  deps: Dependencies,
+): Promise<Allocated> {
+  const { worker: untagged, home } = plan;
+  const allocation =
+    "adopted" in plan
+      ? { cidr: plan.adopted, routeTableId: home.routeTableId, how: "adopted" as const }
+      : await claimFirstFree(plan, { dryRun }, deps);
+  if (!dryRun) await deps.ec2.tagInstance(untagged.instanceId, deps.config.podCidrTag, allocation.cidr);
   deps.log.info("pod CIDR allocated", { instanceId: untagged.instanceId, ...allocation, dryRun });
   const worker = { ...untagged, podCidrTag: allocation.cidr };
   const claimedRoute = {
@@ -107,6 +103,43 @@ export async function allocatePodCidr(
         : tables,
     allocation,
   };
+}
+
+/** Claims the first candidate no one else claims first. */
+async function claimFirstFree(
+  plan: Extract<AllocationPlan, { candidates: Iterable<string> }>,
+  { dryRun }: { readonly dryRun: boolean },
+  deps: Dependencies,
+): Promise<Allocation> {
+  const { worker: untagged, home, usage } = plan;
+  const routeTableId = home.routeTableId;
+  for (const cidr of plan.candidates) {
+    if (dryRun) return { cidr, routeTableId, how: "planned", pool: usage };
+    try {
+      await deps.ec2.createRoute(routeTableId, cidr, untagged.routeTarget);
+      return { cidr, routeTableId, how: "claimed", pool: usage };
+    } catch (error) {
+      if (awsErrorCode(error) === "RouteAlreadyExists") {
+        // Taken, perhaps by this very claim: a retry after a lost success answers RouteAlreadyExists too.
+        const [fresh] = await deps.ec2.describeRouteTables({ routeTableIds: [routeTableId] });
+        const holder = fresh?.routes.find((route) => route.destination === cidr);
+        if (holder && pointsAt(holder, untagged)) return { cidr, routeTableId, how: "claimed", pool: usage };
+        continue;
+      }
+      if (awsErrorCode(error) === "RouteLimitExceeded")
+        throw new RouteLimitError(routeTableId, { held: home.routes.length, needed: home.routes.length + 1 }, error);
+      throw error;
+    }
+  }
+  const pool = poolOf(deps.config);
+  throw new PodCidrPoolExhaustedError(
+    `no free /${pool.prefixLength} block in CLUSTER_CIDR ${pool.clusterCidr.text} for ${untagged.instanceId}: ` +
+      `${usage.inUse - 1} of ${usage.capacity} in use; widen CLUSTER_CIDR or lengthen POD_CIDR_PREFIX_LENGTH`,
+  );
+}
+
+function poolOf(config: Config): Pool {
+  return { clusterCidr: config.clusterCidr, prefixLength: config.podCidrPrefixLength };
 }
 
 function inPool(pool: Pool, destination: string): boolean {

@@ -1,0 +1,73 @@
+import type { Instance, InstanceStateName } from "@aws-sdk/client-ec2";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../functions/pod-routes/core/config.js";
+import type { ObservedRoute } from "../../functions/pod-routes/core/model.js";
+import { planAllocation } from "../../functions/pod-routes/jobs/allocation.js";
+import { table, to, worker } from "./fixtures.js";
+
+// An allocation planned from what was read, before any write: the block a retry adopts, or the free
+// blocks to claim, lowest first, and how full the pool is.
+const config = parseConfig({ ROUTE_TABLE_IDS: "rtb-00000000000000001", CLUSTER_CIDR: "10.200.0.0/16" });
+const untagged = worker("i-new", "");
+const holder = (cidr: string, state: InstanceStateName = "terminated"): Instance => ({
+  InstanceId: `i-${cidr.split(".")[2]}`,
+  State: { Name: state },
+  Tags: [{ Key: "pod-cidr", Value: cidr }],
+});
+
+function planned(routes: ObservedRoute[], holders: Instance[] = [], vpcCidrs?: string[]): string {
+  const observed = { ...table(routes), ...(vpcCidrs ? { vpcCidrs } : {}) };
+  const plan = planAllocation(untagged, [observed], holders, config);
+  if ("error" in plan) return `${plan.error.name}: ${plan.error.message}`;
+  if ("adopted" in plan) return `adopts ${plan.adopted}`;
+  const [first, second] = plan.candidates;
+  return `tries ${first}, then ${second}; ${plan.usage.inUse} of ${plan.usage.capacity} in use`;
+}
+
+describe("planAllocation", () => {
+  it.each<{ name: string; routes: ObservedRoute[]; holders?: Instance[]; vpcCidrs?: string[]; expected: string }>([
+    { name: "an empty pool", routes: [], expected: "tries 10.200.0.0/24, then 10.200.1.0/24; 1 of 256 in use" },
+    {
+      name: "blocks routed, even as blackholes",
+      routes: [to.instance("10.200.0.0/24", "i-a"), to.instance("10.200.1.0/24", "i-b", true)],
+      expected: "tries 10.200.2.0/24, then 10.200.3.0/24; 3 of 256 in use",
+    },
+    {
+      name: "blocks a departed worker's tag still names (it is listed for about an hour)",
+      routes: [],
+      holders: [holder("10.200.0.0/24"), holder("10.200.2.0/24", "shutting-down")],
+      expected: "tries 10.200.1.0/24, then 10.200.3.0/24; 3 of 256 in use",
+    },
+    {
+      name: "a tag or route outside the cluster CIDR, and the default route",
+      routes: [to.gateway("0.0.0.0/0", "igw-1")],
+      holders: [holder("10.100.0.0/24")],
+      expected: "tries 10.200.0.0/24, then 10.200.1.0/24; 1 of 256 in use",
+    },
+    {
+      name: "a VPC block inside the cluster CIDR",
+      routes: [],
+      vpcCidrs: ["10.240.0.0/16", "10.200.0.0/23"],
+      expected: "tries 10.200.2.0/24, then 10.200.3.0/24; 3 of 256 in use",
+    },
+    {
+      name: "a block already routed to the worker (a retry after its tagging failed)",
+      routes: [to.instance("10.200.0.0/24", "i-a"), to.instance("10.200.7.0/24", "i-new")],
+      expected: "adopts 10.200.7.0/24",
+    },
+    {
+      name: "a route to the worker that is no pool block",
+      routes: [to.instance("10.200.8.0/25", "i-new")],
+      expected: "tries 10.200.0.0/24, then 10.200.1.0/24; 2 of 256 in use",
+    },
+  ])("$name: $expected", ({ routes, holders, vpcCidrs, expected }) => {
+    expect(planned(routes, holders, vpcCidrs)).toBe(expected);
+  });
+
+  it("names the worker and its VPC when no table there can hold its block", () => {
+    const plan = planAllocation(worker("i-new", "", { vpcId: "vpc-2" }), [table([])], [], config);
+    expect("error" in plan && `${plan.error.name}: ${plan.error.message}`).toBe(
+      "NotAWorkerError: i-new is in vpc-2: no route table there to allocate a pod CIDR in",
+    );
+  });
+});
