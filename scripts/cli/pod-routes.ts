@@ -25,9 +25,13 @@ import { invokeDeployed, type Connection, type DeployedFunction } from "./deploy
  * locally against the configured AWS account or any endpoint. Settings come from the same
  * environment variables as the function's (ROUTE_TABLE_IDS, CLUSTER_CIDR, ...).
  *
- * Exit codes: 0 done; 1 drift found (status) or the run failed; 2 bad usage, settings or event file.
+ * Exit codes (docs/cli.md): 0 done; 1 drift found (status) or the run failed; 2 bad usage, settings
+ * (a region or credentials among them), an event file, or an instance name.
  */
 const EXIT = { ok: 0, drift: 1, failed: 1, usage: 2 } as const;
+
+/** Where a usage error points, instead of printing the whole help under it. */
+const HELP_POINTER = "(run pod-routes --help, or pod-routes <command> --help, for usage)";
 
 /** The same from this file and from its build in dist/cli/: both are two folders below the project. */
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -56,17 +60,19 @@ process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
 
 const ENVIRONMENT = `
 Environment (the function's settings; the flags above override the first ones):
-  AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL   region, profile, endpoint (--region, --profile, --endpoint)
+  AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL   region, profile, endpoint (--region, --profile, --endpoint-url)
   ROUTE_TABLE_IDS, ROUTE_TABLE_TAG            route tables (--route-tables), or the tag that marks them
   CLUSTER_CIDR, POD_CIDR_TAG, CLUSTER_TAG, POD_CIDR_PREFIX_LENGTH, ON_STOP, SOURCE_DEST_CHECK,
   ALLOCATE_POD_CIDR, LAUNCH_FAILURE_RESULT, LIFECYCLE_HOOK_NAMES, WORKER_GROUP_NAMES, DRY_RUN
                                               as for the function (README)
 
-Exit codes: 0 done; 1 drift found (status) or the run failed; 2 bad usage, settings or event file.`;
+Exit codes: 0 done; 1 drift found (status) or the run failed; 2 bad usage, settings (a region or
+credentials among them), an event file, or an instance name that names no single instance.`;
 
 const program = new Command("pod-routes")
   .description("Keep each Kubernetes worker's pod CIDR routed to it: inspect, sync and reconcile from a terminal.")
-  .option("--endpoint <url>", "send AWS calls to this endpoint (an emulator)")
+  .option("--endpoint-url <url>", "send AWS calls to this endpoint (an emulator), as the AWS CLI's flag does")
+  .addOption(new Option("--endpoint <url>", "as --endpoint-url").hideHelp())
   .option("--region <region>", "AWS region")
   .option("--profile <profile>", "AWS profile")
   .option("--route-tables <ids>", "comma-separated route tables (sets ROUTE_TABLE_IDS)")
@@ -79,16 +85,16 @@ const program = new Command("pod-routes")
   // Help and the version are results: stdout.
   .configureOutput({ writeOut: (text) => writeResult(text) })
   .addHelpText("after", ENVIRONMENT)
-  .showHelpAfterError()
+  .showHelpAfterError(HELP_POINTER)
   .exitOverride()
   .hook("preAction", (_program, command) => {
     // The SDK's standard variables: the clients, here and in the handler, read them.
-    const { endpoint, region, profile, routeTables } = program.opts<{
-      endpoint?: string;
+    const { region, profile, routeTables } = program.opts<{
       region?: string;
       profile?: string;
       routeTables?: string;
     }>();
+    const endpoint = endpointUrl();
     if (endpoint) process.env["AWS_ENDPOINT_URL"] = endpoint;
     if (region) process.env["AWS_REGION"] = region;
     if (profile) process.env["AWS_PROFILE"] = profile;
@@ -272,8 +278,15 @@ function deployedFunction(): DeployedFunction | undefined {
   return stackName === undefined ? undefined : { stackName };
 }
 
+/** --endpoint-url, or its alias --endpoint. */
+function endpointUrl(): string | undefined {
+  const { endpointUrl, endpoint } = program.opts<{ endpointUrl?: string; endpoint?: string }>();
+  return endpointUrl ?? endpoint;
+}
+
 function connection(): Connection {
-  const { endpoint, region, profile } = program.opts<{ endpoint?: string; region?: string; profile?: string }>();
+  const { region, profile } = program.opts<{ region?: string; profile?: string }>();
+  const endpoint = endpointUrl();
   return {
     ...(endpoint ? { endpointUrl: endpoint } : {}),
     ...(region ? { region } : {}),
@@ -301,14 +314,18 @@ async function readEventFile(file: string, instanceId?: string): Promise<unknown
   }
 }
 
-/** The setting's flag, when the user gave it as one; and what to try when AWS cannot be reached. */
+/** The setting's flag, when the user gave it as one. */
 function explain(message: string): string {
   const { routeTables } = program.opts<{ routeTables?: string }>();
-  const named = routeTables !== undefined ? message.replaceAll("ROUTE_TABLE_IDS", "--route-tables") : message;
-  if (/region is missing/i.test(named)) return `${named}\nhint: pass --region, or set AWS_REGION`;
-  if (/Could not load credentials/i.test(named))
-    return `${named}\nhint: configure AWS credentials (--profile, AWS_PROFILE), or use an emulator with --endpoint`;
-  return named;
+  return routeTables !== undefined ? message.replaceAll("ROUTE_TABLE_IDS", "--route-tables") : message;
+}
+
+/** What to do about a region or credentials the SDK found missing: settings, not a failed run. */
+function missingSetting(error: Error): string | undefined {
+  if (/region is missing/i.test(error.message)) return "hint: pass --region, or set AWS_REGION";
+  if (/Could not load credentials/i.test(error.message))
+    return "hint: configure AWS credentials (--profile, AWS_PROFILE), or use an emulator with --endpoint-url";
+  return undefined;
 }
 
 /**
@@ -336,7 +353,8 @@ try {
   await program.parseAsync();
 } catch (error) {
   if (error instanceof CommanderError) {
-    if (error.code.startsWith("pod-routes.")) console.error(error.message);
+    // Commander prints its own errors, with the pointer to --help; pod-routes' usage errors are printed here.
+    if (error.code.startsWith("pod-routes.")) console.error(`${error.message}\n${HELP_POINTER}`);
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else if (
     error instanceof UnsupportedEventError ||
@@ -347,7 +365,8 @@ try {
     process.exitCode = EXIT.usage;
   } else {
     const named = error as Error;
-    console.error(explain(`${named.name}: ${named.message}`));
-    process.exitCode = EXIT.failed;
+    const hint = missingSetting(named);
+    console.error(explain(`${named.name}: ${named.message}`) + (hint ? `\n${hint}` : ""));
+    process.exitCode = hint ? EXIT.usage : EXIT.failed;
   }
 }

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { columns } from "../cli/render.js";
+import { starterEnded } from "./lifeline.js";
 import { startMoto } from "./moto.js";
 import { buildWorld, instanceRows } from "./world.js";
 
@@ -40,10 +41,11 @@ const options = new Command("npm run emulator --")
 const { host, port } = options;
 // Listened for from the start: a Ctrl-C that arrives while the world is built (or just as the usage is
 // printed) still stops moto and exits 0, instead of killing this process and leaving moto to its end.
+// So does any other end of whoever started it (npm killed, the terminal closed).
 const stopRequested = Promise.race([
-  once(process, "SIGINT").then(() => "stopped" as const),
-  once(process, "SIGTERM").then(() => "stopped" as const),
-]);
+  ...(["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) => once(process, signal)),
+  starterEnded(),
+]).then(() => "stopped" as const);
 const moto = await startMoto({ launcher: resolve(root, "scripts/emulator/moto_server.py"), host, port }).catch(
   (error: Error) => {
     // Missing moto, a taken port: the message says what to do; a stack trace would not.

@@ -17,13 +17,20 @@ import { routesOf } from "../support/routes.js";
 import { ec2, proxyEndpoint } from "../support/moto-harness.js";
 
 const cli = resolve(import.meta.dirname, "../../dist/cli/pod-routes.mjs");
+const NO_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: "",
+  AWS_SECRET_ACCESS_KEY: "",
+  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+  AWS_CONFIG_FILE: "/nonexistent",
+};
 
-/** Runs the built CLI against the emulator; resolves with exit code and output. */
+/** Runs the built CLI against the emulator (named by `endpointFlag`); resolves with exit code and output. */
 function podRoutes(
   args: string[],
   env: Record<string, string> = {},
+  endpointFlag = "--endpoint-url",
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, [cli, ...args, "--endpoint", proxyEndpoint, "--region", "us-east-1"], {
+  return promisify(execFile)(process.execPath, [cli, ...args, endpointFlag, proxyEndpoint, "--region", "us-east-1"], {
     env: { ...process.env, ...env },
   }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
@@ -104,14 +111,57 @@ describe("pod-routes CLI", () => {
     expect(badTable.code).toBe(2);
     expect(badTable.stderr).toContain("--route-tables");
     expect(badTable.stderr).not.toContain("ROUTE_TABLE_IDS");
-    const noCredentials = await podRoutes(["status", "--route-tables", "rtb-12345678"], {
-      AWS_ACCESS_KEY_ID: "",
-      AWS_SECRET_ACCESS_KEY: "",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
-      AWS_CONFIG_FILE: "/nonexistent",
-    });
-    expect(noCredentials.code).toBe(1);
+    const noCredentials = await podRoutes(["status", "--route-tables", "rtb-12345678"], NO_CREDENTIALS);
+    expect(noCredentials.code).toBe(2);
     expect(noCredentials.stderr).toContain("hint: configure AWS credentials");
+  });
+
+  it("answers a usage error with its one line and a pointer to --help, not the whole help", async () => {
+    for (const args of [["reconcile"], ["sync", "--dry"], ["events", "launch"], ["events", "nonsense"]]) {
+      const { code, stderr, stdout } = await podRoutes(args);
+      expect(code, args.join(" ")).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr.trim().split("\n"), args.join(" ")).toEqual([
+        expect.stringMatching(/^error: /),
+        "(run pod-routes --help, or pod-routes <command> --help, for usage)",
+      ]);
+    }
+  });
+
+  it("takes --endpoint as another spelling of --endpoint-url", async () => {
+    const { tables } = await routedSeed();
+    const { code, stdout } = await podRoutes(["status", "--json", ...tables], {}, "--endpoint");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ drift: [] });
+  });
+
+  it("exits as docs/cli.md's table says, for each cause it names", async () => {
+    const seed = await buildTutorialNetwork(ec2, 1);
+    const tables = ["--route-tables", seed.routeTableId];
+    const docs = await readFile(resolve(import.meta.dirname, "../../docs/cli.md"), "utf8");
+    const rows = new Map(
+      [...docs.matchAll(/^\| ([0-2]) \| (.+) \|$/gm)].map(([, code, when]) => [Number(code), when!] as const),
+    );
+    expect([...rows.keys()]).toEqual([0, 1, 2]);
+    const cases: Array<{ cause: string; args: string[]; env?: Record<string, string>; code: number }> = [
+      // The worker is not routed yet: drift, until the sync.
+      { cause: "found drift", args: ["status", ...tables], code: 1 },
+      { cause: "done", args: ["sync", ...tables], code: 0 },
+      { cause: "no drift", args: ["status", ...tables], code: 0 },
+      { cause: "missing argument", args: ["reconcile"], code: 2 },
+      { cause: "unknown flag", args: ["sync", "--dry"], code: 2 },
+      { cause: "choice", args: ["events", "nonsense"], code: 2 },
+      { cause: "setting", args: ["status", ...tables], env: { ON_STOP: "never" }, code: 2 },
+      { cause: "credentials", args: ["status", ...tables], env: NO_CREDENTIALS, code: 2 },
+      { cause: "event file", args: ["invoke", "no-such-file.json"], code: 2 },
+      { cause: "instance name", args: ["reconcile", "not-an-instance"], code: 2 },
+    ];
+    for (const { cause, args, env, code } of cases) {
+      expect(rows.get(code), `the row for ${code} names "${cause}"`).toContain(cause);
+      expect((await podRoutes(args, env)).code, `${cause}: ${args.join(" ")}`).toBe(code);
+    }
+    // A failure in the summary: "invoke reports the handler's named failure and exits 1", below.
+    expect(rows.get(1)).toContain("a failure in the summary");
   });
 
   it("exits 2 on bad usage", async () => {

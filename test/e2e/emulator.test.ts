@@ -16,9 +16,14 @@ interface Emulator {
   readonly env: Record<string, string>;
 }
 
-/** `npm run emulator` as built (npm test builds first), on a free port; resolves once it has said how to use it. */
-async function startEmulator(args: string[]): Promise<Emulator> {
-  const child = spawn(process.execPath, [resolve(root, "dist/emulator.mjs"), "--port", "0", ...args], { cwd: root });
+/**
+ * `npm run emulator` as built (npm test builds first), on a free port, or with `viaNpm` the npm script
+ * itself; resolves once it has said how to use it.
+ */
+async function startEmulator(args: string[], { viaNpm = false } = {}): Promise<Emulator> {
+  const child = viaNpm
+    ? spawn("npm", ["run", "--silent", "emulator", "--", "--port", "0", ...args], { cwd: root })
+    : spawn(process.execPath, [resolve(root, "dist/emulator.mjs"), "--port", "0", ...args], { cwd: root });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -103,6 +108,14 @@ describe("npm run emulator", () => {
       expect(code, `${file}: ${stdout}${stderr}`).toBe(0);
       expect(`${stdout}${stderr}`, file).not.toMatch(/FAILED|parse error|UnreadableAnswer/);
     }
+    // The README: the five samples about no instance run as they are, and refuse --instance.
+    const aboutNone = samples.filter((sample) => /test-notification|scheduled|scheduler|sync/.test(sample));
+    expect(aboutNone).toHaveLength(5);
+    for (const sample of aboutNone) {
+      const refused = await podRoutes(emulator, ["invoke", `events/${sample}`, "--instance", "worker-2"]);
+      expect(refused.code, sample).toBe(2);
+      expect(refused.stderr, sample).toContain("names no instance: --instance is for events about one");
+    }
   }, 120_000);
 
   it("says so when a sample's made-up instance is used as it is", async () => {
@@ -127,6 +140,20 @@ describe("npm run emulator", () => {
 });
 
 describe("npm run emulator --empty", () => {
+  /** True once nothing answers on the endpoint, within 10 s. */
+  async function silenced(endpoint: string): Promise<boolean> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const answering = await fetch(`${endpoint}/moto-api/data.json`).then(
+        () => true,
+        () => false,
+      );
+      if (!answering) return true;
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    return false;
+  }
+
   it("leaves no server behind when it is killed outright", async () => {
     const emulator = await startEmulator(["--empty"]);
     const endpoint = emulator.env["AWS_ENDPOINT_URL"]!;
@@ -134,17 +161,22 @@ describe("npm run emulator --empty", () => {
     const exited = once(emulator.child, "exit");
     emulator.child.kill("SIGKILL");
     await exited;
-    const deadline = Date.now() + 10_000;
-    let answering = true;
-    while (answering && Date.now() < deadline) {
-      answering = await fetch(`${endpoint}/moto-api/data.json`).then(
-        () => true,
-        () => false,
-      );
-      if (answering) await new Promise((done) => setTimeout(done, 200));
-    }
-    expect(answering, `${endpoint} still answers`).toBe(false);
+    expect(await silenced(endpoint), `${endpoint} still answers`).toBe(true);
   }, 60_000);
+
+  it.each(["SIGTERM", "SIGKILL", "SIGHUP"] as const)(
+    "ends with npm, and frees its port, when npm gets %s",
+    async (signal) => {
+      const emulator = await startEmulator(["--empty"], { viaNpm: true });
+      const endpoint = emulator.env["AWS_ENDPOINT_URL"]!;
+      expect((await fetch(`${endpoint}/moto-api/data.json`)).ok).toBe(true);
+      const exited = once(emulator.child, "exit");
+      emulator.child.kill(signal);
+      await exited;
+      expect(await silenced(endpoint), `${endpoint} still answers after npm's ${signal}`).toBe(true);
+    },
+    60_000,
+  );
 
   it("builds nothing and exports no route table; Ctrl-C stops it with exit 0", async () => {
     const emulator = await startEmulator(["--empty"]);
