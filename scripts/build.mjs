@@ -33,11 +33,6 @@ await chmod("dist/cli/pod-routes.mjs", 0o755);
 
 // What each input contributes, for anyone asking where the bytes went; kept outside the deployed folder.
 await writeFile("dist/pod-routes.meta.json", JSON.stringify(result.metafile));
-// `sam build` (BuildMethod: makefile) copies this very bundle and its source map: npm run build is the one builder.
-await writeFile(
-  "dist/pod-routes/Makefile",
-  'build-PodRoutesFunction:\n\tcp index.mjs index.mjs.map "$(ARTIFACTS_DIR)/"\n',
-);
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith(".mjs")) console.log(`${file}: ${(bytes / 1000).toFixed(0)} KB`);
 }

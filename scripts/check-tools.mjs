@@ -29,6 +29,11 @@ const others = [
     "missing: cfn-lint, for the template tests. Install it: python3 -m pip install cfn-lint",
   ),
   check(
+    "make",
+    ["--version"],
+    "missing: make, for the sam build test (the function's Makefile). Install it: sudo apt-get install make",
+  ),
+  check(
     "aws",
     ["--version"],
     "missing: the AWS CLI, for the deploy script's tests. Install it: python3 -m pip install awscli",

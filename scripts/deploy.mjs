@@ -20,15 +20,17 @@ Options:
   --bucket NAME          S3 bucket for the code, owned by this account (default:
                          pod-routes-artifacts-ACCOUNT-REGION, created private and encrypted if missing;
                          refused if another account owns it)
-  --package-only         build and package, print the packaged template's path, deploy nothing
+  --package-only         build and package, print the packaged template's path, deploy nothing: all
+                         that works against the emulator (moto's CloudFormation cannot create the
+                         stack's FIFO queues)
 ${connectionHelp}
   -h, --help             this help`;
 
 const root = resolve(import.meta.dirname, "..");
 const PARAMETER = /^[A-Za-z0-9]+=.*$/s;
 const MAX_STACK_NAME = 80 - "-events.fifo".length;
-/** The template's local code: the build's output, which the deploy uploads. */
-const LOCAL_CODE = "CodeUri: ../dist/pod-routes";
+/** The template's local code: the project, which `sam build` builds; this script uploads the bundle instead. */
+const LOCAL_CODE = "      CodeUri: ..\n";
 
 await main("scripts/deploy.mjs", async () => {
   const { values } = parse(process.argv.slice(2), {
@@ -72,8 +74,8 @@ await main("scripts/deploy.mjs", async () => {
   const { key, codeSha256 } = await uploadBundle(aws, bucket, owner, resolve(root, "dist"));
   console.log(`uploaded s3://${bucket}/${key}`);
   const source = await readFile(resolve(root, "infra/template.yaml"), "utf8");
-  if (!source.includes(LOCAL_CODE)) throw new Error(`infra/template.yaml no longer has "${LOCAL_CODE}"`);
-  await writeFile(packaged, source.replace(LOCAL_CODE, `CodeUri: s3://${bucket}/${key}`));
+  if (!source.includes(LOCAL_CODE)) throw new Error(`infra/template.yaml no longer has "${LOCAL_CODE.trim()}"`);
+  await writeFile(packaged, source.replace(LOCAL_CODE, `      CodeUri: s3://${bucket}/${key}\n`));
   if (values["package-only"]) {
     console.log(`packaged template: ${packaged}`);
     return 0;

@@ -7,6 +7,23 @@ import { promisify } from "node:util";
 import { UsageError } from "./cli.mjs";
 
 /**
+ * The region the deploy works in: --region, else the environment (the SDK's AWS_REGION, the AWS CLI's
+ * AWS_DEFAULT_REGION), else the AWS CLI's configuration.
+ * @param {import("./aws.mjs").Aws} aws
+ * @param {string | undefined} region
+ * @returns {Promise<string>}
+ */
+export async function deployRegion(aws, region) {
+  const found =
+    region ||
+    process.env.AWS_REGION ||
+    process.env.AWS_DEFAULT_REGION ||
+    (await aws("configure", "get", ["region"], { json: false }).catch(() => "")).trim();
+  if (!found) throw new UsageError("no region: pass --region, set AWS_REGION, or configure one for the AWS CLI");
+  return found;
+}
+
+/**
  * One bucket per account and region: pod-routes-artifacts-ACCOUNT-REGION.
  * @param {import("./aws.mjs").Aws} aws
  * @param {string} account
@@ -14,13 +31,7 @@ import { UsageError } from "./cli.mjs";
  * @returns {Promise<string>}
  */
 export async function defaultBucketName(aws, account, region) {
-  const bucketRegion =
-    region ??
-    process.env.AWS_REGION ??
-    process.env.AWS_DEFAULT_REGION ??
-    (await aws("configure", "get", ["region"], { json: false })).trim();
-  if (!bucketRegion) throw new UsageError("no region: pass --region or configure one for the AWS CLI");
-  return `pod-routes-artifacts-${account}-${bucketRegion}`;
+  return `pod-routes-artifacts-${account}-${await deployRegion(aws, region)}`;
 }
 
 /**
@@ -46,11 +57,9 @@ export async function ensureBucket(aws, bucket, owner, region) {
     }
   }
   console.log(`creating bucket ${bucket}…`);
-  const bucketRegion = region ?? (await aws("configure", "get", ["region"], { json: false })).trim();
+  const bucketRegion = await deployRegion(aws, region);
   const location =
-    bucketRegion && bucketRegion !== "us-east-1"
-      ? ["--create-bucket-configuration", `LocationConstraint=${bucketRegion}`]
-      : [];
+    bucketRegion !== "us-east-1" ? ["--create-bucket-configuration", `LocationConstraint=${bucketRegion}`] : [];
   await aws("s3api", "create-bucket", ["--bucket", bucket, ...location]);
   // Created by someone else between the two calls? Then this fails too.
   await aws("s3api", "head-bucket", ["--bucket", bucket, ...expected]);

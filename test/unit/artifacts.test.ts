@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { ensureBucket, uploadBundle, verifyDeployedCode } from "../../scripts/lib/artifacts.mjs";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { defaultBucketName, ensureBucket, uploadBundle, verifyDeployedCode } from "../../scripts/lib/artifacts.mjs";
+
+afterEach(() => vi.unstubAllEnvs());
 
 /** A stand-in for the AWS CLI: records each call, answers head-bucket as told. */
 function fakeAws(headBucket: (call: number) => Error | undefined) {
@@ -52,6 +54,30 @@ describe("the deploy's artifact bucket", () => {
     expect(calls[1]).toContain("LocationConstraint=eu-west-1");
     expect(calls[3]!.join(" ")).toContain(
       "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+    );
+  });
+
+  it("takes the region from AWS_REGION when the AWS CLI has none configured, for the name and the create", async () => {
+    const { aws: answering, calls } = fakeAws((n) => (n === 0 ? notFound() : undefined));
+    // `aws configure get region` exits 1 when nothing is configured.
+    const aws = (service: string, command: string, args: string[] = []) =>
+      command === "get" ? Promise.reject(new Error("aws configure get failed")) : answering(service, command, args);
+    vi.stubEnv("AWS_REGION", "eu-west-1");
+    vi.stubEnv("AWS_DEFAULT_REGION", "");
+
+    const bucket = await defaultBucketName(aws, "123456789012", undefined);
+    await ensureBucket(aws, bucket, "123456789012", undefined);
+
+    expect(bucket).toBe("pod-routes-artifacts-123456789012-eu-west-1");
+    expect(calls[1]).toContain("LocationConstraint=eu-west-1");
+  });
+
+  it("names every place a region may come from when none does", async () => {
+    const aws = () => Promise.reject(new Error("aws configure get failed"));
+    vi.stubEnv("AWS_REGION", "");
+    vi.stubEnv("AWS_DEFAULT_REGION", "");
+    await expect(defaultBucketName(aws, "123456789012", undefined)).rejects.toThrow(
+      "no region: pass --region, set AWS_REGION, or configure one for the AWS CLI",
     );
   });
 });
