@@ -322,6 +322,26 @@ describe("infra/template.yaml", () => {
     ]);
   });
 
+  it("explains every alarm it creates in the README's Troubleshooting: what it means and what to do", async () => {
+    const readme = await readFile(resolve(root, "README.md"), "utf8");
+    const section = readme.slice(
+      readme.indexOf("## Troubleshooting"),
+      readme.indexOf("\n## ", readme.indexOf("## Troubleshooting") + 1),
+    );
+    const rows = section.split("\n").filter((line) => line.startsWith("| ") && !line.startsWith("| you see"));
+    const alarms = Object.entries(resources)
+      .filter(([, resource]) => resource["Type"] === "AWS::CloudWatch::Alarm")
+      .map(([name]) => name);
+    expect(alarms.length).toBeGreaterThanOrEqual(7);
+    for (const alarm of alarms) {
+      const row = rows.find((line) => line.split(" | ")[0]!.includes(`\`${alarm}\``));
+      expect(row, `a Troubleshooting row for ${alarm}`).toBeDefined();
+      const [, because, todo] = row!.slice(2, -2).split(" | ");
+      expect(because?.trim().length, `${alarm}: what it means`).toBeGreaterThan(20);
+      expect(todo?.trim().length, `${alarm}: what to do`).toBeGreaterThan(20);
+    }
+  });
+
   it("logs to its own log group with a retention, and may write that log group only", () => {
     expect(resources["PodRoutesFunction"]["Properties"]["LoggingConfig"]).toEqual({ LogGroup: { Ref: "LogGroup" } });
     expect(resources["LogGroup"]["Properties"]["RetentionInDays"]).toEqual({ Ref: "LogRetentionDays" });
