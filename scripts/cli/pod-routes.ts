@@ -9,11 +9,12 @@ import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { runDirect } from "../../functions/pod-routes/jobs/direct.js";
 import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
+import type { BatchSummary } from "../../functions/pod-routes/jobs/batch.js";
 import type { Request } from "../../functions/pod-routes/core/request.js";
 import type { Dependencies } from "../../functions/pod-routes/jobs/dependencies.js";
 import { wire } from "../../functions/pod-routes/entry/wire.js";
 import { WORKER_STATES, workersOf } from "../../functions/pod-routes/adapters/worker.js";
-import { formatSummary } from "../lib/summary.mjs";
+import { formatBatch, formatSummary } from "../lib/summary.mjs";
 import { driftOf, unmanagedOf } from "./drift.js";
 import { columns, readRouteTable, renderRouteTable } from "./render.js";
 import { InstanceNameError, instanceNamed, retargeted } from "./instances.js";
@@ -212,14 +213,15 @@ program
     const instanceId =
       options.instance === undefined ? undefined : await instanceNamed(new EC2Client({}), options.instance);
     const event = await readEventFile(file, instanceId);
-    // An SQS batch, as the queue delivers it, is answered with the messages left for a retry.
-    const answer: Summary | SQSBatchResponse = await createHandler(process.env)(event);
+    // An SQS batch, as the queue delivers it, is answered with the messages left for a retry; its whole
+    // summary (each message's verdict, what changed) comes aside.
+    let batch: BatchSummary | undefined;
+    const handler = createHandler(process.env, undefined, { onSummary: (summary) => (batch = summary) });
+    const answer: Summary | SQSBatchResponse = await handler(event);
     if (!isBatchResponse(answer)) return report(answer);
-    const retried = answer.batchItemFailures.map((failure) => failure.itemIdentifier);
-    print(answer, () =>
-      retried.length > 0 ? `left on the queue for a retry: ${retried.join(", ")}` : "every message acknowledged",
-    );
-    process.exitCode = retried.length === 0 ? EXIT.ok : EXIT.failed;
+    const summary = batch!;
+    print({ ...answer, summary }, () => formatBatch(summary));
+    process.exitCode = answer.batchItemFailures.length === 0 ? EXIT.ok : EXIT.failed;
   });
 
 program

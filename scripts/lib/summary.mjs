@@ -1,7 +1,8 @@
 // The handler's JSON summary as an operator reads it in a terminal.
 
 /**
- * Renders a summary: one line per decision, then instance changes, lifecycle outcome and failures.
+ * Renders a summary: what changed, then one line per decision, instance changes, lifecycle outcome and
+ * failures.
  * @param {Partial<import("../../functions/pod-routes/jobs/summary.js").Summary>} summary a function's JSON answer
  */
 export function formatSummary(summary) {
@@ -13,8 +14,80 @@ export function formatSummary(summary) {
     `${request.kind ?? "request"}${subject} (${request.trigger ?? "?"})${summary.dryRun ? " — dry run, nothing changed" : ""}`,
   );
   if (summary.ignored) lines.push(`ignored: ${summary.ignored}`);
-  if (summary.allocation)
-    lines.push(`pod CIDR ${summary.allocation.cidr} ${summary.allocation.how} in ${summary.allocation.routeTableId}`);
+  lines.push(...formatChanged(summary.changed));
+  lines.push(...formatDecisions(summary));
+  for (const failure of summary.failures ?? []) lines.push(`FAILED: ${failure.message ?? failure}`);
+  if (request.instanceId && !summary.ignored && isEmpty(summary))
+    lines.push(
+      `nothing to do: no route is, or should be, ${request.instanceId}'s. Is it an instance of this account and ` +
+        "region? (The events/ samples name a made-up one: pass --instance.)",
+    );
+  return lines.join("\n");
+}
+
+/**
+ * Renders a queued batch's summary: each message's verdict, what changed, every decision, the failures,
+ * and which messages go back to the queue.
+ * @param {import("../../functions/pod-routes/jobs/batch.js").BatchSummary} summary
+ */
+export function formatBatch(summary) {
+  const lines = [`queued batch of ${summary.records.length}${summary.dryRun ? " — dry run, nothing changed" : ""}`];
+  for (const record of [...summary.records, ...summary.waitingLaunches]) {
+    const about = record.instanceId ? ` ${record.instanceId}` : "";
+    lines.push(`  ${record.messageId}: ${record.outcome}${about}${record.reason ? `: ${record.reason}` : ""}`);
+  }
+  lines.push(...formatChanged(summary.changed), ...formatDecisions(summary));
+  for (const failure of summary.failures) lines.push(`FAILED: ${failure.message}`);
+  lines.push(
+    summary.retry.length > 0
+      ? `left on the queue for a retry: ${summary.retry.join(", ")}`
+      : "every message acknowledged",
+  );
+  return lines.join("\n");
+}
+
+/**
+ * What changed, or in a dry run would: one line each, or that nothing did.
+ * @param {import("../../functions/pod-routes/jobs/changed.js").Changed | undefined} changed
+ * @returns {string[]}
+ */
+function formatChanged(changed) {
+  if (!changed) return [];
+  const verb = (/** @type {string} */ done, /** @type {string} */ would) => (changed.dryRun ? would : done);
+  const lines = [
+    ...changed.routes.map((route) => {
+      const action = verb(
+        { create: "created", replace: "replaced", delete: "deleted" }[route.action],
+        `would ${route.action}`,
+      );
+      const target = route.action === "delete" ? ` (was → ${route.target ?? "?"})` : ` → ${route.target ?? "?"}`;
+      const previous = route.previousTarget ? ` (was → ${route.previousTarget})` : "";
+      return `  ${action.padEnd(14)} ${route.cidr}${target}${previous} in ${route.routeTableId}`;
+    }),
+    ...changed.sourceDestChecks.map(
+      (check) =>
+        `  ${verb("turned off", "would turn off").padEnd(14)} the source/dest check of ${check.instanceId}${check.target === check.instanceId ? "" : ` (${check.target})`}`,
+    ),
+    ...changed.allocations.map(
+      (allocation) =>
+        `  ${verb("allocated", "would allocate").padEnd(14)} ${allocation.cidr} to ${allocation.instanceId} (${allocation.how} in ${allocation.routeTableId})`,
+    ),
+    ...changed.lifecycleActions.map(
+      (action) =>
+        `  ${verb("completed", "would complete").padEnd(14)} the lifecycle action of ${action.instanceId}: ${action.result} (${action.completion})`,
+    ),
+  ];
+  if (lines.length === 0) return [changed.dryRun ? "would change nothing" : "changed nothing"];
+  return [changed.dryRun ? "would change:" : "changed:", ...lines];
+}
+
+/**
+ * Every decision, table by table, and each source/dest check: the detail behind what changed.
+ * @param {Partial<import("../../functions/pod-routes/jobs/summary.js").Changes>} summary
+ * @returns {string[]}
+ */
+function formatDecisions(summary) {
+  const lines = [];
   for (const table of summary.tables ?? []) {
     lines.push(table.routeTableId);
     for (const decision of table.decisions) {
@@ -34,14 +107,21 @@ export function formatSummary(summary) {
   }
   for (const change of summary.instanceChanges ?? [])
     lines.push(`${change.change} on ${change.target}: ${change.error ?? (change.applied ? "applied" : "not applied")}`);
-  if (summary.lifecycle) lines.push(`lifecycle action: ${summary.lifecycle.result} (${summary.lifecycle.completion})`);
-  for (const failure of summary.failures ?? []) lines.push(`FAILED: ${failure.message ?? failure}`);
-  if (lines.length === 1 && request.instanceId)
-    lines.push(
-      `nothing to do: no route is, or should be, ${request.instanceId}'s. Is it an instance of this account and ` +
-        "region? (The events/ samples name a made-up one: pass --instance.)",
-    );
-  return lines.join("\n");
+  return lines;
+}
+
+/**
+ * True when a summary holds no decision, change, lifecycle action or failure.
+ * @param {Partial<import("../../functions/pod-routes/jobs/summary.js").Summary>} summary
+ */
+function isEmpty(summary) {
+  return (
+    (summary.tables ?? []).every((table) => table.decisions.length === 0) &&
+    (summary.instanceChanges ?? []).length === 0 &&
+    !summary.lifecycle &&
+    !summary.allocation &&
+    (summary.failures ?? []).length === 0
+  );
 }
 
 /**

@@ -285,7 +285,22 @@ describe("pod-routes CLI", () => {
     const { code, stdout } = await podRoutes(["invoke", file, ...tables]);
 
     expect(code).toBe(0);
+    // Each message's verdict, and what the batch changed, above the queue's answer.
+    expect(stdout).toContain(`m0: done ${newcomers[0]}`);
+    expect(stdout).toContain(`m1: done ${newcomers[1]}`);
+    expect(stdout).toMatch(
+      new RegExp(`changed:\\n\\s+created\\s+10\\.200\\.7\\.0/24 → ${newcomers[0]} in ${seed.routeTableId}`),
+    );
+    expect(stdout).toContain(`the source/dest check of ${newcomers[1]}`);
     expect(stdout).toContain("every message acknowledged");
+    const again = JSON.parse((await podRoutes(["invoke", file, "--json", ...tables])).stdout) as {
+      batchItemFailures: unknown[];
+      summary: { records: Array<{ outcome: string }>; changed: { routes: unknown[] } };
+    };
+    // Run again: both messages done, nothing left to change.
+    expect(again.batchItemFailures).toEqual([]);
+    expect(again.summary.records.map((record) => record.outcome)).toEqual(["done", "done"]);
+    expect(again.summary.changed.routes).toEqual([]);
     const routes = await routesOf(ec2, seed.routeTableId);
     expect(routes).toContainEqual(["10.200.7.0/24", newcomers[0]]);
     expect(routes).toContainEqual(["10.200.8.0/24", newcomers[1]]);

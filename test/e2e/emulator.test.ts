@@ -96,6 +96,7 @@ describe("npm run emulator", () => {
   it("runs every sample in events/ with --instance naming a worker or the group's instance", async () => {
     const samples = (await readdir(resolve(root, "events"))).filter((file) => file.endsWith(".json"));
     expect(samples.length).toBeGreaterThanOrEqual(20);
+    const outputs: string[] = [];
     for (const sample of samples) {
       const file = `events/${sample}`;
       const aboutOne = !/test-notification|scheduled|scheduler|sync/.test(sample);
@@ -107,7 +108,14 @@ describe("npm run emulator", () => {
       ]);
       expect(code, `${file}: ${stdout}${stderr}`).toBe(0);
       expect(`${stdout}${stderr}`, file).not.toMatch(/FAILED|parse error|UnreadableAnswer/);
+      outputs.push(stdout);
     }
+    // The group's instance got its block at its first launch sample: shown as the route created for it,
+    // the block allocated and the action completed, not as a route found in place.
+    const allocating = outputs.find((output) => output.includes("allocated"));
+    expect(allocating).toMatch(/created\s+10\.200\.3\.0\/24 → i-\w+ in rtb-\w+/);
+    expect(allocating).toMatch(/allocated\s+10\.200\.3\.0\/24 to i-\w+ \(claimed in rtb-\w+\)/);
+    expect(allocating).toMatch(/completed\s+the lifecycle action of i-\w+: CONTINUE/);
     // The README: the five samples about no instance run as they are, and refuse --instance.
     const aboutNone = samples.filter((sample) => /test-notification|scheduled|scheduler|sync/.test(sample));
     expect(aboutNone).toHaveLength(5);

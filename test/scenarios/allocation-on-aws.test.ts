@@ -42,6 +42,23 @@ describe("allocation on AWS as it behaves", () => {
     },
   );
 
+  it("reports the route its claim created as created, not as found in place", async () => {
+    const { world, handler } = routedCluster();
+
+    const { instanceId, summary } = await launchOne(handler, world.subnetId);
+
+    const decisions = summary.tables.flatMap((table) => table.decisions);
+    expect(decisions.filter((d) => d.cidr === "10.200.3.0/24")).toEqual([
+      expect.objectContaining({
+        action: "create",
+        applied: true,
+        instanceId,
+        target: instanceId,
+        reason: `${instanceId} was given 10.200.3.0/24, the lowest free block, claimed by creating its route`,
+      }),
+    ]);
+  });
+
   it("hands the block out again once EC2 has forgotten the terminated worker", async () => {
     const { world, handler } = routedCluster();
     const departed = aws.cloud.launch(world.subnetId, { tags: workerTags(0) });

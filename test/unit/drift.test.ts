@@ -8,6 +8,7 @@ function summaryWith(decisions: object[], failures: Summary["failures"] = []): S
   return {
     request: { kind: "sync", trigger: "manual", dryRun: true },
     dryRun: true,
+    changed: { dryRun: true, routes: [], sourceDestChecks: [], allocations: [], lifecycleActions: [] },
     tables: [{ routeTableId: "rtb-1", decisions: decisions.map(decision) as never }],
     instanceChanges: [],
     failures,

@@ -5,6 +5,7 @@ import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
 const base: Summary = {
   request: { kind: "sync", trigger: "schedule", dryRun: false },
   dryRun: false,
+  changed: { dryRun: false, routes: [], sourceDestChecks: [], allocations: [], lifecycleActions: [] },
   tables: [],
   instanceChanges: [],
   failures: [],

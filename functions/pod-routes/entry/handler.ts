@@ -21,12 +21,21 @@ export interface PodRoutesHandler {
   (event: unknown, context?: Context): Promise<Summary>;
 }
 
+export interface HandlerOptions {
+  /** Given a queued batch's whole summary, which Lambda's answer (the messages to retry) leaves out. */
+  readonly onSummary?: (summary: BatchSummary) => void;
+}
+
 /**
  * Builds a handler bound to an environment (and a clock: tests give it a simulated one). Settings are
  * parsed and clients built on the first invocation, once; the event is decoded before any AWS call so
  * bad input changes nothing.
  */
-export function createHandler(env: Env = process.env, clock: Clock = systemClock): PodRoutesHandler {
+export function createHandler(
+  env: Env = process.env,
+  clock: Clock = systemClock,
+  { onSummary }: HandlerOptions = {},
+): PodRoutesHandler {
   let wired: Wired | undefined;
   const handle = async (event: unknown, context?: Context): Promise<Summary | SQSBatchResponse> => {
     wired ??= wire(env, clock);
@@ -34,7 +43,9 @@ export function createHandler(env: Env = process.env, clock: Clock = systemClock
     logger.resetKeys();
     if (context) logger.addContext(context);
     const queued = queuedRequestsOf(event, wired.queueOrigin);
-    return queued ? handleBatch(event as SQSEvent, queued, wired, context) : handleOne(event, wired, context);
+    return queued
+      ? handleBatch(event as SQSEvent, queued, wired, context, onSummary)
+      : handleOne(event, wired, context);
   };
   return handle as PodRoutesHandler;
 }
@@ -50,6 +61,7 @@ async function handleBatch(
   queued: readonly QueuedRequest[],
   wired: Wired,
   context: Context | undefined,
+  onSummary?: (summary: BatchSummary) => void,
 ): Promise<SQSBatchResponse> {
   const { logger, metrics } = wired;
   const deadlines = deadlinesOf(context);
@@ -69,6 +81,7 @@ async function handleBatch(
     logger.info("launch action found waiting by the sync", { ...launch, reason: launch.reason });
   logger.info("summary", { summary: summaryForLog(summary) });
   publish(wired, summary);
+  onSummary?.(summary);
   if (summary.retry.length > 0) {
     const errors = metrics.singleMetric();
     errors.addDimension("ErrorKind", deadlines.work?.aborted ? "DeadlineExceededError" : "RetriedEvents");

@@ -3,8 +3,8 @@ import type { Summary } from "../jobs/summary.js";
 
 /** Keep decisions shown as examples: what "in place" looked like, without listing every worker. */
 const KEEP_SAMPLE = 5;
-/** Failures listed in full; the rest counted. Each is also its own error line. */
-const FAILURES_LISTED = 20;
+/** Failures, and each kind of change, listed up to this many; the rest counted. Each is a line of its own too. */
+const LISTED = 20;
 
 /**
  * A summary as one log line: counts, not lists. Each change is already a line of its own ("route
@@ -18,7 +18,7 @@ export function summaryForLog(summary: Summary | BatchSummary): Record<string, u
     for (const { action } of items) counts.set(action, (counts.get(action) ?? 0) + 1);
     return Object.fromEntries(counts);
   };
-  const { tables, instanceChanges, failures, ...rest } = summary;
+  const { tables, instanceChanges, failures, changed, ...rest } = summary;
   return {
     ...("records" in rest
       ? { ...rest, records: rest.records.length, waitingLaunches: rest.waitingLaunches.length }
@@ -35,7 +35,22 @@ export function summaryForLog(summary: Summary | BatchSummary): Record<string, u
       applied: instanceChanges.filter((change) => change.applied).length,
       failed: instanceChanges.filter((change) => change.error !== undefined).length,
     },
-    failures: failures.slice(0, FAILURES_LISTED).map(({ kind, message }) => ({ kind, message })),
-    ...(failures.length > FAILURES_LISTED ? { moreFailures: failures.length - FAILURES_LISTED } : {}),
+    // What changed, as the CLI lists it: routes, source/dest checks, pod CIDRs given out, lifecycle actions.
+    changed: {
+      ...listed("routes", changed.routes),
+      ...listed("sourceDestChecks", changed.sourceDestChecks),
+      ...listed("allocations", changed.allocations),
+      ...listed("lifecycleActions", changed.lifecycleActions),
+    },
+    ...listed(
+      "failures",
+      failures.map(({ kind, message }) => ({ kind, message })),
+    ),
   };
+}
+
+/** The first LISTED items under `name`, and under `moreName` how many more there were. */
+function listed<T>(name: string, items: readonly T[]): Record<string, readonly T[] | number> {
+  const more = `more${name[0]!.toUpperCase()}${name.slice(1)}`;
+  return items.length > LISTED ? { [name]: items.slice(0, LISTED), [more]: items.length - LISTED } : { [name]: items };
 }

@@ -6,7 +6,7 @@ import { pointsAt, type ObservedTable, type Worker } from "../core/model.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
 import type { Dependencies } from "./dependencies.js";
 import { claimTable } from "../core/tables.js";
-import type { Allocation } from "./summary.js";
+import type { Allocation, Changes } from "./summary.js";
 
 /**
  * How an untagged worker gets its pod CIDR (pure): the block already routed to it in its home table (a
@@ -145,4 +145,30 @@ function poolOf(config: Config): Pool {
 function inPool(pool: Pool, destination: string): boolean {
   const block: Ipv4Block | undefined = parseIpv4Block(destination);
   return block !== undefined && block.prefixLength === pool.prefixLength && contains(pool.clusterCidr, block);
+}
+
+/**
+ * A claim's CreateRoute made the worker's route, which the plan then found in place: reported as the
+ * create it was, in place of that keep, so the report shows the route the invocation made.
+ */
+export function withClaimedRoutes(changes: Changes, allocated: readonly Allocated[]): Changes {
+  const claims = allocated.filter(({ allocation }) => allocation.how === "claimed");
+  if (claims.length === 0) return changes;
+  const tables = changes.tables.map((table) => ({
+    ...table,
+    decisions: table.decisions.map((decision) => {
+      const claim = claims.find(
+        ({ worker, allocation }) =>
+          decision.action === "keep" &&
+          decision.routeTableId === allocation.routeTableId &&
+          decision.cidr === allocation.cidr &&
+          decision.instanceId === worker.instanceId,
+      );
+      if (!claim) return decision;
+      const { worker, allocation } = claim;
+      const reason = `${worker.instanceId} was given ${allocation.cidr}, the lowest free block, claimed by creating its route`;
+      return { ...decision, action: "create" as const, applied: true, reason };
+    }),
+  }));
+  return { ...changes, tables };
 }

@@ -8,6 +8,7 @@ import type { Dependencies } from "./dependencies.js";
 import { isConfigurationError, permanentFailureOf } from "./failures.js";
 import { complete, strangeGroup } from "./lifecycle.js";
 import { instanceJobOf, launchJobOf } from "./requests.js";
+import { changedOf, type Changed } from "./changed.js";
 import type { Allocation, Changes, Failure, LifecycleOutcome } from "./summary.js";
 import { verdicts, type Outcome, type Verdict } from "./verdict.js";
 
@@ -33,6 +34,8 @@ export interface RecordReport {
 
 export interface BatchSummary extends Changes {
   readonly dryRun: boolean;
+  /** What was changed (in a dry run, would be): the digest of the rest an operator reads first. */
+  readonly changed: Changed;
   readonly records: readonly RecordReport[];
   /** The message ids to hand back to the queue. */
   readonly retry: readonly string[];
@@ -130,11 +133,14 @@ export async function runBatch(
       };
     }),
   ) as [RecordReport[], RecordReport[]];
+  const tables = reconciled?.tables ?? [];
+  const instanceChanges = reconciled?.instanceChanges ?? [];
   return {
     dryRun,
+    changed: changedOf({ dryRun, tables, instanceChanges, failures: [] }, [...records, ...waitingLaunches]),
     records,
-    tables: reconciled?.tables ?? [],
-    instanceChanges: reconciled?.instanceChanges ?? [],
+    tables,
+    instanceChanges,
     failures: dedupe([
       ...failures,
       ...[...jobs.values()].flatMap((job) => failuresOf(outcomeOf(job).error, job.instanceId)),

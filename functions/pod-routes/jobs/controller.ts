@@ -1,4 +1,11 @@
-import { adoptedBlock, allocate, planAllocation, type AllocationPlan } from "./allocation.js";
+import {
+  adoptedBlock,
+  allocate,
+  planAllocation,
+  withClaimedRoutes,
+  type Allocated,
+  type AllocationPlan,
+} from "./allocation.js";
 import { assertClusterCidrOutside } from "../core/config.js";
 import { claimFor, claimOfJob, type JobClaim } from "./claims.js";
 import { converge, resolveTargets, UNKNOWN } from "./converge.js";
@@ -168,6 +175,7 @@ export async function reconcile(
 
   // Allocate: plan (pure) from what was read, then claim each block (a write), one launch at a time.
   let allocatedTables: readonly ObservedTable[] = tables;
+  const allocations: Allocated[] = [];
   for (const [job, claim] of allocating) {
     const plan: AllocationPlan = planAllocation(claim.worker, allocatedTables, holders, config);
     if ("error" in plan) {
@@ -177,6 +185,7 @@ export async function reconcile(
     try {
       const allocated = await allocate(plan, allocatedTables, { dryRun }, deps);
       allocatedTables = allocated.tables;
+      allocations.push(allocated);
       claimJob(job, { ...claim, worker: allocated.worker }, allocated.allocation);
     } catch (error) {
       outcomes.set(job, { error: asError(error) });
@@ -202,7 +211,7 @@ export async function reconcile(
       onStop: config.onStop,
     });
   }
-  const applied = await converge(plans, { dryRun }, deps);
+  const applied = withClaimedRoutes(await converge(plans, { dryRun }, deps), allocations);
   const handedOver = await handOver(handOversOf(applied.tables, new Set(jobClaims.keys())), deps);
   return report(
     combined({ ...NO_CHANGES, failures: [...invalid.values()] }, applied, handedOver, {

@@ -20,6 +20,7 @@ export async function runDirect(
   const summary: Summary = {
     request: request.kind === "lifecycle" ? reported(request) : request,
     dryRun,
+    changed: batch.changed,
     ...(outcome === "ignored" && reason !== undefined ? { ignored: reason } : {}),
     ...(allocation ? { allocation } : {}),
     ...(lifecycle ? { lifecycle } : {}),

@@ -2,6 +2,7 @@ import type { Completion } from "../adapters/autoscaling.js";
 import type { LifecycleResult } from "../core/config.js";
 import type { Decision } from "../core/planner.js";
 import type { Request } from "../core/request.js";
+import type { Changed } from "./changed.js";
 
 export interface ReportedDecision extends Decision {
   readonly applied: boolean;
@@ -84,6 +85,8 @@ export function combined(...parts: readonly Changes[]): Changes {
 export interface Summary extends Changes {
   readonly request: Request;
   readonly dryRun: boolean;
+  /** What was changed (in a dry run, would be): the digest of the rest an operator reads first. */
+  readonly changed: Changed;
   /** Why the instance or payload was left alone. */
   readonly ignored?: string;
   readonly allocation?: Allocation;
