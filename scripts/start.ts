@@ -8,6 +8,8 @@ import { startMoto } from "./emulator/moto.js";
 import { buildTutorialNetwork, launchWorker } from "./emulator/network.js";
 import { buildWorkerGroup } from "./emulator/worker-group.js";
 import { readRouteTable, renderRouteTable, type RouteRow } from "./cli/render.js";
+import { overlaps, parseIpv4Block } from "../functions/pod-routes/core/cidr.js";
+import { parseConfig } from "../functions/pod-routes/core/config.js";
 
 /**
  * `npm start`: pod-routes at work on an emulated AWS (moto, on a free loopback port, always stopped).
@@ -59,7 +61,8 @@ async function story(): Promise<void> {
   const network = await buildTutorialNetwork(ec2);
   const handler = createHandler({ ...process.env, ROUTE_TABLE_IDS: network.routeTableId });
   const [worker0, worker1, worker2] = network.workers.map((worker) => worker.instanceId) as [string, string, string];
-  const table = () => readRouteTable(ec2, network.routeTableId);
+  const selector = parseConfig({ ...process.env, ROUTE_TABLE_IDS: network.routeTableId });
+  const table = () => readRouteTable(ec2, network.routeTableId, selector);
   const tutorialRows = (w1: string, extra: Array<[string, string]> = []) =>
     [
       ["0.0.0.0/0", network.internetGatewayId],
@@ -111,7 +114,7 @@ async function story(): Promise<void> {
   const refusal = (await handler(stateChange(badlyTagged, "running"))).failures[0]?.message ?? "accepted";
   step(
     4,
-    `a worker tagged 10.200.3.7/24 was refused, the table unchanged — ${refusal}`,
+    `worker-3 (${badlyTagged}), tagged 10.200.3.7/24, was refused, the table unchanged — ${refusal}`,
     tutorialRows(replacement),
     await table(),
     refusal.startsWith("InvalidPodCidrError"),
@@ -126,10 +129,15 @@ async function story(): Promise<void> {
   });
   const launch = await allocating(lifecycleAction("launch", launched, { group: group.name, hook: group.launchHook }));
   const allocated = launch.allocation?.cidr ?? "(none)";
+  const holders = [
+    ...network.workers.map((worker) => ({ name: worker.name, tag: worker.podCidr })),
+    { name: "worker-3", tag: "10.200.3.7/24" },
+  ];
   step(
     5,
-    `an Auto Scaling launch got pod CIDR ${allocated}, tagged and routed; pod-routes then completed its ` +
-      `launch hook with ${launch.lifecycle?.result}, so Auto Scaling puts the instance in service`,
+    `an Auto Scaling launch got pod CIDR ${allocated}, the lowest free block (${takenBelow(allocated, holders)}), ` +
+      `tagged and routed; pod-routes then completed its launch hook with ${launch.lifecycle?.result}, so Auto ` +
+      "Scaling puts the instance in service",
     tutorialRows(replacement, [[allocated, launched]]),
     await table(),
     launch.lifecycle?.completion === "completed",
@@ -159,6 +167,20 @@ async function story(): Promise<void> {
     repaired,
     sync.failures.some((failure) => failure.message.startsWith("InvalidPodCidrError")),
   );
+}
+
+/** The blocks below `allocated`, each with whose tag holds it: why the allocation skipped them. */
+function takenBelow(allocated: string, holders: ReadonlyArray<{ name: string; tag: string }>): string {
+  const below = Array.from({ length: Number(allocated.split(".")[2]) }, (_, n) => `10.200.${n}.0/24`);
+  return below
+    .map((cidr) => {
+      const holder = holders.find((h) => overlaps(parseIpv4Block(h.tag)!, parseIpv4Block(cidr)!));
+      if (!holder) return `${cidr} free`;
+      return holder.tag === cidr
+        ? `${cidr}: ${holder.name}'s`
+        : `${cidr}: ${holder.name}'s tag ${holder.tag} lies in it`;
+    })
+    .join("; ");
 }
 
 function step(number: number, what: string, expected: string[][], actual: RouteRow[], alsoTrue = true): void {

@@ -130,7 +130,10 @@ program
     const plan = await runHere({ kind: "sync", trigger: "manual", dryRun: true }, deps);
     const ec2 = new EC2Client({});
     const tables = await Promise.all(
-      plan.tables.map(async ({ routeTableId }) => ({ routeTableId, routes: await readRouteTable(ec2, routeTableId) })),
+      plan.tables.map(async ({ routeTableId }) => ({
+        routeTableId,
+        routes: await readRouteTable(ec2, routeTableId, deps.config),
+      })),
     );
     const drift = driftOf(plan);
     const unmanaged = unmanagedOf(plan, deps.config);

@@ -1,26 +1,42 @@
 import { printable } from "../../functions/pod-routes/core/printable.js";
-import { DescribeInstancesCommand, DescribeRouteTablesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DescribeInstancesCommand,
+  DescribeRouteTablesCommand,
+  type EC2Client,
+  type Instance,
+} from "@aws-sdk/client-ec2";
+import { classifyInstance, lifecycleOf, type WorkerSelector } from "../../functions/pod-routes/adapters/worker.js";
 
 export interface RouteRow {
   readonly destination: string;
   readonly target: string;
-  readonly worker: string;
+  /** The target instance's Name tag. */
+  readonly name: string;
+  /** What the target instance is: a worker, not a worker, or gone; empty for any other target. */
+  readonly targetIs: string;
   readonly state: string;
 }
 
-/** A route table as the tutorial's verification step prints it: destination, target, and the worker's name. */
-export async function readRouteTable(ec2: EC2Client, routeTableId: string): Promise<RouteRow[]> {
+/**
+ * A route table as the tutorial's verification step prints it: destination, target, and for a route to
+ * an instance its Name and what it is to pod-routes (a worker of this cluster, not a worker, or gone:
+ * the route is then an orphan).
+ */
+export async function readRouteTable(
+  ec2: EC2Client,
+  routeTableId: string,
+  selector: WorkerSelector,
+): Promise<RouteRow[]> {
   const table = (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }))).RouteTables?.[0];
   const routes = table?.Routes ?? [];
   const instanceIds = [...new Set(routes.flatMap((route) => (route.InstanceId ? [route.InstanceId] : [])))];
-  const names = new Map<string, string>();
+  const instances = new Map<string, Instance>();
   if (instanceIds.length > 0) {
     const described = await ec2.send(
       new DescribeInstancesCommand({ Filters: [{ Name: "instance-id", Values: instanceIds }] }),
     );
-    for (const instance of described.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
-      names.set(instance.InstanceId!, instance.Tags?.find((tag) => tag.Key === "Name")?.Value ?? "");
-    }
+    for (const instance of described.Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
+      instances.set(instance.InstanceId!, instance);
   }
   return routes
     .filter((route) => route.DestinationCidrBlock)
@@ -32,14 +48,22 @@ export async function readRouteTable(ec2: EC2Client, routeTableId: string): Prom
         route.NatGatewayId ??
         route.TransitGatewayId ??
         "?";
+      const instance = route.InstanceId === undefined ? undefined : instances.get(route.InstanceId);
       return {
         destination: route.DestinationCidrBlock!,
         target,
-        worker: route.InstanceId ? (names.get(route.InstanceId) ?? "") : "",
+        name: instance?.Tags?.find((tag) => tag.Key === "Name")?.Value ?? "",
+        targetIs: route.InstanceId === undefined ? "" : whatInstanceIs(instance, selector),
         state: route.State ?? "",
       };
     })
     .sort((a, b) => a.destination.localeCompare(b.destination, "en", { numeric: true }));
+}
+
+function whatInstanceIs(instance: Instance | undefined, selector: WorkerSelector): string {
+  const state = instance?.State?.Name;
+  if (!instance || lifecycleOf(state) === "gone") return `gone (${state ?? "not found"})`;
+  return `${"worker" in classifyInstance(instance, selector) ? "worker" : "not a worker"} (${state})`;
 }
 
 /**
@@ -59,7 +83,12 @@ export function columns(header: readonly string[], cellRows: ReadonlyArray<reado
 
 export function renderRouteTable(rows: readonly RouteRow[]): string {
   return columns(
-    ["DESTINATION", "TARGET", "WORKER"],
-    rows.map((row) => [row.destination, row.target, row.worker]),
+    ["DESTINATION", "TARGET", "NAME", "TARGET IS"],
+    rows.map((row) => [
+      row.destination,
+      row.target,
+      row.name,
+      row.targetIs + (row.state === "blackhole" ? ", blackhole" : ""),
+    ]),
   );
 }

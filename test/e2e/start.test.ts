@@ -19,6 +19,12 @@ it("npm start's story ends every step as stated: the tutorial's routes, the allo
   expect(stdout).not.toContain('"_aws"');
   expect(stdout).toMatch(/10\.200\.4\.0\/24\s+i-\w+\s+hard-k8s-workers/);
   expect(stdout).toContain("so Auto Scaling puts the instance in service");
+  // The story explains itself: why .3 was skipped, whom step 4 refused, what each route's target is.
+  expect(stdout).toContain("10.200.3.0/24: worker-3's tag 10.200.3.7/24 lies in it");
+  expect(stdout).toMatch(/step 4: worker-3 \(i-\w+\), tagged 10\.200\.3\.7\/24, was refused/);
+  expect(stdout).toMatch(/10\.200\.8\.0\/24\s+i-\w+\s+controller-0\s+not a worker \(running\)/);
+  expect(stdout).toMatch(/10\.200\.9\.0\/24\s+i-\w+\s+worker-1\s+gone \(terminated\)/);
+  expect(stdout).not.toMatch(/\bWORKER\b/);
   const finalTable = stdout
     .slice(stdout.lastIndexOf("step 6:"))
     .split("\n")
