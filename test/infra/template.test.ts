@@ -23,11 +23,14 @@ async function transformed(parameters: Record<string, string> = {}): Promise<Jso
 }
 
 /**
- * Every policy statement the function's role gets, with `Fn::If` branches for worker groups taken. A
- * policy written as JSON text (`Fn::Sub`) is read with its `${...}` variables left as they are.
+ * Every policy statement the function's role gets, with `Fn::If` branches for worker groups and for
+ * allocation at launch taken. A policy written as JSON text (`Fn::Sub`) is read with its `${...}`
+ * variables left as they are.
  */
 function statements(cfn: Json): Json[] {
-  const policies = cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["Policies"] as Json[];
+  const policies = (cfn["Resources"]["PodRoutesFunctionRole"]["Properties"]["Policies"] as Json[]).map((policy) =>
+    policy["Fn::If"] ? (policy["Fn::If"][1] as Json) : policy,
+  );
   const documentOf = (policy: Json): Json =>
     policy["PolicyDocument"]["Fn::Sub"] ? JSON.parse(policy["PolicyDocument"]["Fn::Sub"][0]) : policy["PolicyDocument"];
   return policies
@@ -165,7 +168,16 @@ describe("infra/template.yaml", () => {
     expect(resources["InstanceStateChangeRule"]["Properties"]["EventPattern"]).toEqual({
       source: ["aws.ec2"],
       "detail-type": ["EC2 Instance State-change Notification"],
-      detail: { state: ["running", "stopped", "shutting-down", "terminated"] },
+      detail: {
+        // pending too when members of the cluster get their block at launch (AllocatePodCidr=launch).
+        state: {
+          "Fn::If": [
+            "AllocatesAtLaunch",
+            ["pending", "running", "stopped", "shutting-down", "terminated"],
+            ["running", "stopped", "shutting-down", "terminated"],
+          ],
+        },
+      },
     });
     const [condition, withGroups] = resources["LifecycleActionRule"]["Properties"]["EventPattern"]["Fn::If"];
     expect(condition).toBe("HasWorkerGroups");

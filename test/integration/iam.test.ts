@@ -247,6 +247,35 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
   }, 120_000);
 });
 
+describe("allocation at launch (AllocatePodCidr=launch), evaluated offline with iam-simulate", () => {
+  const instance = arn("ec2", "instance/i-0aaaaaaaaaaaaaaaa");
+  const member = { "ec2:ResourceTag/kubernetes.io/cluster/hard-k8s": "owned" };
+  const tagging = (context: Record<string, string | string[]>): IamRequest => ({
+    action: "ec2:CreateTags",
+    resource: instance,
+    context,
+  });
+  const parameters = { RouteTableIds: "rtb-0123456789abcdef0", VpcId: "vpc-0123456789abcdef0" };
+
+  it("lets the function write the pod-CIDR tag on an instance carrying the cluster tag, and nothing more", async () => {
+    const policy = await rolePolicies({ ...parameters, AllocatePodCidr: "launch" });
+    expect(await decide(policy, tagging({ ...member, "aws:TagKeys": ["pod-cidr"] }))).toBe("Allowed");
+    const denied = [
+      tagging({ "aws:TagKeys": ["pod-cidr"] }),
+      tagging({ "ec2:ResourceTag/kubernetes.io/cluster/hard-k8s": "shared", "aws:TagKeys": ["pod-cidr"] }),
+      tagging({ ...member, "aws:TagKeys": ["pod-cidr", "Name"] }),
+      tagging({ ...member, "aws:TagKeys": ["kubernetes.io/cluster/hard-k8s"] }),
+    ];
+    for (const request of denied)
+      expect(await decide(policy, request), JSON.stringify(request)).toBe("ImplicitlyDenied");
+  }, 60_000);
+
+  it("grants no such tagging at lifecycle hooks only", async () => {
+    const policy = await rolePolicies({ ...parameters, AllocatePodCidr: "lifecycle" });
+    expect(await decide(policy, tagging({ ...member, "aws:TagKeys": ["pod-cidr"] }))).toBe("ImplicitlyDenied");
+  }, 60_000);
+});
+
 describe("the event queue's policy, evaluated offline with iam-simulate", () => {
   const queueArn = arn("sqs", "pod-routes-EventQueue.fifo");
   const ruleArn = (name: string) => arn("events", `rule/pod-routes-${name}`);

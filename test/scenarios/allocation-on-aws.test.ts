@@ -70,4 +70,41 @@ describe("allocation on AWS as it behaves", () => {
 
     expect(summary.allocation).toMatchObject({ cidr: "10.200.0.0/24" });
   });
+
+  describe("with ALLOCATE_POD_CIDR=launch: workers no lifecycle hook announces", () => {
+    function launchMode() {
+      const world = tutorialWorld(aws.cloud);
+      const handler = aws.handler({ ROUTE_TABLE_IDS: world.tableId, ALLOCATE_POD_CIDR: "launch" });
+      return { world, handler };
+    }
+
+    it("gives a pending member of the cluster a block, tags and routes it; its running event changes nothing", async () => {
+      const { world, handler } = launchMode();
+      // As Karpenter launches: the cluster tag, no pod-CIDR tag, no Auto Scaling group.
+      const launched = aws.cloud.launch(world.subnetId, { tags: { [CLUSTER_TAG_KEY]: "owned" }, state: "pending" });
+
+      const pending = await handler(stateChange(launched, "pending"));
+
+      expect(pending.allocation).toMatchObject({ cidr: "10.200.3.0/24", how: "claimed" });
+      expect(aws.cloud.routesOf(world.tableId)["10.200.3.0/24"]).toBe(launched);
+      expect(aws.cloud.instances.get(launched)!.tags.get("pod-cidr")).toBe("10.200.3.0/24");
+      expect(pending.changed.routes).toEqual([expect.objectContaining({ action: "create", cidr: "10.200.3.0/24" })]);
+
+      aws.cloud.setState(launched, "running");
+      const running = await handler(stateChange(launched, "running"));
+      expect(running.changed.routes).toEqual([]);
+      expect(running.allocation).toBeUndefined();
+      expect(Object.values(aws.cloud.routesOf(world.tableId)).filter((target) => target === launched)).toHaveLength(1);
+    });
+
+    it("leaves an instance without the cluster tag alone", async () => {
+      const { world, handler } = launchMode();
+      const stranger = aws.cloud.launch(world.subnetId, { tags: { Name: "bastion" }, state: "pending" });
+
+      const summary = await handler(stateChange(stranger, "pending"));
+
+      expect(summary.ignored).toContain("has no pod-cidr tag");
+      expect(aws.cloud.instances.get(stranger)!.tags.get("pod-cidr")).toBeUndefined();
+    });
+  });
 });

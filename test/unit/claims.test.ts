@@ -157,8 +157,60 @@ describe("claimOfJob", () => {
   it("names the instance and the fix in a job's own failure", () => {
     const claim = claimOfJob(job("launch"), instance("running", member), { ...config, allocatePodCidr: false }, NOW);
     expect("error" in claim && claim.error.message).toBe(
-      "i-1 has no pod-cidr tag: launch needs a worker tagged pod-cidr=<pod CIDR> or set ALLOCATE_POD_CIDR=true",
+      "i-1 has no pod-cidr tag: launch needs a worker tagged pod-cidr=<pod CIDR> or set ALLOCATE_POD_CIDR=lifecycle",
     );
+  });
+});
+
+describe("claimOfJob with ALLOCATE_POD_CIDR=launch: workers launched with no hook", () => {
+  const launching = { ...config, allocatePodCidr: "launch" as const };
+  it.each<{ name: string; job: InstanceJob; seen: Instance; mode?: "lifecycle"; expected: string }>([
+    {
+      name: "a member's pending event",
+      job: job("reconcile", { reportedState: "pending" }),
+      seen: instance("pending", member),
+      expected: "ensure after allocation",
+    },
+    {
+      name: "its running event, the pending one lost",
+      job: job("reconcile", { reportedState: "running" }),
+      seen: instance("running", member),
+      expected: "ensure after allocation",
+    },
+    {
+      name: "a pending event of an instance without the cluster tag",
+      job: job("reconcile", { reportedState: "pending" }),
+      seen: instance("pending", {}),
+      expected: "ignored",
+    },
+    {
+      name: "a late pending event of an instance now stopped",
+      job: job("reconcile", { reportedState: "pending" }),
+      seen: instance("stopped", member),
+      expected: "ignored",
+    },
+    {
+      name: "a pending event of a worker tagged already",
+      job: job("reconcile", { reportedState: "pending" }),
+      seen: instance("pending", tagged),
+      expected: "ensure",
+    },
+    {
+      name: "a sync's look at a member",
+      job: job("reconcile"),
+      seen: instance("running", member),
+      expected: "ignored",
+    },
+    {
+      name: "a member's pending event, allocation at lifecycle hooks only",
+      job: job("reconcile", { reportedState: "pending" }),
+      seen: instance("pending", member),
+      mode: "lifecycle",
+      expected: "ignored",
+    },
+  ])("$name: $expected", ({ job, seen, mode, expected }) => {
+    const settings = mode ? { ...config, allocatePodCidr: mode } : launching;
+    expect(summary(claimOfJob(job, seen, settings, NOW))).toBe(expected);
   });
 });
 

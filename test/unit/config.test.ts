@@ -45,7 +45,7 @@ describe("parseConfig", () => {
       sourceDestCheck: "leave",
       dryRun: true,
       launchFailureResult: "CONTINUE",
-      allocatePodCidr: true,
+      allocatePodCidr: "lifecycle",
       podCidrPrefixLength: 26,
       lifecycleHookNames: [{ exact: "route-hook" }, { prefix: "routes-" }],
       workerGroupNames: ["workers-a", "workers-b"],
@@ -82,7 +82,12 @@ describe("parseConfig", () => {
     ["SOURCE_DEST_CHECK", "off", /expected one of: disable, leave/],
     ["DRY_RUN", "1", /expected one of: true, false/],
     ["LAUNCH_FAILURE_RESULT", "RETRY", /expected one of: ABANDON, CONTINUE/],
-    ["ALLOCATE_POD_CIDR", "yes", /expected one of: true, false/],
+    ["ALLOCATE_POD_CIDR", "yes", /expected one of: false, lifecycle, launch, true/],
+    [
+      "ALLOCATE_POD_CIDR",
+      "launch",
+      /launch gives a block to every instance carrying CLUSTER_TAG, and CLUSTER_TAG is not set/,
+    ],
     ["POD_CIDR_PREFIX_LENGTH", "15", /expected a whole number from 16 \(CLUSTER_CIDR 10\.200\.0\.0\/16\) to 30/],
     ["POD_CIDR_PREFIX_LENGTH", "31", /from 16/],
     ["POD_CIDR_PREFIX_LENGTH", "/24", /from 16/],
@@ -93,6 +98,17 @@ describe("parseConfig", () => {
     expect(parse).toThrow(ConfigError);
     expect(parse).toThrow(`${variable}=${JSON.stringify(value)} is invalid`);
     expect(parse).toThrow(reason);
+  });
+});
+
+describe("ALLOCATE_POD_CIDR", () => {
+  it.each([
+    ["false", {}, false],
+    ["true", {}, "lifecycle"],
+    ["lifecycle", {}, "lifecycle"],
+    ["launch", { CLUSTER_TAG: "kubernetes.io/cluster/hard-k8s=owned" }, "launch"],
+  ] as const)("%s means %s", (value, more, mode) => {
+    expect(parseConfig({ ALLOCATE_POD_CIDR: value, ...more }).allocatePodCidr).toBe(mode);
   });
 });
 

@@ -28,8 +28,11 @@ export interface Config {
   readonly dryRun: boolean;
   /** How a launch lifecycle action ends when the worker cannot be routed for a permanent reason. */
   readonly launchFailureResult: LifecycleResult;
-  /** Give untagged workers launched through a lifecycle hook a free pod CIDR. */
-  readonly allocatePodCidr: boolean;
+  /**
+   * Give untagged workers a free pod CIDR: `lifecycle`, those launched through pod-routes' lifecycle hook;
+   * `launch`, also any instance carrying the cluster tag, on its state change to pending (or running).
+   */
+  readonly allocatePodCidr: AllocationMode;
   readonly podCidrPrefixLength: number;
   /** The lifecycle hooks that are pod-routes' own: exact names, or prefixes (written `prefix*`). */
   readonly lifecycleHookNames: readonly HookName[];
@@ -39,6 +42,8 @@ export interface Config {
   readonly eventQueueArn?: string;
   readonly eventMessageGroup?: string;
 }
+
+export type AllocationMode = false | "lifecycle" | "launch";
 
 export type HookName = { readonly exact: string } | { readonly prefix: string };
 
@@ -83,14 +88,25 @@ export function parseConfig(env: Env): Config {
       "ABANDON",
       "CONTINUE",
     ] as const),
-    allocatePodCidr:
-      oneOf("ALLOCATE_POD_CIDR", read(env, "ALLOCATE_POD_CIDR", "false"), ["true", "false"] as const) === "true",
+    allocatePodCidr: parseAllocationMode(read(env, "ALLOCATE_POD_CIDR", "false"), clusterTag),
     podCidrPrefixLength: parsePrefixLength(read(env, "POD_CIDR_PREFIX_LENGTH", "24"), clusterCidr),
     lifecycleHookNames: parseHookNames(read(env, "LIFECYCLE_HOOK_NAMES", "pod-routes,pod-routes-*")),
     workerGroupNames: parseGroupNames(read(env, "WORKER_GROUP_NAMES", "")),
     ...optional("eventQueueArn", parseQueueArn(read(env, "EVENT_QUEUE_ARN", ""))),
     ...optional("eventMessageGroup", read(env, "EVENT_MESSAGE_GROUP", "")),
   };
+}
+
+/** `true` means `lifecycle`. `launch` needs CLUSTER_TAG: it alone says who may get a block. */
+function parseAllocationMode(value: string, clusterTag: TagMatch | undefined): AllocationMode {
+  const mode = oneOf("ALLOCATE_POD_CIDR", value, ["false", "lifecycle", "launch", "true"] as const);
+  if (mode === "launch" && !clusterTag)
+    throw new ConfigError(
+      "ALLOCATE_POD_CIDR",
+      value,
+      "launch gives a block to every instance carrying CLUSTER_TAG, and CLUSTER_TAG is not set: set it, or use lifecycle",
+    );
+  return mode === "false" ? false : mode === "true" ? "lifecycle" : mode;
 }
 
 function read(env: Env, name: string, fallback: string): string {

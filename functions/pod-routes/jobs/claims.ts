@@ -93,13 +93,13 @@ function recognise(instance: InstanceView, job: InstanceJob, config: Config): Fo
   }
   const classified = classifyInstance(instance, config);
   if ("worker" in classified) return classified;
-  if (job.intent === "launch" && config.allocatePodCidr) {
+  if ((job.intent === "launch" && config.allocatePodCidr) || launchedWithoutHook(job, instance, config)) {
     // Classify as if tagged: the cluster tag must still match before a block is given away.
     const provisional = classifyInstance(withoutPodCidr(instance, config.podCidrTag), config);
     if ("worker" in provisional) return { worker: provisional.worker, needsAllocation: true };
   }
   if (job.intent === "add" || job.intent === "launch") {
-    const allocationHint = job.intent === "launch" ? " or set ALLOCATE_POD_CIDR=true" : "";
+    const allocationHint = job.intent === "launch" ? " or set ALLOCATE_POD_CIDR=lifecycle" : "";
     return {
       error: new NotAWorkerError(
         `${classified.notWorker}: ${job.intent} needs a worker tagged ${config.podCidrTag}=<pod CIDR>${allocationHint}`,
@@ -112,6 +112,20 @@ function recognise(instance: InstanceView, job: InstanceJob, config: Config): Fo
     if ("worker" in named) return { worker: named.worker, notWorker: classified.notWorker };
   }
   return { ignored: classified.notWorker };
+}
+
+/**
+ * With ALLOCATE_POD_CIDR=launch, an instance that no lifecycle hook announces (Karpenter's, EC2 Fleet's,
+ * a plain RunInstances) is allocated on its own state change: pending, or running should that be lost.
+ * Its running event, arriving before EC2 shows the new tag, adopts the block the first claim routed.
+ */
+function launchedWithoutHook(job: InstanceJob, instance: InstanceView, config: Config): boolean {
+  return (
+    config.allocatePodCidr === "launch" &&
+    job.intent === "reconcile" &&
+    (job.reportedState === "pending" || job.reportedState === "running") &&
+    lifecycleOf(instance.State?.Name) === "live"
+  );
 }
 
 /**
