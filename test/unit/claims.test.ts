@@ -163,54 +163,30 @@ describe("claimOfJob", () => {
 });
 
 describe("claimOfJob with ALLOCATE_POD_CIDR=launch: workers launched with no hook", () => {
-  const launching = { ...config, allocatePodCidr: "launch" as const };
-  it.each<{ name: string; job: InstanceJob; seen: Instance; mode?: "lifecycle"; expected: string }>([
-    {
-      name: "a member's pending event",
-      job: job("reconcile", { reportedState: "pending" }),
-      seen: instance("pending", member),
-      expected: "ensure after allocation",
-    },
-    {
-      name: "its running event, the pending one lost",
-      job: job("reconcile", { reportedState: "running" }),
-      seen: instance("running", member),
-      expected: "ensure after allocation",
-    },
-    {
-      name: "a pending event of an instance without the cluster tag",
-      job: job("reconcile", { reportedState: "pending" }),
-      seen: instance("pending", {}),
-      expected: "ignored",
-    },
-    {
-      name: "a late pending event of an instance now stopped",
-      job: job("reconcile", { reportedState: "pending" }),
-      seen: instance("stopped", member),
-      expected: "ignored",
-    },
-    {
-      name: "a pending event of a worker tagged already",
-      job: job("reconcile", { reportedState: "pending" }),
-      seen: instance("pending", tagged),
-      expected: "ensure",
-    },
-    {
-      name: "a sync's look at a member",
-      job: job("reconcile"),
-      seen: instance("running", member),
-      expected: "ignored",
-    },
-    {
-      name: "a member's pending event, allocation at lifecycle hooks only",
-      job: job("reconcile", { reportedState: "pending" }),
-      seen: instance("pending", member),
-      mode: "lifecycle",
-      expected: "ignored",
-    },
-  ])("$name: $expected", ({ job, seen, mode, expected }) => {
-    const settings = mode ? { ...config, allocatePodCidr: mode } : launching;
-    expect(summary(claimOfJob(job, seen, settings, NOW))).toBe(expected);
+  type Row = [
+    name: string,
+    event: "pending" | "running" | "sync",
+    now: InstanceStateName,
+    tags: object,
+    expected: string,
+  ];
+  it.each<Row>([
+    ["a member's pending event", "pending", "pending", member, "ensure after allocation"],
+    ["its running event, the pending one lost", "running", "running", member, "ensure after allocation"],
+    ["a pending event of an instance without the cluster tag", "pending", "pending", {}, "ignored"],
+    ["a late pending event of an instance now stopped", "pending", "stopped", member, "ignored"],
+    ["a pending event of a worker tagged already", "pending", "pending", tagged, "ensure"],
+    ["a sync's look at a member", "sync", "running", member, "ignored"],
+  ])("%s: %s → %s", (_name, event, now, tags, expected) => {
+    const asked = job("reconcile", event === "sync" ? {} : { reportedState: event });
+    const seen = instance(now, tags as Record<string, string>);
+    expect(summary(claimOfJob(asked, seen, { ...config, allocatePodCidr: "launch" }, NOW))).toBe(expected);
+  });
+
+  it("allocates nothing at a member's pending event when allocation is at lifecycle hooks only", () => {
+    const asked = job("reconcile", { reportedState: "pending" });
+    const seen = instance("pending", member);
+    expect(summary(claimOfJob(asked, seen, { ...config, allocatePodCidr: "lifecycle" }, NOW))).toBe("ignored");
   });
 });
 
