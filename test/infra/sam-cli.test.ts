@@ -16,7 +16,21 @@ type Json = Record<string, any>;
 
 async function template(): Promise<Json> {
   // CloudFormation's short-form tags, read as plain values: only paths and metadata are checked here.
-  const tags = ["Ref", "Sub", "GetAtt", "ImportValue", "If", "Not", "Equals", "Join", "Split", "Select", "Condition"];
+  const tags = [
+    "Ref",
+    "Sub",
+    "GetAtt",
+    "ImportValue",
+    "If",
+    "Not",
+    "Equals",
+    "And",
+    "Or",
+    "Join",
+    "Split",
+    "Select",
+    "Condition",
+  ];
   return parse(await readFile(templatePath, "utf8"), {
     customTags: tags.flatMap((tag) =>
       (["scalar", "seq", "map"] as const).map((kind) => ({
