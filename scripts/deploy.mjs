@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { defaultBucketName, ensureBucket, uploadBundle, verifyDeployedCode } from "./lib/artifacts.mjs";
 import { awsCli, connectionHelp, connectionOptions, stackOutputs } from "./lib/aws.mjs";
+import { cfnTags } from "./lib/cfn-tags.mjs";
 import { main, parse, required, stackName, UsageError } from "./lib/cli.mjs";
 
 const usage = `Usage: scripts/deploy.mjs --stack-name NAME [options]
@@ -104,36 +105,3 @@ await main("scripts/deploy.mjs", async () => {
   console.log(`\nthe function runs the bundle built here (CodeSha256 ${codeSha256})`);
   return 0;
 });
-
-/**
- * CloudFormation's short-form tags, read as plain values: only the Parameters section is needed.
- * @returns {import("yaml").Tags}
- */
-function cfnTags() {
-  const names = [
-    "Ref",
-    "Sub",
-    "GetAtt",
-    "ImportValue",
-    "If",
-    "Not",
-    "Equals",
-    "Join",
-    "Split",
-    "Select",
-    "FindInMap",
-    "Base64",
-    "GetAZs",
-    "And",
-    "Or",
-    "Condition",
-    "Cidr",
-  ];
-  return names.flatMap((name) =>
-    ["scalar", "seq", "map"].map((collection) => ({
-      tag: `!${name}`,
-      collection: collection === "scalar" ? undefined : /** @type {"seq" | "map"} */ (collection),
-      resolve: (/** @type {unknown} */ value) => value,
-    })),
-  );
-}

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
+import { cfnTags } from "../../scripts/lib/cfn-tags.mjs";
 import { describe, expect, it } from "vitest";
 
 // The SAM CLI's way in: what `sam build`, `sam deploy --guided` and `sam publish` read from the project.
@@ -15,31 +16,7 @@ const python = process.env["MOTO_PYTHON"] ?? "python3";
 type Json = Record<string, any>;
 
 async function template(): Promise<Json> {
-  // CloudFormation's short-form tags, read as plain values: only paths and metadata are checked here.
-  const tags = [
-    "Ref",
-    "Sub",
-    "GetAtt",
-    "ImportValue",
-    "If",
-    "Not",
-    "Equals",
-    "And",
-    "Or",
-    "Join",
-    "Split",
-    "Select",
-    "Condition",
-  ];
-  return parse(await readFile(templatePath, "utf8"), {
-    customTags: tags.flatMap((tag) =>
-      (["scalar", "seq", "map"] as const).map((kind) => ({
-        tag: `!${tag}`,
-        ...(kind === "scalar" ? {} : { collection: kind }),
-        resolve: (value: unknown) => value,
-      })),
-    ),
-  }) as Json;
+  return parse(await readFile(templatePath, "utf8"), { customTags: cfnTags() }) as Json;
 }
 
 async function samconfig(): Promise<Json> {
