@@ -64,13 +64,3 @@ export function changedOf(
     ),
   };
 }
-
-/** True when nothing was changed (or in a dry run, nothing would be). */
-export function isUnchanged(changed: Changed): boolean {
-  return (
-    changed.routes.length === 0 &&
-    changed.sourceDestChecks.length === 0 &&
-    changed.allocations.length === 0 &&
-    changed.lifecycleActions.length === 0
-  );
-}
