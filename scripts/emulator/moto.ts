@@ -18,6 +18,11 @@ export interface MotoOptions {
   readonly host?: string;
   /** 0 or absent: a free port. */
   readonly port?: number;
+  /**
+   * The emulated account's "Routes per route table" quota, as Service Quotas answers it (moto alone
+   * answers AWS's default, 50). Default 1,000, the most AWS grants: room for the largest worlds.
+   */
+  readonly routesPerTable?: number;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -40,7 +45,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   // Its stdin is a pipe from this process: when this process ends, however it ends, the server exits too.
   const child = spawn(motoPython(root), [launcher, "-H", host, "-p", String(port)], {
     stdio: ["pipe", "ignore", "pipe"],
-    env: { ...process.env, EXIT_WITH_STDIN: "1" },
+    env: { ...process.env, EXIT_WITH_STDIN: "1", ROUTES_PER_ROUTE_TABLE: String(options.routesPerTable ?? 1000) },
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

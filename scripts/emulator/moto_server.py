@@ -4,6 +4,8 @@
   exist, and an action can be completed once; completing it again is a ValidationError "No active
   Lifecycle Action found".
 - DescribeRouteTables takes the filter route.instance-id (plain moto answers it with an HTML 500).
+- With ROUTES_PER_ROUTE_TABLE set, Service Quotas answers that as the "Routes per route table" quota
+  (vpc L-93826ACB): the account's applied value. Plain moto answers AWS's default, 50, and enforces none.
 - With EXIT_WITH_STDIN=1, the server exits when its standard input closes: when the process that
   started it ends, however it ends, no server is left behind.
 
@@ -18,6 +20,7 @@ from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import EmptyResult
 from moto.ec2.models.route_tables import RouteTable
 from moto.server import main
+from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
 
 
 def _active_action(response):
@@ -61,6 +64,11 @@ def route_table_filter_value(self, filter_name, method_name=None):
 
 
 RouteTable.get_filter_value = route_table_filter_value
+
+if os.environ.get("ROUTES_PER_ROUTE_TABLE"):
+    for quota in VPC_DEFAULT_QUOTAS:
+        if quota["QuotaCode"] == "L-93826ACB":
+            quota["Value"] = float(os.environ["ROUTES_PER_ROUTE_TABLE"])
 AutoScalingResponse.complete_lifecycle_action = complete_lifecycle_action
 AutoScalingResponse.record_lifecycle_action_heartbeat = record_lifecycle_action_heartbeat
 

@@ -146,5 +146,5 @@ const standIn = (specifier, standInName) => ({
 
 /** In Lambda, credentials come from the environment: the default provider chain is not bundled. */
 export const lambdaCredentials = standIn("@aws-sdk/credential-provider-node", "lambda-credentials");
-/** EC2, Auto Scaling and SQS have no event streams: their serde is not bundled. */
+/** EC2, Auto Scaling, SQS and Service Quotas have no event streams: their serde is not bundled. */
 export const noEventStreams = standIn("@smithy/core/event-streams", "no-event-streams");

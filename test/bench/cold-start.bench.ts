@@ -15,7 +15,7 @@ import { lambdaBundleOptions } from "../../scripts/lib/lambda-bundle.mjs";
  */
 const PROCESSES = 31;
 /** The bundle's goals; a plugin earns its place by either saving. */
-const MAX_BUNDLE_KB = 300;
+const MAX_BUNDLE_KB = 320;
 const MAX_OVERHEAD_PERCENT = 15;
 const PLUGIN_MIN_SAVING_KB = 20;
 const PLUGIN_MIN_SAVING_MS = 5;

@@ -28,8 +28,9 @@ import { ec2, motoEndpoint } from "../support/moto-harness.js";
 /** The deployed artefact, as `npm run build` leaves it. */
 const root = resolve(import.meta.dirname, "../..");
 const bundle = resolve(root, "dist/pod-routes/index.mjs");
-// The bundle's goal; `npm run bench` reports the size and what each build plugin saves.
-const BUDGET_BYTES = 300_000;
+// The bundle's goal (docs/performance.md says what it holds); `npm run bench` reports the size and what
+// each build plugin saves.
+const BUDGET_BYTES = 320_000;
 const run = promisify(execFile);
 
 describe("the Lambda bundle", () => {

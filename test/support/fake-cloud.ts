@@ -31,6 +31,7 @@ import {
   type Route,
   type RouteTable,
 } from "@aws-sdk/client-ec2";
+import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
 
 /**
@@ -140,7 +141,7 @@ export class FakeCloud {
   readonly calls: RecordedCall[] = [];
   readonly faults: Fault[] = [];
   private readonly actions: LifecycleAction[] = [];
-  private readonly options: Required<CloudOptions>;
+  private options: Required<CloudOptions>;
   private offset = 0;
   private serial = 0;
 
@@ -152,6 +153,11 @@ export class FakeCloud {
       pageSize: 1000,
       ...options,
     };
+  }
+
+  /** The route quota changed in Service Quotas: the tables enforce the new one, and Service Quotas answers it. */
+  setRouteLimit(routeLimit: number): void {
+    this.options = { ...this.options, routeLimit };
   }
 
   /** The cloud's clock: real time, plus however far a test has moved it. */
@@ -328,10 +334,14 @@ export class FakeCloud {
 
   // ── the SDK's side ─────────────────────────────────────────────────────────────────────────────────
 
-  /** Answers every EC2Client and AutoScalingClient in this process from the fake; returns the undo. */
+  /**
+   * Answers every EC2Client, AutoScalingClient and ServiceQuotasClient in this process from the fake (the
+   * route quota Service Quotas gives is the one the tables enforce); returns the undo.
+   */
   install(): () => void {
     const ec2 = mockClient(EC2Client);
     const autoScaling = mockClient(AutoScalingClient);
+    const quotas = mockClient(ServiceQuotasClient);
     const answer =
       <I extends object>(action: string, handle: (input: I) => unknown) =>
       (input: I) => {
@@ -377,9 +387,15 @@ export class FakeCloud {
       .callsFake(
         answer("DescribeLifecycleHooks", (i: DescribeLifecycleHooksCommandInput) => this.describeLifecycleHooks(i)),
       );
+    quotas.on(GetServiceQuotaCommand).callsFake(
+      answer("GetServiceQuota", () => ({
+        Quota: { ServiceCode: "vpc", QuotaCode: "L-93826ACB", Value: this.options.routeLimit },
+      })),
+    );
     return () => {
       ec2.restore();
       autoScaling.restore();
+      quotas.restore();
     };
   }
 

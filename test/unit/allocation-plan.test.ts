@@ -1,7 +1,8 @@
 import type { Instance, InstanceStateName } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../functions/pod-routes/core/config.js";
-import type { ObservedRoute } from "../../functions/pod-routes/core/model.js";
+import type { ObservedRoute, ObservedTable } from "../../functions/pod-routes/core/model.js";
+import type { RouteQuota } from "../../functions/pod-routes/core/quota.js";
 import { planAllocation } from "../../functions/pod-routes/jobs/allocation.js";
 import { table, to, worker } from "./fixtures.js";
 
@@ -15,9 +16,16 @@ const holder = (cidr: string, state: InstanceStateName = "terminated"): Instance
   Tags: [{ Key: "pod-cidr", Value: cidr }],
 });
 
-function planned(routes: ObservedRoute[], holders: Instance[] = [], vpcCidrs?: string[]): string {
+const QUOTA: RouteQuota = { limit: 50, source: "applied" };
+
+function planned(
+  routes: ObservedRoute[],
+  holders: Instance[] = [],
+  vpcCidrs?: string[],
+  { quota = QUOTA, others = [] }: { quota?: RouteQuota; others?: ObservedTable[] } = {},
+): string {
   const observed = { ...table(routes), ...(vpcCidrs ? { vpcCidrs } : {}) };
-  const plan = planAllocation(untagged, [observed], holders, config);
+  const plan = planAllocation(untagged, [observed, ...others], holders, config, quota);
   if ("error" in plan) return `${plan.error.name}: ${plan.error.message}`;
   if ("adopted" in plan) return `adopts ${plan.adopted}`;
   const [first, second] = plan.candidates;
@@ -65,9 +73,52 @@ describe("planAllocation", () => {
   });
 
   it("names the worker and its VPC when no table there can hold its block", () => {
-    const plan = planAllocation(worker("i-new", "", { vpcId: "vpc-2" }), [table([])], [], config);
+    const plan = planAllocation(worker("i-new", "", { vpcId: "vpc-2" }), [table([])], [], config, QUOTA);
     expect("error" in plan && `${plan.error.name}: ${plan.error.message}`).toBe(
       "NotAWorkerError: i-new is in vpc-2: no route table there to allocate a pod CIDR in",
     );
+  });
+
+  describe("under the route quota", () => {
+    const routes = (count: number) =>
+      Array.from({ length: count }, (_, n) => to.instance(`10.200.${n}.0/24`, `i-${n}`));
+    const other = (count: number): ObservedTable => ({
+      ...table(routes(count)),
+      routeTableId: "rtb-00000000000000002",
+    });
+
+    it.each<{ name: string; held: number; quota?: RouteQuota; others?: ObservedTable[]; expected: string }>([
+      { name: "room for one more", held: 49, expected: "tries 10.200.49.0/24, then 10.200.50.0/24; 50 of 256 in use" },
+      {
+        name: "the claim table full",
+        held: 50,
+        expected:
+          'RouteLimitError: rtb-00000000000000001 is full: the "Routes per route table" quota (Amazon VPC, ' +
+          "L-93826ACB) allows 50 routes here, and 51 are needed (1 pod routes not created); request an increase " +
+          "to at least 51 in Service Quotas, or free routes",
+      },
+      {
+        name: "another table of the VPC full",
+        held: 10,
+        others: [other(50)],
+        expected: expect.stringMatching(/^RouteLimitError: rtb-00000000000000002 is full: .* allows 50 routes here/),
+      },
+      {
+        name: "a full table of another VPC",
+        held: 10,
+        others: [{ ...other(50), vpcId: "vpc-2" }],
+        expected: "tries 10.200.50.0/24, then 10.200.51.0/24; 51 of 256 in use",
+      },
+      {
+        name: "a quota only assumed (Service Quotas unreadable)",
+        held: 50,
+        quota: { limit: 50, source: "assumed", problem: "AccessDeniedException" },
+        expected: "tries 10.200.50.0/24, then 10.200.51.0/24; 51 of 256 in use",
+      },
+    ])("$name", ({ held, quota, others, expected }) => {
+      expect(
+        planned(routes(held), [], undefined, { ...(quota ? { quota } : {}), ...(others ? { others } : {}) }),
+      ).toEqual(expected);
+    });
   });
 });

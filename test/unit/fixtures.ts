@@ -44,6 +44,7 @@ export function table(routes: ObservedRoute[]): ObservedTable {
     subnetIds: ["subnet-1"],
     vpcCidrs: ["10.240.0.0/16"],
     routes: [{ destination: "10.240.0.0/16", foreignTarget: "local", blackhole: false }, ...routes],
+    quotaRoutes: routes.length,
   };
 }
 

@@ -12,12 +12,14 @@ import {
   type Instance,
   type Route,
 } from "@aws-sdk/client-ec2";
+import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 
 const ec2 = mockClient(EC2Client);
+const quotas = mockClient(ServiceQuotasClient);
 const WORKER = "i-0aaaaaaaaaaaaaaa1";
 const TABLE = "rtb-0123456789abcdef0";
 const SETTINGS = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" };
@@ -56,7 +58,13 @@ const describes = (...instances: Instance[]) => ({ Reservations: [{ Instances: i
 const handler = (settings: Record<string, string> = {}) =>
   createHandler({ ...SETTINGS, ROUTE_TABLE_IDS: TABLE, ...settings });
 
-beforeEach(() => ec2.reset());
+beforeEach(() => {
+  ec2.reset();
+  quotas
+    .reset()
+    .on(GetServiceQuotaCommand)
+    .resolves({ Quota: { Value: 50 } });
+});
 
 describe("when the route table changes under pod-routes", () => {
   it("re-reads after RouteAlreadyExists and keeps a route that a duplicate delivery already created", async () => {
@@ -209,7 +217,7 @@ describe("failures that need a person", () => {
     await expect(failure).rejects.toThrow(quota);
   });
 
-  it("stops creating in a table once it is full, and reports it once with the counts held and needed", async () => {
+  it("stops creating in a table once EC2 says it is full, and reports it once with the counts held and needed", async () => {
     const workers = Array.from({ length: 20 }, (_, n) =>
       instance({
         InstanceId: `i-0${String(n).padStart(16, "0")}`,
@@ -235,8 +243,8 @@ describe("failures that need a person", () => {
         kind: "route-limit",
         instanceIds: workers.slice(2).map((w) => w.InstanceId),
         message: expect.stringContaining(
-          `${TABLE} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) allows 3 routes here, ` +
-            "and 21 are needed (18 pod routes not created); request an increase to at least 21",
+          `${TABLE} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) allows 2 routes here, ` +
+            "and 20 are needed (18 pod routes not created); request an increase to at least 20",
         ),
       },
     ]);
@@ -464,12 +472,52 @@ describe("logs and metrics", () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, any>);
     const emf = entries.filter((entry) => entry["_aws"]);
-    expect(emf[0]).toMatchObject({
+    expect(emf.find((entry) => "RoutesCreated" in entry)).toMatchObject({
       service: "pod-routes",
       RoutesCreated: 1,
       _aws: { CloudWatchMetrics: [{ Namespace: "PodRoutes" }] },
     });
-    expect(emf[1]).toMatchObject({ ErrorKind: "UnsupportedEventError", Errors: 1 });
+    expect(emf.find((entry) => "Errors" in entry)).toMatchObject({ ErrorKind: "UnsupportedEventError", Errors: 1 });
+  });
+
+  it("publish each table's headroom under the route quota, by table, as the alarm reads it; a nearly full one warned of", async () => {
+    const routed: Route[] = Array.from({ length: 40 }, (_, n) => ({
+      DestinationCidrBlock: `10.201.${n}.0/24`,
+      GatewayId: "vgw-0123456789abcdef0",
+      Origin: "CreateRoute",
+      State: "active",
+    }));
+    ec2.on(DescribeInstancesCommand).resolves(describes(instance()));
+    ec2.on(DescribeRouteTablesCommand).resolves(routeTable(routed));
+    ec2.on(CreateRouteCommand).resolves({});
+
+    const summary = await handler()(stateChange(WORKER, "running"));
+
+    const entries = written
+      .flatMap((line) => line.split("\n"))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>);
+    expect(summary.tables[0]?.headroom).toEqual({ routes: 41, limit: 50, free: 9, utilization: 82 });
+    expect(entries.filter((entry) => "RouteTableUtilization" in entry)).toEqual([
+      expect.objectContaining({
+        service: "pod-routes",
+        RouteTableId: TABLE,
+        RouteTableUtilization: 82,
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            expect.objectContaining({ Namespace: "PodRoutes", Dimensions: [["service", "RouteTableId"]] }),
+          ],
+        }),
+      }),
+    ]);
+    expect(entries.find((entry) => "RouteTableHeadroom" in entry)).toMatchObject({ RouteTableHeadroom: 9 });
+    expect(entries.find((entry) => entry["message"] === "route table nearly full")).toMatchObject({
+      level: "WARN",
+      routeTableId: TABLE,
+      routes: 41,
+      limit: 50,
+      fix: expect.stringContaining("L-93826ACB"),
+    });
   });
 
   it("report a delivered event's permanent failure at error level and as PermanentFailures, the alarm's metric", async () => {

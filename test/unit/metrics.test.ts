@@ -74,6 +74,24 @@ describe("measurementsOf", () => {
       ],
     ],
     [
+      "each table's headroom as read last, zero included; none for a table whose quota was not read",
+      {
+        ...base,
+        tables: [
+          { routeTableId: "rtb-1", decisions: [], headroom: { routes: 49, limit: 50, free: 1, utilization: 98 } },
+          { routeTableId: "rtb-2", decisions: [], headroom: { routes: 500, limit: 500, free: 0, utilization: 100 } },
+          { routeTableId: "rtb-1", decisions: [], headroom: { routes: 50, limit: 50, free: 0, utilization: 100 } },
+          { routeTableId: "rtb-3", decisions: [] },
+        ],
+      },
+      [
+        { name: "RouteTableHeadroom", unit: "Count", value: 0, dimensions: { RouteTableId: "rtb-1" } },
+        { name: "RouteTableUtilization", unit: "Percent", value: 100, dimensions: { RouteTableId: "rtb-1" } },
+        { name: "RouteTableHeadroom", unit: "Count", value: 0, dimensions: { RouteTableId: "rtb-2" } },
+        { name: "RouteTableUtilization", unit: "Percent", value: 100, dimensions: { RouteTableId: "rtb-2" } },
+      ],
+    ],
+    [
       "an abandoned launch",
       { ...base, lifecycle: { result: "ABANDON", completion: "completed" } },
       [{ name: "LifecycleAbandon", unit: "Count", value: 1 }],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Route } from "@aws-sdk/client-ec2";
 import { toObservedTable } from "../../functions/pod-routes/adapters/ec2.js";
 
 describe("toObservedTable", () => {
@@ -37,7 +38,21 @@ describe("toObservedTable", () => {
         { destination: "10.200.1.0/24", instanceId: "i-1", networkInterfaceId: "eni-1", blackhole: false },
         { destination: "10.200.2.0/24", networkInterfaceId: "eni-2", blackhole: true },
       ],
+      quotaRoutes: 6,
     });
+  });
+
+  it("counts the routes the route-table quota counts: not local, propagated or IPv6 ones", () => {
+    const routes: Route[] = [
+      { DestinationCidrBlock: "10.240.0.0/16", GatewayId: "local", Origin: "CreateRouteTable" },
+      { DestinationCidrBlock: "172.16.0.0/12", GatewayId: "vgw-1", Origin: "EnableVgwRoutePropagation" },
+      { DestinationIpv6CidrBlock: "2600:1f18::/56", GatewayId: "local", Origin: "CreateRouteTable" },
+      { DestinationIpv6CidrBlock: "::/0", GatewayId: "igw-1", Origin: "CreateRoute" },
+      { DestinationCidrBlock: "0.0.0.0/0", GatewayId: "igw-1", Origin: "CreateRoute" },
+      { DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-1", Origin: "CreateRoute" },
+      { DestinationPrefixListId: "pl-1", GatewayId: "vpce-1", Origin: "CreateRoute" },
+    ];
+    expect(toObservedTable({ RouteTableId: "rtb-3", VpcId: "vpc-1", Routes: routes }).quotaRoutes).toBe(3);
   });
 
   it("recognises the main table", () => {

@@ -206,6 +206,7 @@ describe("the planner", () => {
       subnetIds: [],
       vpcCidrs: ["10.240.0.0/16"],
       routes: [{ destination: "10.240.0.0/16", foreignTarget: "local", blackhole: false }, ...routes],
+      quotaRoutes: routes.length,
     };
     return {
       table,

@@ -14,12 +14,14 @@ import {
 } from "@aws-sdk/client-ec2";
 import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
+import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 
 const ec2 = mockClient(EC2Client);
+const quotas = mockClient(ServiceQuotasClient);
 const autoScaling = mockClient(AutoScalingClient);
 const sqs = mockClient(SQSClient);
 const TABLE = "rtb-0123456789abcdef0";
@@ -93,6 +95,10 @@ const serverError = () =>
 let logged: string[];
 beforeEach(() => {
   ec2.reset();
+  quotas
+    .reset()
+    .on(GetServiceQuotaCommand)
+    .resolves({ Quota: { Value: 50 } });
   autoScaling.reset();
   sqs.reset();
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
@@ -182,7 +188,7 @@ describe("a batch from the FIFO queue", () => {
         reason: expect.stringContaining("InvalidPodCidrError"),
       }),
     );
-    const metrics = lines.find((line) => "_aws" in line);
+    const metrics = lines.find((line) => "_aws" in line && "UnreadableEvents" in line);
     expect(metrics).toMatchObject({ UnreadableEvents: 2, InvalidPodCidrTags: 1, RoutesCreated: 2, FailedAwsCalls: 1 });
   });
 

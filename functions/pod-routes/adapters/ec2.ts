@@ -173,6 +173,12 @@ export function toObservedTable(table: RouteTable): ObservedTable {
       const observed = toObservedRoute(route);
       return observed ? [observed] : [];
     }),
+    quotaRoutes: routes.filter(
+      (route) =>
+        (route.DestinationCidrBlock !== undefined || route.DestinationPrefixListId !== undefined) &&
+        route.GatewayId !== "local" &&
+        route.Origin !== "EnableVgwRoutePropagation",
+    ).length,
   };
 }
 

@@ -79,12 +79,20 @@ export class RouteTableNotFoundError extends named("RouteTableNotFoundError") {}
 
 /** The route table is full: the quota, not pod-routes, must change. */
 export class RouteLimitError extends named("RouteLimitError") {
-  /** `held`: the routes the table holds now; `needed`: how many it would hold with every pod route made. */
-  constructor(routeTableId: string, counts: { readonly held: number; readonly needed: number }, cause: unknown) {
+  /**
+   * `held`: the routes the table holds now; `needed`: how many it would hold with every pod route made;
+   * `limit`: the quota as read, when the routes were refused up front (EC2's refusal says the table is full).
+   */
+  constructor(
+    routeTableId: string,
+    { held, needed, limit }: { readonly held: number; readonly needed: number; readonly limit?: number },
+    cause: unknown,
+  ) {
     super(
       `${routeTableId} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) allows ` +
-        `${counts.held} routes here, and ${counts.needed} are needed (${counts.needed - counts.held} pod routes ` +
-        `not created); request an increase to at least ${counts.needed} in Service Quotas, or free routes`,
+        `${limit ?? held} routes here${limit !== undefined && limit !== held ? ` and it holds ${held}` : ""}, ` +
+        `and ${needed} are needed (${needed - held} pod routes not created); request an increase to at least ` +
+        `${needed} in Service Quotas, or free routes`,
       { cause },
     );
   }

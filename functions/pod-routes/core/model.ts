@@ -18,6 +18,11 @@ export interface ObservedTable {
   /** The VPC's CIDR blocks, from the table's `local` routes. */
   readonly vpcCidrs: readonly string[];
   readonly routes: readonly ObservedRoute[];
+  /**
+   * The routes the "Routes per route table" quota counts: IPv4 ones, neither the local route nor routes
+   * propagated from a gateway. A route to a prefix list counts once here (AWS counts its maximum entries).
+   */
+  readonly quotaRoutes: number;
 }
 
 /** Where a route to a worker points: the instance, or its primary ENI when it has several. */

@@ -160,8 +160,16 @@ function callerOf(context: Context | undefined): Record<string, unknown> | strin
 
 function publish({ metrics }: Wired, summary: Summary | BatchSummary): void {
   const measurements = measurementsOf(summary);
-  for (const { name, unit, value } of measurements) metrics.addMetric(name, unit, value);
-  if (measurements.length > 0) metrics.publishStoredMetrics();
+  for (const { name, unit, value, dimensions } of measurements) {
+    if (dimensions === undefined) {
+      metrics.addMetric(name, unit, value);
+      continue;
+    }
+    const single = metrics.singleMetric();
+    for (const [dimension, of] of Object.entries(dimensions)) single.addDimension(dimension, of);
+    single.addMetric(name, unit, value);
+  }
+  if (measurements.some(({ dimensions }) => dimensions === undefined)) metrics.publishStoredMetrics();
 }
 
 function deadlinesOf(context: Context | undefined): Deadlines {

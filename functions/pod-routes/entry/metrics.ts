@@ -6,12 +6,15 @@ export interface Measurement {
   readonly name: string;
   readonly unit: "Count" | "Percent";
   readonly value: number;
+  /** Besides the service's: a route table's headroom is per table. */
+  readonly dimensions?: Readonly<Record<string, string>>;
 }
 
 /**
  * What an invocation did, as CloudWatch metrics: route changes applied, conflicts (overlaps included),
  * routes left alone as unmanaged, bad tags seen, unreadable queued events, lifecycle results,
- * allocations and pool use (the fullest seen), failed changes. Zeros are left out.
+ * allocations and pool use (the fullest seen), failed changes; zeros are left out. And each table's
+ * headroom under the route quota, zero included, as read last in the invocation.
  */
 export function measurementsOf(summary: Summary | BatchSummary): Measurement[] {
   const { lifecycles, allocations } =
@@ -58,5 +61,13 @@ export function measurementsOf(summary: Summary | BatchSummary): Measurement[] {
       unit: "Percent",
       value: Math.round((pool.inUse / pool.capacity) * 1000) / 10,
     });
+  const headrooms = new Map(
+    summary.tables.flatMap(({ routeTableId, headroom }) => (headroom ? [[routeTableId, headroom]] : [])),
+  );
+  for (const [routeTableId, { free, utilization }] of headrooms) {
+    const dimensions = { RouteTableId: routeTableId };
+    measurements.push({ name: "RouteTableHeadroom", unit: "Count", value: free, dimensions });
+    measurements.push({ name: "RouteTableUtilization", unit: "Percent", value: utilization, dimensions });
+  }
   return measurements;
 }

@@ -2,11 +2,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { autoScalingAdapter } from "../adapters/autoscaling.js";
 import { parseConfig } from "../core/config.js";
 import { ec2Adapter } from "../adapters/ec2.js";
 import { queueAdapter, type QueuePort } from "../adapters/queue.js";
+import { readRouteQuota } from "../adapters/quotas.js";
+import type { RouteQuota } from "../core/quota.js";
 import { explainUnreadableAnswers } from "../adapters/unreadable-answers.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock, Dependencies } from "../jobs/dependencies.js";
@@ -57,6 +60,17 @@ export function wire(env: Env, clock: Clock = systemClock): Wired {
   explainUnreadableAnswers(ec2);
   explainUnreadableAnswers(autoScaling);
   let sqs: SQSClient | undefined;
+  let routeQuota: Promise<RouteQuota> | undefined;
+  // Once per execution environment; an unreadable quota is logged here once, and assumed thereafter.
+  const readQuota = (signal?: AbortSignal) =>
+    (routeQuota ??= readRouteQuota(new ServiceQuotasClient(RETRY), signal).then((quota) => {
+      if (quota.problem)
+        logger.warn("route quota not read: route tables' headroom is not measured, nor creates refused up front", {
+          problem: quota.problem,
+          fix: "allow servicequotas:GetServiceQuota on the vpc/L-93826ACB quota (the template's role does)",
+        });
+      return quota;
+    }));
   const metrics = new Metrics({
     namespace: env["POWERTOOLS_METRICS_NAMESPACE"] ?? "PodRoutes",
     serviceName: "pod-routes",
@@ -72,6 +86,7 @@ export function wire(env: Env, clock: Clock = systemClock): Wired {
       config,
       ec2: ec2Adapter(ec2, deadlines.work),
       autoScaling: autoScalingAdapter(autoScaling, deadlines.completion),
+      routeQuota: () => readQuota(deadlines.work),
       log: logger,
       now: () => clock.now(),
       pause: (ms) => clock.pause(ms),

@@ -6,6 +6,7 @@ import { pointsAt, type ObservedTable, type Worker } from "../core/model.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
 import type { Dependencies } from "./dependencies.js";
 import { claimTable } from "../core/tables.js";
+import type { RouteQuota } from "../core/quota.js";
 import type { Allocation, Changes } from "./summary.js";
 
 /**
@@ -42,12 +43,14 @@ export function adoptedBlock(untagged: Worker, tables: readonly ObservedTable[],
  * tag (`holders`; shutting-down and terminated ones too, for about an hour, since conntrack entries,
  * endpoints and the old Node object still point at their addresses). Taken: blocks routed in any table,
  * claimed by a holder's tag, or part of the VPC; a route that merely covers the cluster CIDR uses none.
+ * A worker whose route a table of its VPC has no room for under the route quota gets no block.
  */
 export function planAllocation(
   untagged: Worker,
   tables: readonly ObservedTable[],
   holders: readonly InstanceView[],
   config: Config,
+  quota: RouteQuota,
 ): AllocationPlan {
   const home = claimTable(tables, untagged.vpcId, config.routeTableIds);
   if (!home)
@@ -58,6 +61,14 @@ export function planAllocation(
     };
   const adopted = adoptedBlock(untagged, tables, config);
   if (adopted) return { worker: untagged, home, adopted };
+  const full =
+    quota.source === "assumed"
+      ? undefined
+      : tables.find((table) => table.vpcId === untagged.vpcId && table.quotaRoutes >= quota.limit);
+  if (full) {
+    const counts = { held: full.quotaRoutes, needed: full.quotaRoutes + 1, limit: quota.limit };
+    return { error: new RouteLimitError(full.routeTableId, counts, undefined) };
+  }
   const pool = poolOf(config);
   const taken = [
     ...tables.flatMap((table) => table.routes.map((route) => route.destination)),
@@ -99,7 +110,11 @@ export async function allocate(
     worker,
     tables:
       allocation.how === "claimed"
-        ? tables.map((table) => (table === home ? { ...table, routes: [...table.routes, claimedRoute] } : table))
+        ? tables.map((table) =>
+            table === home
+              ? { ...table, routes: [...table.routes, claimedRoute], quotaRoutes: table.quotaRoutes + 1 }
+              : table,
+          )
         : tables,
     allocation,
   };

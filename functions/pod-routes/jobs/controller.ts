@@ -176,8 +176,9 @@ export async function reconcile(
   // Allocate: plan (pure) from what was read, then claim each block (a write), one launch at a time.
   let allocatedTables: readonly ObservedTable[] = tables;
   const allocations: Allocated[] = [];
+  const quota = allocating.length > 0 ? await deps.routeQuota() : undefined;
   for (const [job, claim] of allocating) {
-    const plan: AllocationPlan = planAllocation(claim.worker, allocatedTables, holders, config);
+    const plan: AllocationPlan = planAllocation(claim.worker, allocatedTables, holders, config, quota!);
     if ("error" in plan) {
       outcomes.set(job, { error: plan.error });
       continue;

@@ -1,6 +1,7 @@
 import { awsErrorCode, RouteLimitError } from "../core/errors.js";
 import type { TargetFacts, Worker } from "../core/model.js";
 import { planTable, type Action, type Decision, type TablePlanInput } from "../core/planner.js";
+import { headroomOf, nearlyFull, overQuota, type RouteQuota } from "../core/quota.js";
 import type { Dependencies } from "./dependencies.js";
 import { adaptivePool } from "./pool.js";
 import type { Changes, Failure, InstanceChange, ReportedDecision, TableReport } from "./summary.js";
@@ -23,8 +24,10 @@ const RACE_ROUNDS = 3;
  * the workers whose route is missing or wrong (route, then source/dest check), then those whose route is
  * in place but still check it, deletes last. A worker half done (routed, still checking) is as unreachable
  * as one not started, so when the deadline or throttling stops an invocation, what is done is whole; the
- * next one reads what is left from EC2 and does only that. After a table refuses a route for its quota, no
- * other create is tried in it, and the table is reported once.
+ * next one reads what is left from EC2 and does only that. The creates a table has no room for under its
+ * route quota are refused up front, the last in that order first; after a table refuses a route for its
+ * quota anyway, no other create is tried in it. A full table is reported once, and each table's headroom
+ * after the changes is reported with it.
  */
 export async function converge(
   plans: readonly TablePlanInput[],
@@ -32,17 +35,28 @@ export async function converge(
   deps: Dependencies,
 ): Promise<Changes> {
   const planned = plans.map((plan) => ({ plan, decisions: planTable(plan) }));
+  const units = workUnits(planned);
+  const quota = planned.length > 0 ? await deps.routeQuota() : undefined;
+  const refused = overQuota(
+    units.flatMap(({ steps }) => steps.map((step) => step.decision)),
+    new Map(
+      quota?.source === "assumed" || quota === undefined
+        ? []
+        : planned.map(({ plan }) => [plan.table.routeTableId, Math.max(0, quota.limit - plan.table.quotaRoutes)]),
+    ),
+  );
   const results = new Map<Decision, ReportedDecision>();
   const checks: InstanceChange[] = [];
   const full = new Set<string>();
   const pool = adaptivePool(MUTATION_CONCURRENCY, () => deps.ec2.retries());
 
   const apply = async ({ plan, decision }: Step): Promise<ReportedDecision> => {
-    const result =
-      dryRun || !isMutation(decision.action)
+    const result = refused.has(decision)
+      ? notAttempted(decision, `${decision.routeTableId} has no room left under its route quota (${quota?.limit})`)
+      : dryRun || !isMutation(decision.action)
         ? { ...decision, applied: false }
         : decision.action === "create" && full.has(decision.routeTableId)
-          ? notAttempted(decision)
+          ? notAttempted(decision, `${decision.routeTableId} is full`)
           : await applyDecision(plan, decision, deps);
     if (result.errorCode === "RouteLimitExceeded") full.add(decision.routeTableId);
     // One line per change or problem; keeps and skips are counted in the summary.
@@ -61,25 +75,43 @@ export async function converge(
 
   // Units with nothing to change in AWS stay out of the pool, so they do not count as calm tasks.
   await Promise.all(
-    workUnits(planned).map(({ worker, steps }) =>
+    units.map(({ worker, steps }) =>
       steps.some((step) => isMutation(step.decision.action)) || (worker && needsCheck(worker, deps))
         ? pool(() => finishWorker(worker, steps))
         : finishWorker(worker, steps),
     ),
   );
 
-  const reported = planned.map(({ plan, decisions }) => ({
-    observed: plan.table.routes.length,
-    table: {
-      routeTableId: plan.table.routeTableId,
-      decisions: decisions.map((decision) => results.get(decision) ?? { ...decision, applied: false }),
-    },
-  }));
+  const reported = planned.map(({ plan, decisions }) => {
+    const done = decisions.map((decision) => results.get(decision) ?? { ...decision, applied: false });
+    const applied = (action: Action) => done.filter((d) => d.action === action && d.applied).length;
+    const held = plan.table.quotaRoutes + applied("create") - applied("delete");
+    return { held, table: reportTable(plan.table.routeTableId, done, held, quota, deps) };
+  });
   return {
     tables: reported.map(({ table }) => table),
     instanceChanges: checks,
-    failures: failuresOf(reported, checks),
+    failures: failuresOf(reported, checks, quota),
   };
+}
+
+/** A table's decisions as carried out, and its headroom after them (warned of when it is nearly full). */
+function reportTable(
+  routeTableId: string,
+  decisions: readonly ReportedDecision[],
+  held: number,
+  quota: RouteQuota | undefined,
+  deps: Dependencies,
+): TableReport {
+  const headroom = quota && headroomOf(held, quota);
+  if (headroom && nearlyFull(headroom))
+    deps.log.warn("route table nearly full", {
+      routeTableId,
+      ...headroom,
+      quotaSource: quota?.source,
+      fix: 'request a higher "Routes per route table" quota (Amazon VPC, L-93826ACB) in Service Quotas before it fills',
+    });
+  return { routeTableId, decisions, ...(headroom ? { headroom } : {}) };
 }
 
 interface Step {
@@ -126,18 +158,20 @@ function workUnits(
 }
 
 /** Conflicts and overlaps one by one; a full table once, with its counts; failed changes one by one. */
-/** `observed`: how many routes the table held when it was read. */
+/** `held`: the routes a table holds after the changes, as the quota counts them. */
 function failuresOf(
-  reported: ReadonlyArray<{ readonly observed: number; readonly table: TableReport }>,
+  reported: ReadonlyArray<{ readonly held: number; readonly table: TableReport }>,
   checks: readonly InstanceChange[],
+  quota: RouteQuota | undefined,
 ): Failure[] {
   const failures: Failure[] = [];
-  for (const { table, observed } of reported) {
+  for (const { table, held } of reported) {
     const refused = table.decisions.filter((d) => d.errorCode === "RouteLimitExceeded");
     if (refused.length > 0) {
-      const applied = (action: string) => table.decisions.filter((d) => d.action === action && d.applied).length;
-      const held = observed + applied("create") - applied("delete");
-      const error = new RouteLimitError(table.routeTableId, { held, needed: held + refused.length }, undefined);
+      // EC2's refusal is the quota's last word: a table it refused holds all it allows, whatever was read.
+      const byEc2 = refused.some((d) => !d.error?.includes("not tried"));
+      const counts = { held, needed: held + refused.length, ...(byEc2 || !quota ? {} : { limit: quota.limit }) };
+      const error = new RouteLimitError(table.routeTableId, counts, undefined);
       failures.push({
         kind: "route-limit",
         instanceIds: refused.flatMap((d) => d.instanceId ?? []),
@@ -245,12 +279,12 @@ function failed(decision: Decision, error: unknown): ReportedDecision {
   return { ...decision, applied: false, error: message, ...(code ? { errorCode: code } : {}) };
 }
 
-/** A create not tried: the table already refused one for its quota in this invocation. */
-function notAttempted(decision: Decision): ReportedDecision {
+/** A create not tried: the table has no room for it under its quota, or already refused one. */
+function notAttempted(decision: Decision, why: string): ReportedDecision {
   return {
     ...decision,
     applied: false,
-    error: `RouteLimitExceeded: not tried, ${decision.routeTableId} is full`,
+    error: `RouteLimitExceeded: not tried, ${why}`,
     errorCode: "RouteLimitExceeded",
   };
 }

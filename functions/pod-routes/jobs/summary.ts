@@ -1,6 +1,7 @@
 import type { Completion } from "../adapters/autoscaling.js";
 import type { LifecycleResult } from "../core/config.js";
 import type { Decision } from "../core/planner.js";
+import type { Headroom } from "../core/quota.js";
 import type { Request } from "../core/request.js";
 import type { Changed } from "./changed.js";
 
@@ -59,6 +60,8 @@ export interface LifecycleOutcome {
 export interface TableReport {
   readonly routeTableId: string;
   readonly decisions: readonly ReportedDecision[];
+  /** Room left under the route quota after the changes; absent when the quota could not be read. */
+  readonly headroom?: Headroom;
 }
 
 /**
