@@ -3,6 +3,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { NEARLY_FULL_PERCENT } from "../../functions/pod-routes/core/quota.js";
+import { measurementsOf } from "../../functions/pod-routes/entry/metrics.js";
 import { resolveTemplate } from "../support/cfn.js";
 
 const run = promisify(execFile);
@@ -316,22 +318,47 @@ describe("infra/template.yaml", () => {
     expect(archive["RetentionDays"]).toEqual({ Ref: "ArchiveRetentionDays" });
   });
 
-  it("retries a failed async invocation twice, then sends it to the failure queue, and alarms on errors, permanent failures, dead letters and queue age", () => {
+  it("retries a failed async invocation twice, then sends it to the failure queue, and alarms on errors, permanent failures, full tables, dead letters and queue age", () => {
     expect(resources["PodRoutesFunctionEventInvokeConfig"]["Properties"]).toMatchObject({
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 3600,
       DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": ["FailureQueue", "Arn"] } } },
     });
     const alarms = Object.values(resources).filter((r: Json) => r["Type"] === "AWS::CloudWatch::Alarm") as Json[];
-    expect(alarms.map((a) => [a["Properties"]["MetricName"], a["Properties"]["Dimensions"][0]["Value"]])).toEqual([
+    expect(
+      alarms.map((a) =>
+        a["Properties"]["Metrics"]
+          ? [a["Properties"]["Metrics"][0]["Expression"]]
+          : [a["Properties"]["MetricName"], a["Properties"]["Dimensions"][0]["Value"]],
+      ),
+    ).toEqual([
       ["Errors", { Ref: "PodRoutesFunction" }],
       ["PermanentFailures", "pod-routes"],
       ["RouteTableFull", "pod-routes"],
+      ["SELECT MAX(RouteTableUtilization) FROM SCHEMA(PodRoutes, RouteTableId, service)"],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["DeadLetterQueue", "QueueName"] }],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["FailureQueue", "QueueName"] }],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["EventQueueDeadLetterQueue", "QueueName"] }],
       ["ApproximateAgeOfOldestMessage", { "Fn::GetAtt": ["EventQueue", "QueueName"] }],
     ]);
+  });
+
+  it("alarms when any table, whichever the function found, holds the share of its quota the function warns at", () => {
+    const alarm = resources["RouteTableHeadroomAlarm"]["Properties"];
+    // The function's metric, its namespace and both its dimensions: a Metrics Insights schema must name them all.
+    const [measured] = measurementsOf({
+      tables: [
+        { routeTableId: "rtb-1", decisions: [], headroom: { routes: 40, limit: 50, free: 10, utilization: 80 } },
+      ],
+      failures: [],
+    } as never).filter((m) => m.unit === "Percent");
+    expect(alarm["Metrics"][0]["Expression"]).toBe(
+      `SELECT MAX(${measured!.name}) FROM SCHEMA(PodRoutes, ${Object.keys(measured!.dimensions!).join(", ")}, service)`,
+    );
+    expect(alarm).toMatchObject({
+      Threshold: NEARLY_FULL_PERCENT,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
   });
 
   it("explains every alarm it creates in the README's Troubleshooting: what it means and what to do", async () => {
@@ -379,7 +406,7 @@ describe("infra/template.yaml", () => {
 
   it("grants every AWS call the function makes, and nothing else", async () => {
     const sources = await Promise.all(
-      ["ec2.ts", "autoscaling.ts", "queue.ts"].map((file) =>
+      ["ec2.ts", "autoscaling.ts", "queue.ts", "quotas.ts"].map((file) =>
         readFile(resolve(root, "functions/pod-routes/adapters", file), "utf8"),
       ),
     );
@@ -413,7 +440,11 @@ describe("infra/template.yaml", () => {
     for (const statement of statements(cfn)) {
       expect(actionsOf(statement).some((action) => action.endsWith(":*"))).toBe(false);
       if (statement["Resource"] === "*")
-        expect(actionsOf(statement).every((action) => /^(ec2|autoscaling):Describe/.test(action))).toBe(true);
+        expect(
+          actionsOf(statement).every((action) =>
+            /^(ec2|autoscaling):Describe|^servicequotas:GetAWSDefaultServiceQuota$/.test(action),
+          ),
+        ).toBe(true);
     }
     const routeTables = byAction("ec2:DeleteRoute")[0]!;
     const parameters = { RouteTableIds: "rtb-0a1b2c3d,rtb-4e5f6a7b", WorkerGroupNames: ["workers-a", "workers-b"] };
@@ -469,6 +500,7 @@ describe("infra/template.yaml", () => {
       "Errors by kind, and failures",
       "Duration (ms)",
       "Queue: oldest event's age (s), dead letters",
+      "Route tables: share of the route quota used (%), by table",
     ]);
     const rows = widgets.flatMap((w) => w["properties"]["metrics"] as unknown[][]);
     const named = rows.filter((row) => row[0] === "PodRoutes").map((row) => row[1] as string);
@@ -484,7 +516,7 @@ describe("infra/template.yaml", () => {
         [...source.matchAll(/\["(\w+)", |addMetric\("(\w+)"|name: "(\w+)"/g)].map((m) => m[1] ?? m[2] ?? m[3]),
       ),
     );
-    expect(searched).toEqual(["Errors"]);
+    expect(searched).toEqual(["Errors", "RouteTableUtilization"]);
     for (const name of [...named, ...searched]) expect(emitted, name).toContain(name);
     expect(named.length).toBeGreaterThan(10);
   });
@@ -515,8 +547,13 @@ describe("infra/template.yaml", () => {
           "ec2:DescribeRouteTables",
           "autoscaling:DescribeAutoScalingGroups",
           "autoscaling:DescribeLifecycleHooks",
+          "servicequotas:GetAWSDefaultServiceQuota",
         ],
         "*",
+      ],
+      [
+        ["servicequotas:GetServiceQuota"],
+        { "Fn::Sub": "arn:${AWS::Partition}:servicequotas:${AWS::Region}:${AWS::AccountId}:vpc/L-93826ACB" },
       ],
     ]);
   });

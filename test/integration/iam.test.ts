@@ -154,6 +154,12 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
     );
     for (const action of ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeLifecycleHooks"])
       expect(await decide(policy, { action, resource: "*", context: {} }), action).toBe("Allowed");
+    // The route quota, read once per execution environment (the proxy records query calls only, and Service
+    // Quotas speaks JSON): the account's value, else AWS's default.
+    const routeQuota = { action: "servicequotas:GetServiceQuota", context: {} };
+    expect(await decide(policy, { ...routeQuota, resource: arn("servicequotas", "vpc/L-93826ACB") })).toBe("Allowed");
+    const awsDefault = { action: "servicequotas:GetAWSDefaultServiceQuota", resource: "*", context: {} };
+    expect(await decide(policy, awsDefault)).toBe("Allowed");
     // The key of encrypted queues, as SQS uses it for Lambda's poller and the failure destination, under
     // the key policy the docs give.
     const key = await keyPolicy();
@@ -238,6 +244,13 @@ describe("the function's role, evaluated offline with iam-simulate", () => {
         context: { "ec2:ResourceTag/aws:autoscaling:groupName": group.name, "aws:TagKeys": ["Name"] },
       },
       { ...returnSooner, resource: arn("sqs", "another-queue.fifo") },
+      // Another quota's value, or asking for more of this one.
+      { ...routeQuota, resource: arn("servicequotas", "ec2/L-1216C47A") },
+      {
+        action: "servicequotas:RequestServiceQuotaIncrease",
+        resource: arn("servicequotas", "vpc/L-93826ACB"),
+        context: {},
+      },
     ];
     for (const request of denied)
       expect(
