@@ -130,11 +130,14 @@ program
     const plan = await runHere({ kind: "sync", trigger: "manual", dryRun: true }, deps);
     const ec2 = new EC2Client({});
     const tables = await Promise.all(
-      plan.tables.map(async ({ routeTableId }) => ({
+      plan.tables.map(async ({ routeTableId, headroom }) => ({
         routeTableId,
+        ...(headroom ? { headroom } : {}),
         routes: await readRouteTable(ec2, routeTableId, deps.config),
       })),
     );
+    const quotaUse = ({ headroom: h }: (typeof tables)[number]) =>
+      h ? ` (${h.routes} of the ${h.limit} routes its quota allows, ${h.utilization}%)` : "";
     const drift = driftOf(plan);
     const unmanaged = unmanagedOf(plan, deps.config);
     print({ workers, tables, drift, unmanaged }, () =>
@@ -150,7 +153,11 @@ program
             w.sourceDestCheck === false ? "off" : "on",
           ]),
         ),
-        ...tables.flatMap((table) => ["", `ROUTES ${table.routeTableId}`, renderRouteTable(table.routes)]),
+        ...tables.flatMap((table) => [
+          "",
+          `ROUTES ${table.routeTableId}${quotaUse(table)}`,
+          renderRouteTable(table.routes),
+        ]),
         "",
         drift.length === 0
           ? "no drift"

@@ -173,13 +173,14 @@ describe("pod-routes CLI", () => {
     expect((await podRoutes(["status"], { ON_STOP: "never" })).stderr).toContain('ON_STOP="never" is invalid');
   });
 
-  it("status shows workers and routes, and no drift on a converged cluster (exit 0)", async () => {
+  it("status shows workers, routes and each table's use of its quota, and no drift on a converged cluster (exit 0)", async () => {
     const { seed, tables, ids } = await routedSeed();
     const { code, stdout } = await podRoutes(["status", ...tables]);
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`worker-1\\s+${ids[1]}\\s+running\\s+10\\.200\\.1\\.0/24\\s+off`));
     expect(stdout).toMatch(new RegExp(`10\\.200\\.2\\.0/24\\s+${ids[2]}\\s+worker-2`));
-    expect(stdout).toContain(`ROUTES ${seed.routeTableId}`);
+    // The table's gateway route and its three workers', against the emulated account's quota.
+    expect(stdout).toContain(`ROUTES ${seed.routeTableId} (4 of the 1000 routes its quota allows, 0.4%)`);
     expect(stdout).toContain("no drift");
   });
 
