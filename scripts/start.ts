@@ -8,7 +8,7 @@ import { startMoto } from "./emulator/moto.js";
 import { buildTutorialNetwork, launchWorker } from "./emulator/network.js";
 import { buildWorkerGroup } from "./emulator/worker-group.js";
 import { readRouteTable, renderRouteTable, type RouteRow } from "./cli/render.js";
-import { overlaps, parseIpv4Block } from "../functions/pod-routes/core/cidr.js";
+import { overlaps, parseBlock } from "../functions/pod-routes/core/cidr.js";
 import { parseConfig } from "../functions/pod-routes/core/config.js";
 
 /**
@@ -174,7 +174,7 @@ function takenBelow(allocated: string, holders: ReadonlyArray<{ name: string; ta
   const below = Array.from({ length: Number(allocated.split(".")[2]) }, (_, n) => `10.200.${n}.0/24`);
   return below
     .map((cidr) => {
-      const holder = holders.find((h) => overlaps(parseIpv4Block(h.tag)!, parseIpv4Block(cidr)!));
+      const holder = holders.find((h) => overlaps(parseBlock(h.tag)!, parseBlock(cidr)!));
       if (!holder) return `${cidr} free`;
       return holder.tag === cidr
         ? `${cidr}: ${holder.name}'s`

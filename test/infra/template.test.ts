@@ -335,7 +335,7 @@ describe("infra/template.yaml", () => {
       ["Errors", { Ref: "PodRoutesFunction" }],
       ["PermanentFailures", "pod-routes"],
       ["RouteTableFull", "pod-routes"],
-      ["SELECT MAX(RouteTableUtilization) FROM SCHEMA(PodRoutes, RouteTableId, service)"],
+      ["SELECT MAX(RouteTableUtilization) FROM SCHEMA(PodRoutes, RouteTableId, AddressFamily, service)"],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["DeadLetterQueue", "QueueName"] }],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["FailureQueue", "QueueName"] }],
       ["ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["EventQueueDeadLetterQueue", "QueueName"] }],
@@ -500,7 +500,7 @@ describe("infra/template.yaml", () => {
       "Errors by kind, and failures",
       "Duration (ms)",
       "Queue: oldest event's age (s), dead letters",
-      "Route tables: share of the route quota used (%), by table",
+      "Route tables: share of the route quota used (%), by table and family",
     ]);
     const rows = widgets.flatMap((w) => w["properties"]["metrics"] as unknown[][]);
     const named = rows.filter((row) => row[0] === "PodRoutes").map((row) => row[1] as string);

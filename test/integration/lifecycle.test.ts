@@ -254,7 +254,7 @@ describe("pod CIDR allocation", () => {
         kind: "pool-exhausted",
         instanceIds: [group.instanceIds[0]],
         message: expect.stringMatching(
-          /^PodCidrPoolExhaustedError: no free \/24 block in CLUSTER_CIDR 10\.200\.0\.0\/23 .*2 of 2 in use/,
+          /^PodCidrPoolExhaustedError: no free IPv4 \/24 block in CLUSTER_CIDR 10\.200\.0\.0\/23 .*2 of 2 in use/,
         ),
       },
     ]);

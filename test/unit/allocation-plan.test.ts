@@ -1,6 +1,6 @@
 import type { Instance, InstanceStateName } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../functions/pod-routes/core/config.js";
+import { parseConfig, type Config } from "../../functions/pod-routes/core/config.js";
 import type { ObservedRoute, ObservedTable } from "../../functions/pod-routes/core/model.js";
 import type { RouteQuota } from "../../functions/pod-routes/core/quota.js";
 import { planAllocation } from "../../functions/pod-routes/jobs/allocation.js";
@@ -22,14 +22,22 @@ function planned(
   routes: ObservedRoute[],
   holders: Instance[] = [],
   vpcCidrs?: string[],
-  { quota = QUOTA, others = [] }: { quota?: RouteQuota; others?: ObservedTable[] } = {},
+  {
+    quota = QUOTA,
+    others = [],
+    settings = config,
+  }: { quota?: RouteQuota; others?: ObservedTable[]; settings?: Config } = {},
 ): string {
   const observed = { ...table(routes), ...(vpcCidrs ? { vpcCidrs } : {}) };
-  const plan = planAllocation(untagged, [observed, ...others], holders, config, quota);
+  const plan = planAllocation(untagged, [observed, ...others], holders, settings, quota);
   if ("error" in plan) return `${plan.error.name}: ${plan.error.message}`;
-  if ("adopted" in plan) return `adopts ${plan.adopted}`;
-  const [first, second] = plan.candidates;
-  return `tries ${first}, then ${second}; ${plan.usage.inUse} of ${plan.usage.capacity} in use`;
+  return plan.families
+    .map((family) => {
+      if ("adopted" in family) return `adopts ${family.adopted}`;
+      const [first, second] = family.candidates;
+      return `tries ${first}, then ${second}; ${family.usage.inUse} of ${family.usage.capacity} in use`;
+    })
+    .join(" | ");
 }
 
 describe("planAllocation", () => {
@@ -119,6 +127,69 @@ describe("planAllocation", () => {
       expect(
         planned(routes(held), [], undefined, { ...(quota ? { quota } : {}), ...(others ? { others } : {}) }),
       ).toEqual(expected);
+    });
+  });
+
+  describe("dual-stack", () => {
+    const dual = parseConfig({
+      ROUTE_TABLE_IDS: "rtb-00000000000000001",
+      CLUSTER_CIDR: "10.200.0.0/16",
+      CLUSTER_CIDR_V6: "fd00:10:200::/56",
+    });
+    const dualHolder = (cidr: string): Instance => ({
+      ...holder("10.200.9.0/24"),
+      Tags: [{ Key: "pod-cidr", Value: cidr }],
+    });
+
+    it.each<{ name: string; routes: ObservedRoute[]; holders?: Instance[]; vpcCidrs?: string[]; expected: string }>([
+      {
+        name: "a block of each family, lowest first",
+        routes: [],
+        expected:
+          "tries 10.200.0.0/24, then 10.200.1.0/24; 1 of 256 in use | " +
+          "tries fd00:10:200::/64, then fd00:10:200:1::/64; 1 of 256 in use",
+      },
+      {
+        name: "each family's blocks taken by routes and by tags, either order, however written",
+        routes: [to.instance("10.200.0.0/24", "i-a"), to.instance("fd00:10:200::/64", "i-a")],
+        holders: [dualHolder("FD00:10:200:0001::/64,10.200.1.0/24")],
+        expected:
+          "tries 10.200.2.0/24, then 10.200.3.0/24; 3 of 256 in use | " +
+          "tries fd00:10:200:2::/64, then fd00:10:200:3::/64; 3 of 256 in use",
+      },
+      {
+        name: "a wider route inside the IPv6 pool takes every block it covers",
+        routes: [to.instance("fd00:10:200::/62", "i-a")],
+        expected:
+          "tries 10.200.0.0/24, then 10.200.1.0/24; 1 of 256 in use | " +
+          "tries fd00:10:200:4::/64, then fd00:10:200:5::/64; 5 of 256 in use",
+      },
+      {
+        name: "a block of one family already routed to the worker: adopted, the other still to claim",
+        routes: [to.instance("fd00:10:200:7::/64", "i-new")],
+        expected: "tries 10.200.0.0/24, then 10.200.1.0/24; 1 of 256 in use | adopts fd00:10:200:7::/64",
+      },
+      {
+        name: "the VPC's own IPv6 block is not the cluster's: nothing taken",
+        routes: [],
+        vpcCidrs: ["10.240.0.0/16", "2600:1f18:abcd:ef00::/56"],
+        expected:
+          "tries 10.200.0.0/24, then 10.200.1.0/24; 1 of 256 in use | " +
+          "tries fd00:10:200::/64, then fd00:10:200:1::/64; 1 of 256 in use",
+      },
+    ])("$name", ({ routes, holders, vpcCidrs, expected }) => {
+      expect(planned(routes, holders, vpcCidrs, { settings: dual })).toBe(expected);
+    });
+
+    it("counts IPv6 routes against their own quota", () => {
+      const v6Routes = Array.from({ length: 50 }, (_, n) =>
+        to.instance(`fd00:10:200:${(n + 16).toString(16)}::/64`, `i-${n}`),
+      );
+      expect(planned(v6Routes, [], undefined, { settings: dual })).toMatch(
+        /^RouteLimitError: rtb-00000000000000001 is full: .* allows 50 IPv6 routes here, and 51 are needed/,
+      );
+      const v4Routes = Array.from({ length: 49 }, (_, n) => to.instance(`10.200.${n}.0/24`, `i-${n}`));
+      expect(planned(v4Routes, [], undefined, { settings: dual })).toMatch(/^tries 10\.200\.49\.0\/24/);
     });
   });
 });

@@ -41,7 +41,35 @@ describe("freeBlocks", () => {
 
 describe("pool accounting", () => {
   it("counts capacity and blocks in use", () => {
-    expect(poolCapacity(pool)).toBe(256);
-    expect(blocksInUse(pool, ["10.200.0.0/24", "10.200.4.0/22", "10.201.0.0/24"].map(block))).toBe(5);
+    expect(poolCapacity(pool)).toBe(256n);
+    expect(blocksInUse(pool, ["10.200.0.0/24", "10.200.4.0/22", "10.201.0.0/24"].map(block))).toBe(5n);
+    // Overlapping takers count each block once.
+    expect(blocksInUse(pool, ["10.200.4.0/22", "10.200.5.0/24", "10.200.5.128/25"].map(block))).toBe(4n);
+  });
+});
+
+describe("an IPv6 pool", () => {
+  const v6 = { clusterCidr: block("fd00:10:200::/56"), prefixLength: 64 };
+
+  it("hands out /64 blocks lowest first, skipping those taken however large", () => {
+    const taken = ["fd00:10:200::/64", "fd00:10:200:2::/63", "fd00:10:200:5::80/121"].map(block);
+    expect([...take(freeBlocks(v6, taken), 3)]).toEqual([
+      "fd00:10:200:1::/64",
+      "fd00:10:200:4::/64",
+      "fd00:10:200:6::/64",
+    ]);
+    expect(blocksInUse(v6, taken)).toBe(4n);
+    expect(poolCapacity(v6)).toBe(256n);
+  });
+
+  it("walks a pool of 2^64 blocks without counting them one by one", () => {
+    const huge = { clusterCidr: block("fd00::/32"), prefixLength: 96 };
+    expect(poolCapacity(huge)).toBe(2n ** 64n);
+    expect(blocksInUse(huge, [block("fd00::/33")])).toBe(2n ** 63n);
+    expect([...take(freeBlocks(huge, [block("fd00::/33")]), 1)]).toEqual(["fd00:0:8000::/96"]);
+  });
+
+  it("keeps families apart: an IPv4 block takes no IPv6 one", () => {
+    expect([...take(freeBlocks(v6, [block("10.200.0.0/16")]), 1)]).toEqual(["fd00:10:200::/64"]);
   });
 });

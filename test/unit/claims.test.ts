@@ -200,7 +200,7 @@ describe("claimFor", () => {
     { tag: "garbage", desire: "remove", expected: "no block" },
   ] as const)("$tag, $desire: $expected", ({ tag, desire, expected }) => {
     const claim = claimFor(worker("i-1", tag), desire, "because", config);
-    const seen = "invalid" in claim ? claim.invalid.name : (claim.podCidr?.text ?? "no block");
+    const seen = "invalid" in claim ? claim.invalid.name : (claim.podCidrs.ipv4?.text ?? "no block");
     expect(seen).toBe(expected);
   });
 });

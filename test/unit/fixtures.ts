@@ -1,12 +1,12 @@
-import { parseIpv4Block, type Ipv4Block } from "../../functions/pod-routes/core/cidr.js";
+import { parseBlock, type CidrBlock } from "../../functions/pod-routes/core/cidr.js";
 import type { Lifecycle, ObservedRoute, ObservedTable, Worker } from "../../functions/pod-routes/core/model.js";
 import type { Claim, Desire } from "../../functions/pod-routes/core/planner.js";
 
 export const CLUSTER = block("10.200.0.0/16");
 export const TABLE_ID = "rtb-00000000000000001";
 
-export function block(text: string): Ipv4Block {
-  const parsed = parseIpv4Block(text);
+export function block(text: string): CidrBlock {
+  const parsed = parseBlock(text);
   if (!parsed) throw new Error(`bad fixture CIDR ${text}`);
   return parsed;
 }
@@ -32,7 +32,9 @@ export function claim(w: Worker, desire: Desire, withCidr = true): Claim {
     worker: w,
     desire,
     because: `${w.instanceId} is ${w.state}`,
-    ...(withCidr ? { podCidr: block(w.podCidrTag) } : {}),
+    podCidrs: withCidr
+      ? Object.fromEntries(w.podCidrTag.split(",").map((text) => [block(text).family, block(text)]))
+      : {},
   };
 }
 
@@ -44,7 +46,10 @@ export function table(routes: ObservedRoute[]): ObservedTable {
     subnetIds: ["subnet-1"],
     vpcCidrs: ["10.240.0.0/16"],
     routes: [{ destination: "10.240.0.0/16", foreignTarget: "local", blackhole: false }, ...routes],
-    quotaRoutes: routes.length,
+    quotaRoutes: {
+      ipv4: routes.filter((route) => !route.destination.includes(":")).length,
+      ipv6: routes.filter((route) => route.destination.includes(":")).length,
+    },
   };
 }
 

@@ -502,10 +502,14 @@ describe("logs and metrics", () => {
       expect.objectContaining({
         service: "pod-routes",
         RouteTableId: TABLE,
+        AddressFamily: "IPv4",
         RouteTableUtilization: 82,
         _aws: expect.objectContaining({
           CloudWatchMetrics: [
-            expect.objectContaining({ Namespace: "PodRoutes", Dimensions: [["service", "RouteTableId"]] }),
+            expect.objectContaining({
+              Namespace: "PodRoutes",
+              Dimensions: [["service", "RouteTableId", "AddressFamily"]],
+            }),
           ],
         }),
       }),

@@ -10,6 +10,13 @@ const base: Summary = {
   instanceChanges: [],
   failures: [],
 };
+const headroom = (table: string, family: string, free: number, utilization: number) => {
+  const dimensions = { RouteTableId: table, AddressFamily: family };
+  return [
+    { name: "RouteTableHeadroom", unit: "Count", value: free, dimensions },
+    { name: "RouteTableUtilization", unit: "Percent", value: utilization, dimensions },
+  ];
+};
 const decision = (action: string, applied: boolean) =>
   ({ action, applied, routeTableId: "rtb-1", reason: "" }) as never;
 
@@ -74,21 +81,31 @@ describe("measurementsOf", () => {
       ],
     ],
     [
-      "each table's headroom as read last, zero included; none for a table whose quota was not read",
+      "each table's headroom per family as read last, zero included; none for a table whose quota was not read",
       {
         ...base,
         tables: [
           { routeTableId: "rtb-1", decisions: [], headroom: { routes: 49, limit: 50, free: 1, utilization: 98 } },
+          {
+            routeTableId: "rtb-1",
+            family: "ipv6",
+            decisions: [],
+            headroom: { routes: 10, limit: 50, free: 40, utilization: 20 },
+          },
           { routeTableId: "rtb-2", decisions: [], headroom: { routes: 500, limit: 500, free: 0, utilization: 100 } },
-          { routeTableId: "rtb-1", decisions: [], headroom: { routes: 50, limit: 50, free: 0, utilization: 100 } },
+          {
+            routeTableId: "rtb-1",
+            family: "ipv4",
+            decisions: [],
+            headroom: { routes: 50, limit: 50, free: 0, utilization: 100 },
+          },
           { routeTableId: "rtb-3", decisions: [] },
         ],
       },
       [
-        { name: "RouteTableHeadroom", unit: "Count", value: 0, dimensions: { RouteTableId: "rtb-1" } },
-        { name: "RouteTableUtilization", unit: "Percent", value: 100, dimensions: { RouteTableId: "rtb-1" } },
-        { name: "RouteTableHeadroom", unit: "Count", value: 0, dimensions: { RouteTableId: "rtb-2" } },
-        { name: "RouteTableUtilization", unit: "Percent", value: 100, dimensions: { RouteTableId: "rtb-2" } },
+        ...headroom("rtb-1", "IPv4", 0, 100),
+        ...headroom("rtb-1", "IPv6", 40, 20),
+        ...headroom("rtb-2", "IPv4", 0, 100),
       ],
     ],
     [

@@ -3,7 +3,7 @@ import type { Route } from "@aws-sdk/client-ec2";
 import { toObservedTable } from "../../functions/pod-routes/adapters/ec2.js";
 
 describe("toObservedTable", () => {
-  it("keeps IPv4 routes, marks gateways and other non-instance targets foreign, and reads the VPC blocks from local routes", () => {
+  it("keeps IPv4 and IPv6 routes, marks gateways and other non-instance targets foreign, and reads the VPC blocks from local routes", () => {
     const observed = toObservedTable({
       RouteTableId: "rtb-1",
       VpcId: "vpc-1",
@@ -37,12 +37,13 @@ describe("toObservedTable", () => {
         { destination: "10.200.6.0/24", foreignTarget: "tgw-1", blackhole: false },
         { destination: "10.200.1.0/24", instanceId: "i-1", networkInterfaceId: "eni-1", blackhole: false },
         { destination: "10.200.2.0/24", networkInterfaceId: "eni-2", blackhole: true },
+        { destination: "::/0", foreignTarget: "igw-1", blackhole: false },
       ],
-      quotaRoutes: 6,
+      quotaRoutes: { ipv4: 6, ipv6: 1 },
     });
   });
 
-  it("counts the routes the route-table quota counts: not local, propagated or IPv6 ones", () => {
+  it("counts the routes the route-table quota counts, per family: not local or propagated ones", () => {
     const routes: Route[] = [
       { DestinationCidrBlock: "10.240.0.0/16", GatewayId: "local", Origin: "CreateRouteTable" },
       { DestinationCidrBlock: "172.16.0.0/12", GatewayId: "vgw-1", Origin: "EnableVgwRoutePropagation" },
@@ -52,7 +53,10 @@ describe("toObservedTable", () => {
       { DestinationCidrBlock: "10.200.1.0/24", InstanceId: "i-1", Origin: "CreateRoute" },
       { DestinationPrefixListId: "pl-1", GatewayId: "vpce-1", Origin: "CreateRoute" },
     ];
-    expect(toObservedTable({ RouteTableId: "rtb-3", VpcId: "vpc-1", Routes: routes }).quotaRoutes).toBe(3);
+    expect(toObservedTable({ RouteTableId: "rtb-3", VpcId: "vpc-1", Routes: routes }).quotaRoutes).toEqual({
+      ipv4: 3,
+      ipv6: 1,
+    });
   });
 
   it("recognises the main table", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { contains, parseIpv4Block } from "../../functions/pod-routes/core/cidr.js";
+import { contains, isNetworkAddress, parseBlock } from "../../functions/pod-routes/core/cidr.js";
 import { UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
 import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
 import {
@@ -10,7 +10,7 @@ import {
   type TargetFacts,
   type Worker,
 } from "../../functions/pod-routes/core/model.js";
-import { checkPodCidr } from "../../functions/pod-routes/core/pod-cidr.js";
+import { checkPodCidrs } from "../../functions/pod-routes/core/pod-cidr.js";
 import {
   desireFor,
   planTable,
@@ -98,11 +98,12 @@ describe("pod-CIDR validation", () => {
         fc.constantFrom("10.200.0.0/16", "10.0.0.0/8"),
         fc.integer({ min: 16, max: 30 }),
         (value, cluster, length) => {
-          const check = checkPodCidr(value, block(cluster), length);
-          if (!("block" in check)) return;
-          expect(check.block.network.base).toBe(check.block.address);
-          expect(check.block.prefixLength).toBe(length);
-          expect(contains(block(cluster), check.block)).toBe(true);
+          const check = checkPodCidrs(value, [{ clusterCidr: block(cluster), prefixLength: length }]);
+          if (!("blocks" in check)) return;
+          const accepted = check.blocks.ipv4!;
+          expect(isNetworkAddress(accepted)).toBe(true);
+          expect(accepted.prefixLength).toBe(length);
+          expect(contains(block(cluster), accepted)).toBe(true);
         },
       ),
       RUNS,
@@ -115,7 +116,7 @@ describe("pod-CIDR validation", () => {
         const size = 2 ** (32 - length);
         const offset = (n % 2 ** (length - 16)) * size;
         const text = `10.200.${Math.floor(offset / 256)}.${offset % 256}/${length}`;
-        expect(checkPodCidr(text, CLUSTER, length)).toHaveProperty("block");
+        expect(checkPodCidrs(text, [{ clusterCidr: CLUSTER, prefixLength: length }])).toHaveProperty("blocks.ipv4");
       }),
       RUNS,
     );
@@ -192,7 +193,7 @@ describe("the planner", () => {
     const claims: Claim[] = workers.map((worker) => ({
       worker,
       ...desireFor(worker, generated.onStop),
-      podCidr: block(worker.podCidrTag),
+      podCidrs: { ipv4: block(worker.podCidrTag) },
     }));
     const routes: ObservedRoute[] = generated.routes.map((r) => ({
       destination: r.destination,
@@ -206,7 +207,7 @@ describe("the planner", () => {
       subnetIds: [],
       vpcCidrs: ["10.240.0.0/16"],
       routes: [{ destination: "10.240.0.0/16", foreignTarget: "local", blackhole: false }, ...routes],
-      quotaRoutes: routes.length,
+      quotaRoutes: { ipv4: routes.length, ipv6: 0 },
     };
     return {
       table,
@@ -227,7 +228,7 @@ describe("the planner", () => {
       fc.property(inputArb, (generated) => {
         const input = inputOf(generated);
         for (const decision of mutations(planTable(input))) {
-          expect(contains(CLUSTER, parseIpv4Block(decision.cidr!)!)).toBe(true);
+          expect(contains(CLUSTER, parseBlock(decision.cidr!)!)).toBe(true);
           const existing = input.table.routes.find((route) => route.destination === decision.cidr);
           expect(existing?.foreignTarget).toBeUndefined();
         }
@@ -290,20 +291,22 @@ describe("the planner", () => {
         const routes = apply(input, decisions).table.routes;
         const leftAlone = ["conflict", "unmanaged", "overlap"];
         const conflicted = new Set(decisions.filter((d) => leftAlone.includes(d.action)).map((d) => d.cidr));
-        const settled = new Set(input.claims.filter((c) => c.desire !== "remove").map((c) => c.podCidr!.text));
+        const settled = new Set(input.claims.filter((c) => c.desire !== "remove").map((c) => c.podCidrs.ipv4!.text));
         for (const route of routes.filter(
-          (r) => r.foreignTarget === undefined && contains(CLUSTER, parseIpv4Block(r.destination)!),
+          (r) => r.foreignTarget === undefined && contains(CLUSTER, parseBlock(r.destination)!),
         )) {
           expect(
             settled.has(route.destination) || conflicted.has(route.destination),
             `${route.destination} left to ${route.instanceId ?? route.networkInterfaceId}`,
           ).toBe(true);
         }
-        for (const claim of input.claims.filter((c) => c.desire === "ensure" && !conflicted.has(c.podCidr!.text))) {
-          const route = routes.find((r) => r.destination === claim.podCidr!.text);
+        for (const claim of input.claims.filter(
+          (c) => c.desire === "ensure" && !conflicted.has(c.podCidrs.ipv4!.text),
+        )) {
+          const route = routes.find((r) => r.destination === claim.podCidrs.ipv4!.text);
           expect(
             route !== undefined && pointsAt(route, claim.worker),
-            `${claim.podCidr!.text} for ${claim.worker.instanceId}`,
+            `${claim.podCidrs.ipv4!.text} for ${claim.worker.instanceId}`,
           ).toBe(true);
         }
       }),

@@ -31,7 +31,12 @@ describe("overQuota", () => {
     reason: "",
   });
   const refusedOf = (decisions: Decision[], room: Record<string, number>) =>
-    [...overQuota(decisions, new Map(Object.entries(room)))].map((d) => `${d.routeTableId} ${d.cidr}`);
+    [
+      ...overQuota(
+        decisions.map((decision) => ({ decision, key: decision.routeTableId })),
+        new Map(Object.entries(room)),
+      ),
+    ].map((d) => `${d.routeTableId} ${d.cidr}`);
 
   it.each<{ name: string; decisions: Decision[]; room: Record<string, number>; refused: string[] }>([
     {

@@ -20,8 +20,8 @@ import type { ObservedRoute, ObservedTable, RouteTarget } from "../core/model.js
 export interface InstanceQuery {
   readonly instanceIds?: readonly string[];
   readonly tagKey?: string;
-  /** Instances whose tag KEY has exactly this value. */
-  readonly tag?: { readonly key: string; readonly value: string };
+  /** Instances whose tag KEY has one of these values (`*` matches any characters). */
+  readonly tag?: { readonly key: string; readonly values: readonly string[] };
   readonly clusterTag?: TagMatch;
   readonly states?: readonly string[];
 }
@@ -120,19 +120,18 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
     },
 
     async createRoute(routeTableId, cidr, target) {
-      const input = { RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) };
+      const input = { RouteTableId: routeTableId, ...destinationParameter(cidr), ...targetParameter(target) };
       await send(() => client.send(new CreateRouteCommand(input), options));
     },
 
     async replaceRoute(routeTableId, cidr, target) {
-      const input = { RouteTableId: routeTableId, DestinationCidrBlock: cidr, ...targetParameter(target) };
+      const input = { RouteTableId: routeTableId, ...destinationParameter(cidr), ...targetParameter(target) };
       await send(() => client.send(new ReplaceRouteCommand(input), options));
     },
 
     async deleteRoute(routeTableId, cidr) {
-      await send(() =>
-        client.send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }), options),
-      );
+      const input = { RouteTableId: routeTableId, ...destinationParameter(cidr) };
+      await send(() => client.send(new DeleteRouteCommand(input), options));
     },
 
     async tagInstance(instanceId, key, value) {
@@ -161,29 +160,30 @@ export function ec2Adapter(client: EC2Client, abortSignal?: AbortSignal): Ec2Por
 export function toObservedTable(table: RouteTable): ObservedTable {
   const routes = table.Routes ?? [];
   const associations = (table.Associations ?? []).filter((a) => a.AssociationState?.State !== "disassociated");
+  const counted = routes.filter((route) => route.GatewayId !== "local" && route.Origin !== "EnableVgwRoutePropagation");
   return {
     routeTableId: table.RouteTableId ?? "",
     vpcId: table.VpcId ?? "",
     main: associations.some((association) => association.Main === true),
     subnetIds: associations.flatMap((association) => (association.SubnetId ? [association.SubnetId] : [])),
-    vpcCidrs: routes.flatMap((route) =>
-      route.GatewayId === "local" && route.DestinationCidrBlock ? [route.DestinationCidrBlock] : [],
-    ),
+    vpcCidrs: routes.flatMap((route) => {
+      const destination = route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock;
+      return route.GatewayId === "local" && destination ? [destination] : [];
+    }),
     routes: routes.flatMap((route) => {
       const observed = toObservedRoute(route);
       return observed ? [observed] : [];
     }),
-    quotaRoutes: routes.filter(
-      (route) =>
-        (route.DestinationCidrBlock !== undefined || route.DestinationPrefixListId !== undefined) &&
-        route.GatewayId !== "local" &&
-        route.Origin !== "EnableVgwRoutePropagation",
-    ).length,
+    quotaRoutes: {
+      ipv4: counted.filter((route) => route.DestinationIpv6CidrBlock === undefined).length,
+      ipv6: counted.filter((route) => route.DestinationIpv6CidrBlock !== undefined).length,
+    },
   };
 }
 
 function toObservedRoute(route: Route): ObservedRoute | undefined {
-  if (!route.DestinationCidrBlock) return undefined;
+  const destination = route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock;
+  if (!destination) return undefined;
   const foreignTarget =
     route.GatewayId ??
     route.NatGatewayId ??
@@ -195,12 +195,12 @@ function toObservedRoute(route: Route): ObservedRoute | undefined {
     route.CoreNetworkArn ??
     route.OdbNetworkArn;
   const blackhole = route.State === "blackhole";
-  if (foreignTarget !== undefined) return { destination: route.DestinationCidrBlock, foreignTarget, blackhole };
+  if (foreignTarget !== undefined) return { destination, foreignTarget, blackhole };
   if (route.InstanceId === undefined && route.NetworkInterfaceId === undefined) {
-    return { destination: route.DestinationCidrBlock, foreignTarget: "(unknown target)", blackhole };
+    return { destination, foreignTarget: "(unknown target)", blackhole };
   }
   return {
-    destination: route.DestinationCidrBlock,
+    destination,
     ...(route.InstanceId !== undefined ? { instanceId: route.InstanceId } : {}),
     ...(route.NetworkInterfaceId !== undefined ? { networkInterfaceId: route.NetworkInterfaceId } : {}),
     blackhole,
@@ -211,7 +211,7 @@ function instanceFilters(query: InstanceQuery): Filter[] {
   const filters: Filter[] = [];
   if (query.instanceIds) filters.push({ Name: "instance-id", Values: [...query.instanceIds] });
   if (query.tagKey) filters.push({ Name: "tag-key", Values: [query.tagKey] });
-  if (query.tag) filters.push({ Name: `tag:${query.tag.key}`, Values: [query.tag.value] });
+  if (query.tag) filters.push({ Name: `tag:${query.tag.key}`, Values: [...query.tag.values] });
   if (query.clusterTag) filters.push(tagFilter(query.clusterTag));
   if (query.states) filters.push({ Name: "instance-state-name", Values: [...query.states] });
   return filters;
@@ -248,6 +248,11 @@ export function withinFilterLimit(filters: readonly Filter[]): Filter[][] {
     calls.push(filters.map((filter) => (filter === longest ? chunk : filter)));
   }
   return calls;
+}
+
+/** An IPv6 block goes in its own parameter; EC2 takes one destination per call. */
+function destinationParameter(cidr: string): { DestinationCidrBlock: string } | { DestinationIpv6CidrBlock: string } {
+  return cidr.includes(":") ? { DestinationIpv6CidrBlock: cidr } : { DestinationCidrBlock: cidr };
 }
 
 function targetParameter(target: RouteTarget): { InstanceId: string } | { NetworkInterfaceId: string } {

@@ -1,4 +1,5 @@
-import { isNetworkAddress, overlaps, parseIpv4Block, type Ipv4Block } from "./cidr.js";
+import type { Pool } from "./allocator.js";
+import { familyName, isNetworkAddress, overlaps, parseBlock, type CidrBlock, type Family } from "./cidr.js";
 import type { ObservedTable } from "./model.js";
 import { ConfigError, quote } from "./errors.js";
 
@@ -20,7 +21,10 @@ export interface Config {
    */
   readonly routeTableIds: readonly string[];
   readonly routeTableTag?: TagMatch;
-  readonly clusterCidr: Ipv4Block;
+  /** The IPv4 cluster CIDR; every worker's IPv4 pod CIDR lies in it. */
+  readonly clusterCidr: CidrBlock;
+  /** The IPv6 cluster CIDR, when IPv6 pod CIDRs are routed (CLUSTER_CIDR_V6 set). */
+  readonly clusterCidrV6?: CidrBlock;
   readonly podCidrTag: string;
   readonly clusterTag?: TagMatch;
   readonly onStop: OnStop;
@@ -34,6 +38,9 @@ export interface Config {
    */
   readonly allocatePodCidr: AllocationMode;
   readonly podCidrPrefixLength: number;
+  readonly podCidrV6PrefixLength: number;
+  /** Each routed family's cluster CIDR and block length: IPv4, then IPv6 when it is on. */
+  readonly pools: readonly Pool[];
   /** The lifecycle hooks that are pod-routes' own: exact names, or prefixes (written `prefix*`). */
   readonly lifecycleHookNames: readonly HookName[];
   /** The Auto Scaling groups of workers: a sync completes their launches left waiting on pod-routes' hooks. */
@@ -63,7 +70,19 @@ const TAG_VALUE_MAX = 256;
 /** Reads and validates pod-routes' settings; throws a ConfigError naming the first bad variable. */
 export function parseConfig(env: Env): Config {
   const clusterTag = parseTag("CLUSTER_TAG", read(env, "CLUSTER_TAG", ""));
-  const clusterCidr = parseClusterCidr(read(env, "CLUSTER_CIDR", "10.200.0.0/16"));
+  const clusterCidr = parseClusterCidr("CLUSTER_CIDR", read(env, "CLUSTER_CIDR", "10.200.0.0/16"), "ipv4");
+  const podCidrPrefixLength = parsePrefixLength("POD_CIDR_PREFIX_LENGTH", read(env, "POD_CIDR_PREFIX_LENGTH", "24"), {
+    clusterCidr,
+    variable: "CLUSTER_CIDR",
+  });
+  const v6 = read(env, "CLUSTER_CIDR_V6", "");
+  const clusterCidrV6 = v6 === "" ? undefined : parseClusterCidr("CLUSTER_CIDR_V6", v6, "ipv6");
+  const podCidrV6PrefixLength = clusterCidrV6
+    ? parsePrefixLength("POD_CIDR_V6_PREFIX_LENGTH", read(env, "POD_CIDR_V6_PREFIX_LENGTH", "64"), {
+        clusterCidr: clusterCidrV6,
+        variable: "CLUSTER_CIDR_V6",
+      })
+    : 64;
   const routeTableIds = parseRouteTableIds(read(env, "ROUTE_TABLE_IDS", ""));
   const routeTableTag = parseTag("ROUTE_TABLE_TAG", read(env, "ROUTE_TABLE_TAG", ""));
   if (routeTableTag && routeTableIds.length > 0)
@@ -76,6 +95,7 @@ export function parseConfig(env: Env): Config {
     routeTableIds,
     ...(routeTableTag ? { routeTableTag } : {}),
     clusterCidr,
+    ...(clusterCidrV6 ? { clusterCidrV6 } : {}),
     podCidrTag: parseTagKey("POD_CIDR_TAG", read(env, "POD_CIDR_TAG", "pod-cidr")),
     ...(clusterTag ? { clusterTag } : {}),
     onStop: oneOf("ON_STOP", read(env, "ON_STOP", "keep"), ["keep", "remove"] as const),
@@ -89,7 +109,12 @@ export function parseConfig(env: Env): Config {
       "CONTINUE",
     ] as const),
     allocatePodCidr: parseAllocationMode(read(env, "ALLOCATE_POD_CIDR", "false"), clusterTag),
-    podCidrPrefixLength: parsePrefixLength(read(env, "POD_CIDR_PREFIX_LENGTH", "24"), clusterCidr),
+    podCidrPrefixLength,
+    podCidrV6PrefixLength,
+    pools: [
+      { clusterCidr, prefixLength: podCidrPrefixLength },
+      ...(clusterCidrV6 ? [{ clusterCidr: clusterCidrV6, prefixLength: podCidrV6PrefixLength }] : []),
+    ],
     lifecycleHookNames: parseHookNames(read(env, "LIFECYCLE_HOOK_NAMES", "pod-routes,pod-routes-*")),
     workerGroupNames: parseGroupNames(read(env, "WORKER_GROUP_NAMES", "")),
     ...optional("eventQueueArn", parseQueueArn(read(env, "EVENT_QUEUE_ARN", ""))),
@@ -129,17 +154,19 @@ function parseRouteTableIds(value: string): string[] {
   return [...new Set(ids)];
 }
 
-function parseClusterCidr(value: string): Ipv4Block {
-  const block = parseIpv4Block(value);
-  if (!block) throw new ConfigError("CLUSTER_CIDR", value, "expected an IPv4 CIDR block such as 10.200.0.0/16");
+function parseClusterCidr(variable: string, value: string, family: Family): CidrBlock {
+  const block = parseBlock(value);
+  const { example, widestCluster } = limitsOf(family);
+  if (block?.family !== family)
+    throw new ConfigError(variable, value, `expected an ${familyName(family)} CIDR block such as ${example}`);
   if (!isNetworkAddress(block)) {
-    throw new ConfigError("CLUSTER_CIDR", value, "host bits are set; use the block's network address");
+    throw new ConfigError(variable, value, "host bits are set; use the block's network address");
   }
-  if (block.prefixLength < WIDEST_CLUSTER_PREFIX) {
+  if (block.prefixLength < widestCluster) {
     throw new ConfigError(
-      "CLUSTER_CIDR",
+      variable,
       value,
-      `wider than /${WIDEST_CLUSTER_PREFIX}: pod-routes would claim routes far beyond the pods; use the pods' own block`,
+      `wider than /${widestCluster}: pod-routes would claim routes far beyond the pods; use the pods' own block`,
     );
   }
   return block;
@@ -149,13 +176,14 @@ function parseClusterCidr(value: string): Ipv4Block {
  * The cluster CIDR must not overlap a VPC block of any table pod-routes manages: a pod route there
  * would shadow or collide with `local`. Known only once the tables are read; a ConfigError then.
  */
-export function assertClusterCidrOutside(clusterCidr: Ipv4Block, tables: readonly ObservedTable[]): void {
+export function assertClusterCidrOutside(config: Pick<Config, "pools">, tables: readonly ObservedTable[]): void {
   for (const table of tables) {
     for (const vpcCidr of table.vpcCidrs) {
-      const vpcBlock = parseIpv4Block(vpcCidr);
-      if (vpcBlock && overlaps(vpcBlock, clusterCidr)) {
+      const vpcBlock = parseBlock(vpcCidr);
+      const clusterCidr = config.pools.find((pool) => vpcBlock && overlaps(vpcBlock, pool.clusterCidr))?.clusterCidr;
+      if (clusterCidr) {
         throw new ConfigError(
-          "CLUSTER_CIDR",
+          clusterCidr.family === "ipv4" ? "CLUSTER_CIDR" : "CLUSTER_CIDR_V6",
           clusterCidr.text,
           `overlaps ${vpcCidr}, a CIDR block of ${table.vpcId} (route table ${table.routeTableId}); ` +
             "choose a cluster CIDR outside the VPC",
@@ -165,18 +193,28 @@ export function assertClusterCidrOutside(clusterCidr: Ipv4Block, tables: readonl
   }
 }
 
-/** A cluster CIDR wider than this would reach well beyond any cluster's pods. */
-const WIDEST_CLUSTER_PREFIX = 8;
-/** Kubernetes' node CIDR mask sizes: no shorter than the cluster's, and room for a few pods at least. */
-const LONGEST_POD_PREFIX = 30;
+/**
+ * Per family: an example cluster CIDR; the widest one (wider would reach well beyond any cluster's pods);
+ * the longest pod block (Kubernetes' node CIDR mask sizes leave room for a few pods at least).
+ */
+function limitsOf(family: Family): { example: string; widestCluster: number; longestPod: number } {
+  return family === "ipv4"
+    ? { example: "10.200.0.0/16", widestCluster: 8, longestPod: 30 }
+    : { example: "fd00:10:200::/56", widestCluster: 32, longestPod: 120 };
+}
 
-function parsePrefixLength(value: string, clusterCidr: Ipv4Block): number {
-  const length = /^\d{1,2}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(length >= clusterCidr.prefixLength && length <= LONGEST_POD_PREFIX)) {
+function parsePrefixLength(
+  variable: string,
+  value: string,
+  { clusterCidr, variable: clusterVariable }: { clusterCidr: CidrBlock; variable: string },
+): number {
+  const length = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+  const longest = limitsOf(clusterCidr.family).longestPod;
+  if (!(length >= clusterCidr.prefixLength && length <= longest)) {
     throw new ConfigError(
-      "POD_CIDR_PREFIX_LENGTH",
+      variable,
       value,
-      `expected a whole number from ${clusterCidr.prefixLength} (CLUSTER_CIDR ${clusterCidr.text}) to ${LONGEST_POD_PREFIX}`,
+      `expected a whole number from ${clusterCidr.prefixLength} (${clusterVariable} ${clusterCidr.text}) to ${longest}`,
     );
   }
   return length;

@@ -1,3 +1,4 @@
+import type { Family } from "./cidr.js";
 import { printable } from "./printable.js";
 
 /**
@@ -80,17 +81,20 @@ export class RouteTableNotFoundError extends named("RouteTableNotFoundError") {}
 /** The route table is full: the quota, not pod-routes, must change. */
 export class RouteLimitError extends named("RouteLimitError") {
   /**
-   * `held`: the routes the table holds now; `needed`: how many it would hold with every pod route made;
-   * `limit`: the quota as read, when the routes were refused up front (EC2's refusal says the table is full).
+   * `held`: the routes of the family the table holds now; `needed`: how many it would hold with every pod
+   * route made; `limit`: the quota as read, when the routes were refused up front (EC2's refusal says the
+   * table is full). IPv6 routes count against a quota of their own.
    */
   constructor(
     routeTableId: string,
-    { held, needed, limit }: { readonly held: number; readonly needed: number; readonly limit?: number },
+    counts: { readonly held: number; readonly needed: number; readonly limit?: number; readonly family?: Family },
     cause: unknown,
   ) {
+    const { held, needed, limit, family } = counts;
+    const routes = family === "ipv6" ? "IPv6 routes" : "routes";
     super(
       `${routeTableId} is full: the "Routes per route table" quota (Amazon VPC, L-93826ACB) allows ` +
-        `${limit ?? held} routes here${limit !== undefined && limit !== held ? ` and it holds ${held}` : ""}, ` +
+        `${limit ?? held} ${routes} here${limit !== undefined && limit !== held ? ` and it holds ${held}` : ""}, ` +
         `and ${needed} are needed (${needed - held} pod routes not created); request an increase to at least ` +
         `${needed} in Service Quotas, or free routes`,
       { cause },

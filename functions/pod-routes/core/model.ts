@@ -1,6 +1,11 @@
+import type { Family } from "./cidr.js";
+
 /** What pod-routes observes in EC2, reduced to the facts its decisions depend on. */
 
-/** A route with an IPv4 destination. Routes without one (IPv6, prefix lists) are never observed. */
+/**
+ * A route to a CIDR block, IPv4 or IPv6 (`destination` as EC2 writes it). Routes to prefix lists are
+ * never observed.
+ */
 export interface ObservedRoute {
   readonly destination: string;
   readonly instanceId?: string;
@@ -15,14 +20,15 @@ export interface ObservedTable {
   readonly vpcId: string;
   readonly main: boolean;
   readonly subnetIds: readonly string[];
-  /** The VPC's CIDR blocks, from the table's `local` routes. */
+  /** The VPC's CIDR blocks, IPv4 and IPv6, from the table's `local` routes. */
   readonly vpcCidrs: readonly string[];
   readonly routes: readonly ObservedRoute[];
   /**
-   * The routes the "Routes per route table" quota counts: IPv4 ones, neither the local route nor routes
-   * propagated from a gateway. A route to a prefix list counts once here (AWS counts its maximum entries).
+   * The routes the "Routes per route table" quota counts, per family (each has its own): neither the
+   * local routes nor routes propagated from a gateway. A route to a prefix list counts once here, as
+   * IPv4 (AWS counts its maximum entries).
    */
-  readonly quotaRoutes: number;
+  readonly quotaRoutes: Readonly<Record<Family, number>>;
 }
 
 /** Where a route to a worker points: the instance, or its primary ENI when it has several. */
@@ -82,4 +88,9 @@ export function pointsAt(route: ObservedRoute, worker: Worker): boolean {
   if (route.foreignTarget !== undefined) return false;
   if (route.instanceId !== undefined) return route.instanceId === worker.instanceId;
   return route.networkInterfaceId !== undefined && worker.interfaceIds.includes(route.networkInterfaceId);
+}
+
+/** How many of the table's routes count against the family's quota. */
+export function quotaRoutesIn(table: ObservedTable, family: Family): number {
+  return family === "ipv4" ? table.quotaRoutes.ipv4 : table.quotaRoutes.ipv6;
 }

@@ -1,6 +1,7 @@
-import { contains, parseIpv4Block, type Ipv4Block } from "./cidr.js";
+import { contains, parseBlock, type CidrBlock } from "./cidr.js";
 import type { OnStop } from "./config.js";
 import { quote } from "./errors.js";
+import { tagBlocks, type PodCidrs } from "./pod-cidr.js";
 import {
   inPlace,
   pointsAt,
@@ -46,13 +47,19 @@ export interface Claim {
   readonly desire: Desire;
   /** Why the desire follows from the worker's state, e.g. "i-1 is running". */
   readonly because: string;
-  /** The validated pod CIDR; required to ensure or retain, optional to remove. */
-  readonly podCidr?: Ipv4Block;
+  /**
+   * The validated pod CIDRs, one per routed family the tag names: a family's is required to ensure or
+   * retain its route, optional to remove it.
+   */
+  readonly podCidrs: PodCidrs;
+  /** Part of the tag not routed, and why (an IPv6 block while IPv6 is off). */
+  readonly ignored?: string;
 }
 
+/** One family's plan for one table: its routes are the ones inside `clusterCidr`, of that family. */
 export interface TablePlanInput {
   readonly table: ObservedTable;
-  readonly clusterCidr: Ipv4Block;
+  readonly clusterCidr: CidrBlock;
   readonly claims: readonly Claim[];
   /**
    * `claims`: only the claimed workers' routes may change (one instance's event).
@@ -90,21 +97,26 @@ export function desireFor(worker: Worker, onStop: OnStop): { desire: Desire; bec
 export function planTable(input: TablePlanInput): Decision[] {
   const { table, clusterCidr, claims, scope, held } = input;
   const routeTableId = table.routeTableId;
-  const inCluster = table.routes.filter((route) => isInside(clusterCidr, route.destination));
-  const routeAt = new Map(inCluster.map((route) => [route.destination, route]));
+  const podCidrOf = (claim: Claim) => claim.podCidrs[clusterCidr.family];
+  // Each destination in one spelling: an IPv6 block may be written more than one way.
+  const inCluster = table.routes.flatMap((route) => {
+    const block = parseBlock(route.destination);
+    return block && contains(clusterCidr, block) ? [{ route, key: block.text }] : [];
+  });
+  const routeAt = new Map(inCluster.map(({ route, key }) => [key, route]));
   const settled = new Set<string>();
   const decisions: Decision[] = [];
 
   for (const [cidr, rivals] of groupBy(
-    claims.filter((c) => c.desire === "ensure" && c.podCidr),
-    (c) => c.podCidr!.text,
+    claims.filter((c) => c.desire === "ensure" && podCidrOf(c)),
+    (c) => podCidrOf(c)!.text,
   )) {
     settled.add(cidr);
     decisions.push(planEnsure(input, routeTableId, cidr, rivals, routeAt.get(cidr)));
   }
 
-  for (const claim of claims.filter((c) => c.desire === "retain" && c.podCidr)) {
-    const cidr = claim.podCidr!.text;
+  for (const claim of claims.filter((c) => c.desire === "retain" && podCidrOf(c))) {
+    const cidr = podCidrOf(claim)!.text;
     const { instanceId } = claim.worker;
     const route = routeAt.get(cidr);
     if (settled.has(cidr)) {
@@ -139,9 +151,9 @@ export function planTable(input: TablePlanInput): Decision[] {
   /** Instances with a route decided on here: no "nothing to remove" skip for them. */
   const decided = new Set<string>();
   const deletedRoutes = new Set<string>();
-  for (const route of inCluster) {
+  for (const { route, key } of inCluster) {
     const targetId = routeTargetId(route);
-    if (targetId === undefined || settled.has(route.destination)) continue;
+    if (targetId === undefined || settled.has(key)) continue;
     const owner = claims.find((claim) => pointsAt(route, claim.worker));
     if (owner?.worker.lifecycle === "unknown" && !route.blackhole) {
       decided.add(owner.worker.instanceId);
@@ -149,7 +161,14 @@ export function planTable(input: TablePlanInput): Decision[] {
     } else if (owner) {
       decided.add(owner.worker.instanceId);
       deletedRoutes.add(route.destination);
-      decisions.push(deleteRoute(routeTableId, route, owner.worker.instanceId, staleBecause(owner, route.destination)));
+      decisions.push(
+        deleteRoute(
+          routeTableId,
+          route,
+          owner.worker.instanceId,
+          staleBecause(owner, podCidrOf(owner), route.destination),
+        ),
+      );
     } else if (scope === "table") {
       const ours = whyOurs(route, input.targets);
       if (held.has(targetId)) {
@@ -171,11 +190,11 @@ export function planTable(input: TablePlanInput): Decision[] {
 
   // Each destination parsed once: a table of 1,000 routes against 1,000 claims is a million checks.
   const remaining = table.routes.flatMap((route) => {
-    const block = deletedRoutes.has(route.destination) ? undefined : parseIpv4Block(route.destination);
+    const block = deletedRoutes.has(route.destination) ? undefined : parseBlock(route.destination);
     return block ? [{ route, block }] : [];
   });
-  for (const claim of claims.filter((c) => c.desire === "ensure" && c.podCidr)) {
-    const podCidr = claim.podCidr!;
+  for (const claim of claims.filter((c) => c.desire === "ensure" && podCidrOf(c))) {
+    const podCidr = podCidrOf(claim)!;
     for (const { route, block: inner } of remaining) {
       if (inner.prefixLength <= podCidr.prefixLength || !contains(podCidr, inner)) continue;
       const target = describeTarget(route);
@@ -193,7 +212,7 @@ export function planTable(input: TablePlanInput): Decision[] {
   }
 
   for (const claim of claims.filter((c) => c.desire === "remove" && !decided.has(c.worker.instanceId))) {
-    const cidr = claim.podCidr?.text;
+    const cidr = podCidrOf(claim)?.text;
     const other = cidr === undefined ? undefined : routeAt.get(cidr);
     decisions.push({
       action: "skip",
@@ -212,7 +231,7 @@ export function planTable(input: TablePlanInput): Decision[] {
  * The instance and ENI targets of the routes inside the cluster CIDR, blackholes included: a blackhole
  * is a stopped instance as often as a gone one, and only its facts tell whether it is ours.
  */
-export function clusterTargets(table: ObservedTable, clusterCidr: Ipv4Block): string[] {
+export function clusterTargets(table: ObservedTable, clusterCidr: CidrBlock): string[] {
   const targets = table.routes
     .filter((route) => isInside(clusterCidr, route.destination))
     .flatMap((route) => routeTargetId(route) ?? []);
@@ -223,10 +242,12 @@ export function clusterTargets(table: ObservedTable, clusterCidr: Ipv4Block): st
 export function contestedTargets(table: ObservedTable, claims: readonly Claim[]): string[] {
   const contested = new Set<string>();
   for (const claim of claims) {
-    if (claim.desire !== "ensure" || !claim.podCidr) continue;
-    const route = table.routes.find((r) => r.destination === claim.podCidr!.text);
-    const targetId = route && routeTargetId(route);
-    if (route && targetId && !pointsAt(route, claim.worker)) contested.add(targetId);
+    if (claim.desire !== "ensure") continue;
+    for (const podCidr of Object.values(claim.podCidrs)) {
+      const route = table.routes.find((r) => parseBlock(r.destination)?.text === podCidr.text);
+      const targetId = route && routeTargetId(route);
+      if (route && targetId && !pointsAt(route, claim.worker)) contested.add(targetId);
+    }
   }
   return [...contested];
 }
@@ -333,7 +354,8 @@ function whyReplaceable(input: TablePlanInput, route: ObservedRoute, cidr: strin
   const targetId = routeTargetId(route)!;
   const facts = input.targets.get(targetId);
   if (ours === undefined || !facts?.worker || facts.lifecycle === "gone") return ours;
-  if (facts.podCidrTag !== cidr) return `${targetId} is now tagged ${quote(facts.podCidrTag)}`;
+  if (!tagBlocks(facts.podCidrTag ?? "").some((block) => block.text === cidr))
+    return `${targetId} is now tagged ${quote(facts.podCidrTag)}`;
   if (facts.lifecycle === "stopped" && input.onStop === "remove") return `${targetId} is stopped and ON_STOP=remove`;
   return undefined;
 }
@@ -356,9 +378,9 @@ function unmanaged(routeTableId: string, route: ObservedRoute, targets: Readonly
   };
 }
 
-function staleBecause(owner: Claim, destination: string): string {
+function staleBecause(owner: Claim, podCidr: CidrBlock | undefined, destination: string): string {
   if (owner.desire === "remove") return owner.because;
-  return `${owner.worker.instanceId}'s pod CIDR is now ${owner.podCidr?.text ?? quote(owner.worker.podCidrTag)}, not ${destination}`;
+  return `${owner.worker.instanceId}'s pod CIDR is now ${podCidr?.text ?? quote(owner.worker.podCidrTag)}, not ${destination}`;
 }
 
 function deleteRoute(
@@ -382,8 +404,8 @@ function describeTarget(route: ObservedRoute): string {
   return route.foreignTarget ?? route.instanceId ?? route.networkInterfaceId ?? "(none)";
 }
 
-function isInside(clusterCidr: Ipv4Block, destination: string): boolean {
-  const block = parseIpv4Block(destination);
+function isInside(clusterCidr: CidrBlock, destination: string): boolean {
+  const block = parseBlock(destination);
   return block !== undefined && contains(clusterCidr, block);
 }
 

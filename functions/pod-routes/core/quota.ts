@@ -44,16 +44,19 @@ export function nearlyFull(headroom: Headroom): boolean {
 }
 
 /**
- * The creates that do not fit, given in the order they will be tried: each table takes as many as it has
- * room for (`room`, by table id; a table not in it is not limited), the first ones first.
+ * The creates that do not fit, given in the order they will be tried: each quota (`key`: a table, and a
+ * family there) takes as many as it has room for (`room`; a key not in it is not limited), first come first.
  */
-export function overQuota(decisions: readonly Decision[], room: ReadonlyMap<string, number>): Set<Decision> {
+export function overQuota(
+  decisions: ReadonlyArray<{ readonly decision: Decision; readonly key: string }>,
+  room: ReadonlyMap<string, number>,
+): Set<Decision> {
   const left = new Map(room);
   const refused = new Set<Decision>();
-  for (const decision of decisions) {
-    const free = left.get(decision.routeTableId);
+  for (const { decision, key } of decisions) {
+    const free = left.get(key);
     if (decision.action !== "create" || free === undefined) continue;
-    if (free > 0) left.set(decision.routeTableId, free - 1);
+    if (free > 0) left.set(key, free - 1);
     else refused.add(decision);
   }
   return refused;

@@ -1,6 +1,7 @@
 import { isTransient } from "../jobs/failures.js";
 import type { BatchSummary } from "../jobs/batch.js";
-import type { Summary } from "../jobs/summary.js";
+import type { PoolUse, Summary } from "../jobs/summary.js";
+import { familyName } from "../core/cidr.js";
 
 export interface Measurement {
   readonly name: string;
@@ -13,8 +14,8 @@ export interface Measurement {
 /**
  * What an invocation did, as CloudWatch metrics: route changes applied, conflicts (overlaps included),
  * routes left alone as unmanaged, bad tags seen, unreadable queued events, lifecycle results,
- * allocations and pool use (the fullest seen), failed changes; zeros are left out. And each table's
- * headroom under the route quota, zero included, as read last in the invocation.
+ * allocations and each family's pool use (the fullest seen), failed changes; zeros are left out. And each
+ * table's headroom under the route quota, per family, zero included, as read last in the invocation.
  */
 export function measurementsOf(summary: Summary | BatchSummary): Measurement[] {
   const { lifecycles, allocations } =
@@ -27,9 +28,10 @@ export function measurementsOf(summary: Summary | BatchSummary): Measurement[] {
           lifecycles: summary.lifecycle ? [summary.lifecycle] : [],
           allocations: summary.allocation ? [summary.allocation] : [],
         };
-  const pool = allocations
-    .flatMap((allocation) => allocation.pool ?? [])
-    .reduce<{ inUse: number; capacity: number } | undefined>((a, b) => (a && a.inUse >= b.inUse ? a : b), undefined);
+  const fullest = (pools: readonly PoolUse[]) =>
+    pools.reduce<PoolUse | undefined>((a, b) => (a && a.inUse >= b.inUse ? a : b), undefined);
+  const pool = fullest(allocations.flatMap((allocation) => allocation.pool ?? []));
+  const poolV6 = fullest(allocations.flatMap((allocation) => allocation.poolV6 ?? []));
   const decisions = summary.tables.flatMap((table) => table.decisions);
   const applied = (action: string) => decisions.filter((d) => d.action === action && d.applied).length;
   const failures = (kind: string) => summary.failures.filter((f) => f.kind === kind).length;
@@ -51,21 +53,25 @@ export function measurementsOf(summary: Summary | BatchSummary): Measurement[] {
     ["LifecycleAbandon", lifecycles.filter((l) => l.result === "ABANDON").length],
     ["PodCidrsAllocated", allocations.filter((a) => a.how === "claimed").length],
     ["PodCidrPoolInUse", pool?.inUse ?? 0],
+    ["PodCidrV6PoolInUse", poolV6?.inUse ?? 0],
   ];
   const measurements: Measurement[] = counts
     .filter(([, value]) => value > 0)
     .map(([name, value]) => ({ name, unit: "Count", value }));
-  if (pool)
-    measurements.push({
-      name: "PodCidrPoolUtilization",
-      unit: "Percent",
-      value: Math.round((pool.inUse / pool.capacity) * 1000) / 10,
-    });
+  for (const [name, use] of [
+    ["PodCidrPoolUtilization", pool],
+    ["PodCidrV6PoolUtilization", poolV6],
+  ] as const)
+    if (use) measurements.push({ name, unit: "Percent", value: Math.round((use.inUse / use.capacity) * 1000) / 10 });
+  // The last report of each table and family: a table's IPv4 and IPv6 routes have quotas of their own.
   const headrooms = new Map(
-    summary.tables.flatMap(({ routeTableId, headroom }) => (headroom ? [[routeTableId, headroom]] : [])),
+    summary.tables.flatMap(({ routeTableId, family = "ipv4", headroom }) =>
+      headroom ? [[`${routeTableId} ${family}`, { routeTableId, family, headroom }]] : [],
+    ),
   );
-  for (const [routeTableId, { free, utilization }] of headrooms) {
-    const dimensions = { RouteTableId: routeTableId };
+  for (const { routeTableId, family, headroom } of headrooms.values()) {
+    const { free, utilization } = headroom;
+    const dimensions = { RouteTableId: routeTableId, AddressFamily: familyName(family) };
     measurements.push({ name: "RouteTableHeadroom", unit: "Count", value: free, dimensions });
     measurements.push({ name: "RouteTableUtilization", unit: "Percent", value: utilization, dimensions });
   }

@@ -8,7 +8,7 @@ import {
   UntrustedEventError,
 } from "../core/errors.js";
 import type { Worker } from "../core/model.js";
-import { checkPodCidr } from "../core/pod-cidr.js";
+import { checkPodCidrs } from "../core/pod-cidr.js";
 import { desireFor, type Claim, type Desire } from "../core/planner.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
 import { classifyInstance, lifecycleOf } from "../adapters/worker.js";
@@ -52,16 +52,17 @@ export function claimOfJob(
   return { worker: found.worker, ...wanted, ...(found.needsAllocation ? { needsAllocation: true } : {}) };
 }
 
-/** A worker's claim on its pod CIDR, or why its tag cannot be routed. A removal needs no valid tag. */
+/** A worker's claim on its pod CIDRs, or why its tag cannot be routed. A removal needs no valid tag. */
 export function claimFor(
   worker: Worker,
   desire: Desire,
   because: string,
   config: Config,
 ): Claim | { invalid: InvalidPodCidrError } {
-  const check = checkPodCidr(worker.podCidrTag, config.clusterCidr, config.podCidrPrefixLength);
-  if ("block" in check) return { worker, desire, because, podCidr: check.block };
-  if (desire === "remove") return { worker, desire, because };
+  const check = checkPodCidrs(worker.podCidrTag, config.pools);
+  if ("blocks" in check)
+    return { worker, desire, because, podCidrs: check.blocks, ...(check.ignored ? { ignored: check.ignored } : {}) };
+  if (desire === "remove") return { worker, desire, because, podCidrs: {} };
   return { invalid: new InvalidPodCidrError(worker.instanceId, config.podCidrTag, worker.podCidrTag, check.invalid) };
 }
 

@@ -1,5 +1,5 @@
 import {
-  adoptedBlock,
+  adoptedBlocks,
   allocate,
   planAllocation,
   withClaimedRoutes,
@@ -106,9 +106,9 @@ export async function reconcile(
   // worker's route, not only this event's: the event widens to a sync.
   const listedWorkers = workersOf(listed, config);
   const tables = await tablesOf([...listedWorkers, ...wanting.map(([, claim]) => claim.worker)], deps);
-  assertClusterCidrOutside(config.clusterCidr, tables);
+  assertClusterCidrOutside(config, tables);
   const newPodTable = (worker: Worker) =>
-    tables.some((table) => table.vpcId === worker.vpcId && !holdsPodRoutes(table, config.clusterCidr));
+    tables.some((table) => table.vpcId === worker.vpcId && !holdsPodRoutes(table, config.pools));
   if (
     !sync &&
     config.routeTableIds.length === 0 &&
@@ -123,7 +123,7 @@ export async function reconcile(
   for (const [, { worker }] of wanting) if (worker.lifecycle === "unknown") known.set(worker.instanceId, UNKNOWN);
   const resolved = sync
     ? await resolveTargets(
-        tables.flatMap((table) => clusterTargets(table, config.clusterCidr)),
+        tables.flatMap((table) => config.pools.flatMap(({ clusterCidr }) => clusterTargets(table, clusterCidr))),
         known,
         deps,
       )
@@ -169,7 +169,7 @@ export async function reconcile(
         ),
       );
   const { facts: targets } = await resolveTargets(contested, resolved.facts, deps);
-  const holders = allocating.some(([, { worker }]) => adoptedBlock(worker, tables, config) === undefined)
+  const holders = allocating.some(([, { worker }]) => adoptedBlocks(worker, tables, config).size < config.pools.length)
     ? await readPodCidrHolders(deps)
     : [];
 
@@ -195,22 +195,24 @@ export async function reconcile(
   for (const [instanceId, claim] of jobClaims) claims.set(instanceId, claim);
 
   // Plan each table (pure), and apply.
-  const skipped: TableReport[] = [];
+  const skipped: TableReport[] = partlyIgnored([...claims.values()], allocatedTables, deps);
   const plans: TablePlanInput[] = [];
   for (const table of allocatedTables) {
     const members = [...claims.values()].filter((claim) => belongsTo(claim.worker, table));
     if (config.routeTableIds.length > 0 || config.routeTableTag)
       skipped.push(...elsewhere(table, [...jobClaims.values()]));
     if (!sync && members.length === 0) continue;
-    plans.push({
-      table,
-      clusterCidr: config.clusterCidr,
-      claims: members,
-      scope: sync ? "table" : "claims",
-      held,
-      targets,
-      onStop: config.onStop,
-    });
+    // One plan per family: each has its own routes, cluster CIDR and quota.
+    for (const { clusterCidr } of config.pools)
+      plans.push({
+        table,
+        clusterCidr,
+        claims: members,
+        scope: sync ? "table" : "claims",
+        held,
+        targets,
+        onStop: config.onStop,
+      });
   }
   const applied = withClaimedRoutes(await converge(plans, { dryRun }, deps), allocations);
   const handedOver = await handOver(handOversOf(applied.tables, new Set(jobClaims.keys())), deps);
@@ -229,6 +231,25 @@ export async function reconcile(
 function belongsTo(worker: Worker, table: ObservedTable): boolean {
   if (worker.vpcId === undefined) return table.routes.some((route) => pointsAt(route, worker));
   return table.vpcId === worker.vpcId;
+}
+
+/**
+ * Reports once, in the first of its tables, each worker whose tag names a block of a family that is not
+ * routed (an IPv6 block while CLUSTER_CIDR_V6 is unset): its other block is routed as usual.
+ */
+function partlyIgnored(claims: readonly Claim[], tables: readonly ObservedTable[], deps: Dependencies): TableReport[] {
+  return claims.flatMap(({ worker, ignored }) => {
+    const table = tables.find((candidate) => belongsTo(worker, candidate));
+    if (ignored === undefined || !table) return [];
+    deps.log.warn("pod-CIDR tag partly ignored", {
+      instanceId: worker.instanceId,
+      podCidrTag: worker.podCidrTag,
+      reason: ignored,
+    });
+    const routeTableId = table.routeTableId;
+    const decision = { action: "skip" as const, routeTableId, instanceId: worker.instanceId, reason: ignored };
+    return [{ routeTableId, decisions: [{ ...decision, applied: false }] }];
+  });
 }
 
 /** Reports, for a configured table in another VPC, each named worker it cannot route. */

@@ -1,5 +1,5 @@
 import { awsErrorCode, RouteLimitError } from "../core/errors.js";
-import type { TargetFacts, Worker } from "../core/model.js";
+import { quotaRoutesIn, type TargetFacts, type Worker } from "../core/model.js";
 import { planTable, type Action, type Decision, type TablePlanInput } from "../core/planner.js";
 import { headroomOf, nearlyFull, overQuota, type RouteQuota } from "../core/quota.js";
 import type { Dependencies } from "./dependencies.js";
@@ -37,12 +37,13 @@ export async function converge(
   const planned = plans.map((plan) => ({ plan, decisions: planTable(plan) }));
   const units = workUnits(planned);
   const quota = planned.length > 0 ? await deps.routeQuota() : undefined;
+  // A table's IPv4 and IPv6 routes count against their own quotas: room is kept per table and family.
   const refused = overQuota(
-    units.flatMap(({ steps }) => steps.map((step) => step.decision)),
+    units.flatMap(({ steps }) => steps.map(({ plan, decision }) => ({ decision, key: roomKey(plan) }))),
     new Map(
       quota?.source === "assumed" || quota === undefined
         ? []
-        : planned.map(({ plan }) => [plan.table.routeTableId, Math.max(0, quota.limit - plan.table.quotaRoutes)]),
+        : planned.map(({ plan }) => [roomKey(plan), Math.max(0, quota.limit - quotaRoutesOf(plan))]),
     ),
   );
   const results = new Map<Decision, ReportedDecision>();
@@ -55,10 +56,10 @@ export async function converge(
       ? notAttempted(decision, `${decision.routeTableId} has no room left under its route quota (${quota?.limit})`)
       : dryRun || !isMutation(decision.action)
         ? { ...decision, applied: false }
-        : decision.action === "create" && full.has(decision.routeTableId)
+        : decision.action === "create" && full.has(roomKey(plan))
           ? notAttempted(decision, `${decision.routeTableId} is full`)
           : await applyDecision(plan, decision, deps);
-    if (result.errorCode === "RouteLimitExceeded") full.add(decision.routeTableId);
+    if (result.errorCode === "RouteLimitExceeded") full.add(roomKey(plan));
     // One line per change or problem; keeps and skips are counted in the summary.
     if (isMutation(result.action) || result.error || isProblem(result.action))
       deps.log.info("route decision", { ...result, dryRun });
@@ -85,8 +86,8 @@ export async function converge(
   const reported = planned.map(({ plan, decisions }) => {
     const done = decisions.map((decision) => results.get(decision) ?? { ...decision, applied: false });
     const applied = (action: Action) => done.filter((d) => d.action === action && d.applied).length;
-    const held = plan.table.quotaRoutes + applied("create") - applied("delete");
-    return { held, table: reportTable(plan.table.routeTableId, done, held, quota, deps) };
+    const held = quotaRoutesOf(plan) + applied("create") - applied("delete");
+    return { held, table: reportTable(plan, done, held, quota, deps) };
   });
   return {
     tables: reported.map(({ table }) => table),
@@ -95,23 +96,35 @@ export async function converge(
   };
 }
 
+/** Where one plan's routes count: its table, and its family's quota there. */
+function roomKey(plan: TablePlanInput): string {
+  return `${plan.table.routeTableId} ${plan.clusterCidr.family}`;
+}
+
+function quotaRoutesOf(plan: TablePlanInput): number {
+  return quotaRoutesIn(plan.table, plan.clusterCidr.family);
+}
+
 /** A table's decisions as carried out, and its headroom after them (warned of when it is nearly full). */
 function reportTable(
-  routeTableId: string,
+  plan: TablePlanInput,
   decisions: readonly ReportedDecision[],
   held: number,
   quota: RouteQuota | undefined,
   deps: Dependencies,
 ): TableReport {
+  const routeTableId = plan.table.routeTableId;
+  const family = plan.clusterCidr.family;
   const headroom = quota && headroomOf(held, quota);
   if (headroom && nearlyFull(headroom))
     deps.log.warn("route table nearly full", {
       routeTableId,
+      family,
       ...headroom,
       quotaSource: quota?.source,
       fix: 'request a higher "Routes per route table" quota (Amazon VPC, L-93826ACB) in Service Quotas before it fills',
     });
-  return { routeTableId, decisions, ...(headroom ? { headroom } : {}) };
+  return { routeTableId, family, decisions, ...(headroom ? { headroom } : {}) };
 }
 
 interface Step {
@@ -170,7 +183,12 @@ function failuresOf(
     if (refused.length > 0) {
       // EC2's refusal is the quota's last word: a table it refused holds all it allows, whatever was read.
       const byEc2 = refused.some((d) => !d.error?.includes("not tried"));
-      const counts = { held, needed: held + refused.length, ...(byEc2 || !quota ? {} : { limit: quota.limit }) };
+      const counts = {
+        held,
+        needed: held + refused.length,
+        family: table.family,
+        ...(byEc2 || !quota ? {} : { limit: quota.limit }),
+      };
       const error = new RouteLimitError(table.routeTableId, counts, undefined);
       failures.push({
         kind: "route-limit",

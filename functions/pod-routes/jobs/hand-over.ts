@@ -1,3 +1,4 @@
+import { parseBlock } from "../core/cidr.js";
 import type { Dependencies } from "./dependencies.js";
 import { claimFor } from "./claims.js";
 import { converge } from "./converge.js";
@@ -33,8 +34,11 @@ export async function handOver(handOvers: readonly HandOver[], deps: Dependencie
   const { config, ec2 } = deps;
   const outcomes: Changes[] = [];
   for (const { routeTableId, cidr, from } of handOvers) {
+    const pool = config.pools.find(({ clusterCidr }) => clusterCidr.family === parseBlock(cidr)?.family);
+    if (!pool) continue;
+    // Tagged with the block alone, or beside the other family's (EC2's filters match `*` as a wildcard).
     const instances = await ec2.describeInstances({
-      tag: { key: config.podCidrTag, value: cidr },
+      tag: { key: config.podCidrTag, values: [cidr, `${cidr},*`, `*,${cidr}`] },
       ...(config.clusterTag ? { clusterTag: config.clusterTag } : {}),
       states: ["pending", "running"],
     });
@@ -49,7 +53,7 @@ export async function handOver(handOvers: readonly HandOver[], deps: Dependencie
     });
     const plan = {
       table,
-      clusterCidr: config.clusterCidr,
+      clusterCidr: pool.clusterCidr,
       claims,
       scope: "claims" as const,
       held: new Set<string>(),

@@ -1,5 +1,5 @@
 import type { ObservedTable, Worker } from "../core/model.js";
-import type { Ipv4Block } from "../core/cidr.js";
+import type { Pool } from "../core/allocator.js";
 import { clusterTargets } from "../core/planner.js";
 import { tableForSubnet } from "../core/tables.js";
 import type { InstanceView } from "../adapters/instance-fields.js";
@@ -45,7 +45,7 @@ export async function tablesOf(workers: readonly Worker[], deps: Dependencies): 
   else if (vpcIds.length > 0) {
     const inVpcs = await ec2.describeRouteTables({ vpcIds });
     const serving = new Set(workers.map((worker) => tableForSubnet(inVpcs, worker.vpcId, worker.subnetId)));
-    tables = inVpcs.filter((table) => serving.has(table) || holdsPodRoutes(table, config.clusterCidr));
+    tables = inVpcs.filter((table) => serving.has(table) || holdsPodRoutes(table, config.pools));
   }
   const routing =
     vanished.length > 0
@@ -56,9 +56,9 @@ export async function tablesOf(workers: readonly Worker[], deps: Dependencies): 
   return [...tables, ...routing];
 }
 
-/** A table that already routes part of the cluster CIDR to an instance or interface. */
-export function holdsPodRoutes(table: ObservedTable, clusterCidr: Ipv4Block): boolean {
-  return clusterTargets(table, clusterCidr).length > 0;
+/** A table that already routes part of a cluster CIDR (of either family) to an instance or interface. */
+export function holdsPodRoutes(table: ObservedTable, pools: readonly Pool[]): boolean {
+  return pools.some(({ clusterCidr }) => clusterTargets(table, clusterCidr).length > 0);
 }
 
 /** Every instance EC2 still lists with a pod-CIDR tag: the blocks an allocation may not give away. */

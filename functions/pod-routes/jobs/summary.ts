@@ -1,6 +1,7 @@
 import type { Completion } from "../adapters/autoscaling.js";
 import type { LifecycleResult } from "../core/config.js";
 import type { Decision } from "../core/planner.js";
+import type { Family } from "../core/cidr.js";
 import type { Headroom } from "../core/quota.js";
 import type { Request } from "../core/request.js";
 import type { Changed } from "./changed.js";
@@ -42,13 +43,25 @@ export interface Failure {
   readonly message: string;
 }
 
+/** A pool after an allocation: blocks in use of how many. */
+export interface PoolUse {
+  readonly inUse: number;
+  readonly capacity: number;
+}
+
 export interface Allocation {
+  /** The pod-CIDR tag written: one block, or the IPv4 and IPv6 blocks separated by a comma. */
   readonly cidr: string;
   readonly routeTableId: string;
-  /** How the block became the worker's: claimed now, found already routed to it, or only planned (dry run). */
+  /**
+   * How the blocks became the worker's: claimed now (one at least), found already routed to it, or only
+   * planned (dry run).
+   */
   readonly how: "claimed" | "adopted" | "planned";
-  /** The pool after this allocation: blocks in use of how many (absent when adopted). */
-  readonly pool?: { readonly inUse: number; readonly capacity: number };
+  /** The IPv4 pool after this allocation (absent when its block was adopted). */
+  readonly pool?: PoolUse;
+  /** The IPv6 pool after this allocation, when IPv6 is on (absent when its block was adopted). */
+  readonly poolV6?: PoolUse;
 }
 
 export interface LifecycleOutcome {
@@ -57,8 +70,11 @@ export interface LifecycleOutcome {
   readonly completion: Completion | "planned";
 }
 
+/** One family's decisions in one table (a dual-stack table is reported once per family). */
 export interface TableReport {
   readonly routeTableId: string;
+  /** Absent on reports made before any plan (a table of another VPC skipped): IPv4. */
+  readonly family?: Family;
   readonly decisions: readonly ReportedDecision[];
   /** Room left under the route quota after the changes; absent when the quota could not be read. */
   readonly headroom?: Headroom;
