@@ -180,14 +180,23 @@ export class FakeCloud {
 
   // ── arranging the world ────────────────────────────────────────────────────────────────────────────
 
-  /** A VPC with a main table (local route and a default route to an internet gateway) and its subnets. */
-  vpc({ cidr = "10.240.0.0/16", subnets = 1, tablePerSubnet = false } = {}) {
+  /**
+   * A VPC with a main table (local route and a default route to an internet gateway; with an IPv6 block,
+   * the same for IPv6) and its subnets.
+   */
+  vpc({
+    cidr = "10.240.0.0/16",
+    ipv6Cidr,
+    subnets = 1,
+    tablePerSubnet = false,
+  }: { cidr?: string; ipv6Cidr?: string; subnets?: number; tablePerSubnet?: boolean } = {}) {
     const vpcId = this.id("vpc");
-    const main = this.addTable(vpcId, true, cidr);
+    const blocks = [cidr, ...(ipv6Cidr ? [ipv6Cidr] : [])];
+    const main = this.addTable(vpcId, true, blocks);
     const subnetIds = Array.from({ length: subnets }, () => this.id("subnet"));
     const tableIds = tablePerSubnet
       ? subnetIds.map((subnetId) => {
-          const table = this.addTable(vpcId, false, cidr);
+          const table = this.addTable(vpcId, false, blocks);
           table.subnetIds.push(subnetId);
           return table.id;
         })
@@ -319,7 +328,7 @@ export class FakeCloud {
       (table.Routes ?? [])
         .filter((route) => route.GatewayId !== "local")
         .map((route) => [
-          route.DestinationCidrBlock!,
+          (route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock)!,
           `${route.InstanceId ?? route.NetworkInterfaceId ?? route.GatewayId ?? route.TransitGatewayId}${
             route.State === "blackhole" ? " (blackhole)" : ""
           }`,
@@ -461,11 +470,14 @@ export class FakeCloud {
 
   private createRoute(input: CreateRouteCommandInput) {
     const table = this.table(input.RouteTableId!, "CreateRoute");
-    const destination = input.DestinationCidrBlock!;
+    const destination = destinationOf(input);
     if (table.routes.some((route) => route.destination === destination))
       throw awsError("RouteAlreadyExists", `The route identified by ${destination} already exists.`, "CreateRoute");
     const target = this.routeTarget(input, "CreateRoute");
-    if (table.routes.filter((route) => route.gatewayId !== "local").length >= this.options.routeLimit)
+    // IPv4 and IPv6 routes count against quotas of their own.
+    const ipv6 = destination.includes(":");
+    const counted = table.routes.filter((r) => r.gatewayId !== "local" && r.destination.includes(":") === ipv6);
+    if (counted.length >= this.options.routeLimit)
       throw awsError("RouteLimitExceeded", "The maximum number of routes has been reached.", "CreateRoute");
     table.routes.push({ destination, ...target });
     return {};
@@ -473,7 +485,7 @@ export class FakeCloud {
 
   private replaceRoute(input: CreateRouteCommandInput) {
     const { table, index } = this.existingRoute(input, "ReplaceRoute");
-    table.routes[index] = { destination: input.DestinationCidrBlock!, ...this.routeTarget(input, "ReplaceRoute") };
+    table.routes[index] = { destination: destinationOf(input), ...this.routeTarget(input, "ReplaceRoute") };
     return {};
   }
 
@@ -486,11 +498,11 @@ export class FakeCloud {
   /** The route a ReplaceRoute or DeleteRoute names, or EC2's InvalidRoute.NotFound. */
   private existingRoute(input: DeleteRouteCommandInput, action: string): { table: FakeTable; index: number } {
     const table = this.table(input.RouteTableId!, action);
-    const index = table.routes.findIndex((route) => route.destination === input.DestinationCidrBlock);
+    const index = table.routes.findIndex((route) => route.destination === destinationOf(input));
     if (index < 0)
       throw awsError(
         "InvalidRoute.NotFound",
-        `no route with destination-cidr-block ${input.DestinationCidrBlock} in route table ${table.id}`,
+        `no route with destination-cidr-block ${destinationOf(input)} in route table ${table.id}`,
         action,
       );
     return { table, index };
@@ -664,7 +676,12 @@ export class FakeCloud {
    * stopped, terminated or forgotten.
    */
   private describeRoute(route: FakeRoute): Route {
-    const base = { DestinationCidrBlock: route.destination, Origin: "CreateRoute" as const };
+    const base = {
+      ...(route.destination.includes(":")
+        ? { DestinationIpv6CidrBlock: route.destination }
+        : { DestinationCidrBlock: route.destination }),
+      Origin: "CreateRoute" as const,
+    };
     if (route.gatewayId === "local")
       return { ...base, GatewayId: "local", Origin: "CreateRouteTable", State: "active" };
     if (route.gatewayId) return { ...base, GatewayId: route.gatewayId, State: "active" };
@@ -755,17 +772,17 @@ export class FakeCloud {
       );
   }
 
-  private addTable(vpcId: string, main: boolean, cidr: string): FakeTable {
+  private addTable(vpcId: string, main: boolean, blocks: readonly string[]): FakeTable {
     const table: FakeTable = {
       id: this.id("rtb"),
       vpcId,
       main,
       subnetIds: [],
       tags: new Map(),
-      routes: [
-        { destination: cidr, gatewayId: "local" },
-        { destination: "0.0.0.0/0", gatewayId: "igw-0123456789abcdef0" },
-      ],
+      routes: blocks.flatMap((block) => [
+        { destination: block, gatewayId: "local" },
+        { destination: block.includes(":") ? "::/0" : "0.0.0.0/0", gatewayId: "igw-0123456789abcdef0" },
+      ]),
     };
     this.tables.set(table.id, table);
     return table;
@@ -808,7 +825,20 @@ function tagFilterMatches(
   if (name === "tag-key") return values.some((key) => tags.has(key));
   if (!name.startsWith("tag:")) return undefined;
   const value = tags.get(name.slice(4));
-  return value !== undefined && values.includes(value);
+  // EC2's filter values take * (any characters) and ? (one) as wildcards.
+  const pattern = (wanted: string) =>
+    new RegExp(
+      `^${wanted
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+    );
+  return value !== undefined && values.some((wanted) => pattern(wanted).test(value));
+}
+
+/** The route a call names: IPv4 or IPv6, one or the other. */
+function destinationOf(input: { DestinationCidrBlock?: string; DestinationIpv6CidrBlock?: string }): string {
+  return (input.DestinationCidrBlock ?? input.DestinationIpv6CidrBlock)!;
 }
 
 function checkFilterLimit(filters: readonly Filter[], ids: readonly string[] | undefined): void {

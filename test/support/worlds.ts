@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, vi } from "vitest";
+import { parseBlock } from "../../functions/pod-routes/core/cidr.js";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { FakeCloud, type CloudOptions } from "./fake-cloud.js";
 import { FakeFifoQueue } from "./fake-queue.js";
@@ -22,6 +23,28 @@ export function tutorialWorld(cloud: FakeCloud, { workers = 3 } = {}) {
   const controllerId = cloud.launch(subnetId, { tags: { Name: "controller-0" } });
   const workerIds = Array.from({ length: workers }, (_, n) => cloud.launch(subnetId, { tags: workerTags(n) }));
   return { ...network, subnetId, tableId, controllerId, workerIds };
+}
+
+/** The IPv6 cluster CIDR of the dual-stack worlds: unique local space, outside the VPC's own IPv6 block. */
+export const CLUSTER_CIDR_V6 = "fd00:10:200::/56";
+
+/** Worker N's dual-stack pod CIDRs, as kubelet's --pod-cidr list writes them (worker 0's: fd00:10:200::/64). */
+export function dualStackCidrs(n: number): string {
+  return `10.200.${n}.0/24,${parseBlock(`fd00:10:200:${n.toString(16)}::/64`)!.text}`;
+}
+
+/**
+ * The tutorial's cluster, dual-stack: its VPC has an Amazon-provided IPv6 block, and each of `workers`
+ * workers is tagged with an IPv4 and an IPv6 pod CIDR, not yet routed.
+ */
+export function dualStackWorld(cloud: FakeCloud, { workers = 2, interfaces = 1 } = {}) {
+  const network = cloud.vpc({ ipv6Cidr: "2600:1f18:abcd:ef00::/56", subnets: 1, tablePerSubnet: true });
+  const subnetId = network.subnetIds[0]!;
+  const tableId = network.tableIds[0]!;
+  const workerIds = Array.from({ length: workers }, (_, n) =>
+    cloud.launch(subnetId, { tags: workerTags(n, dualStackCidrs(n)), interfaces }),
+  );
+  return { ...network, subnetId, tableId, workerIds, settings: { ROUTE_TABLE_IDS: tableId, CLUSTER_CIDR_V6 } };
 }
 
 /**

@@ -59,7 +59,8 @@ export async function converge(
         : decision.action === "create" && full.has(roomKey(plan))
           ? notAttempted(decision, `${decision.routeTableId} is full`)
           : await applyDecision(plan, decision, deps);
-    if (result.errorCode === "RouteLimitExceeded") full.add(roomKey(plan));
+    // EC2's own refusal: the quota is lower than read, or the table filled meanwhile.
+    if (result.errorCode === "RouteLimitExceeded" && !refused.has(decision)) full.add(roomKey(plan));
     // One line per change or problem; keeps and skips are counted in the summary.
     if (isMutation(result.action) || result.error || isProblem(result.action))
       deps.log.info("route decision", { ...result, dryRun });
