@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../functions/pod-routes/core/config.js";
 import { NEARLY_FULL_PERCENT } from "../../functions/pod-routes/core/quota.js";
 import { measurementsOf } from "../../functions/pod-routes/entry/metrics.js";
 import { resolveTemplate } from "../support/cfn.js";
@@ -114,6 +115,21 @@ describe("infra/template.yaml", () => {
     expect({ ids: variables["ROUTE_TABLE_IDS"], tag: variables["ROUTE_TABLE_TAG"] }).toEqual(expected);
   });
 
+  it("takes an IPv6 cluster CIDR or nothing, and hands it to a config the function accepts", () => {
+    const pattern = new RegExp(cfn["Parameters"]["ClusterCidrV6"]["AllowedPattern"] as string);
+    for (const good of ["", "fd00:10:200::/56", "2600:1F18:ABCD::/48"]) expect(pattern.test(good), good).toBe(true);
+    for (const bad of ["10.200.0.0/16", "fd00::/8", "fd00::/64 "]) expect(pattern.test(bad), bad).toBe(false);
+    const { PodCidrV6PrefixLength: length } = cfn["Parameters"];
+    const config = parseConfig({
+      CLUSTER_CIDR_V6: "fd00:10:200::/56",
+      POD_CIDR_V6_PREFIX_LENGTH: String(length["Default"]),
+    });
+    expect(config.pools.map((pool) => `${pool.clusterCidr.text} in /${pool.prefixLength}`)).toEqual([
+      "10.200.0.0/16 in /24",
+      "fd00:10:200::/56 in /64",
+    ]);
+  });
+
   it("takes worker group names without wildcards", () => {
     const pattern = new RegExp(cfn["Parameters"]["WorkerGroupNames"]["AllowedPattern"] as string);
     for (const good of ["", "hard-k8s-workers", "workers-a,workers-b"]) expect(pattern.test(good), good).toBe(true);
@@ -154,11 +170,13 @@ describe("infra/template.yaml", () => {
       expect.arrayContaining([
         "ROUTE_TABLE_IDS",
         "CLUSTER_CIDR",
+        "CLUSTER_CIDR_V6",
         "POD_CIDR_TAG",
         "CLUSTER_TAG",
         "ON_STOP",
         "ALLOCATE_POD_CIDR",
         "POD_CIDR_PREFIX_LENGTH",
+        "POD_CIDR_V6_PREFIX_LENGTH",
         "LAUNCH_FAILURE_RESULT",
       ]),
     );
