@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { ConfigError, ReconcileFailedError, UnsupportedEventError } from "../../functions/pod-routes/core/errors.js";
+import { familyName } from "../../functions/pod-routes/core/cidr.js";
 import { printable } from "../../functions/pod-routes/core/printable.js";
 import { decodeEvent } from "../../functions/pod-routes/entry/event.js";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
@@ -129,15 +130,25 @@ program
     const workers = workersOf(instances, deps.config);
     const plan = await runHere({ kind: "sync", trigger: "manual", dryRun: true }, deps);
     const ec2 = new EC2Client({});
+    // A dual-stack table is planned once per family: listed once, with each family's use of its quota.
     const tables = await Promise.all(
-      plan.tables.map(async ({ routeTableId, headroom }) => ({
+      [...new Set(plan.tables.map((table) => table.routeTableId))].map(async (routeTableId) => ({
         routeTableId,
-        ...(headroom ? { headroom } : {}),
+        headroom: Object.fromEntries(
+          plan.tables.flatMap(({ routeTableId: id, family = "ipv4", headroom }) =>
+            id === routeTableId && headroom ? [[familyName(family), headroom]] : [],
+          ),
+        ),
         routes: await readRouteTable(ec2, routeTableId, deps.config),
       })),
     );
-    const quotaUse = ({ headroom: h }: (typeof tables)[number]) =>
-      h ? ` (${h.routes} of the ${h.limit} routes its quota allows, ${h.utilization}%)` : "";
+    const quotaUse = ({ headroom }: (typeof tables)[number]) => {
+      const uses = Object.entries(headroom).map(
+        ([family, h]) =>
+          `${Object.keys(headroom).length > 1 ? `${family}: ` : ""}${h.routes} of the ${h.limit} routes its quota allows, ${h.utilization}%`,
+      );
+      return uses.length > 0 ? ` (${uses.join("; ")})` : "";
+    };
     const drift = driftOf(plan);
     const unmanaged = unmanagedOf(plan, deps.config);
     print({ workers, tables, drift, unmanaged }, () =>

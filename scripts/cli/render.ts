@@ -18,7 +18,7 @@ export interface RouteRow {
 }
 
 /**
- * A route table as the tutorial's verification step prints it: destination, target, and for a route to
+ * A route table as the tutorial's verification step prints it, IPv4 and IPv6: destination, target, and for a route to
  * an instance its Name and what it is to pod-routes (a worker of this cluster, not a worker, or gone:
  * the route is then an orphan).
  */
@@ -38,26 +38,33 @@ export async function readRouteTable(
     for (const instance of described.Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
       instances.set(instance.InstanceId!, instance);
   }
-  return routes
-    .filter((route) => route.DestinationCidrBlock)
-    .map((route) => {
-      const target =
-        route.GatewayId ??
-        route.InstanceId ??
-        route.NetworkInterfaceId ??
-        route.NatGatewayId ??
-        route.TransitGatewayId ??
-        "?";
-      const instance = route.InstanceId === undefined ? undefined : instances.get(route.InstanceId);
-      return {
-        destination: route.DestinationCidrBlock!,
-        target,
-        name: instance?.Tags?.find((tag) => tag.Key === "Name")?.Value ?? "",
-        targetIs: route.InstanceId === undefined ? "" : whatInstanceIs(instance, selector),
-        state: route.State ?? "",
-      };
-    })
-    .sort((a, b) => a.destination.localeCompare(b.destination, "en", { numeric: true }));
+  return (
+    routes
+      .filter((route) => route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock)
+      .map((route) => {
+        const target =
+          route.GatewayId ??
+          route.InstanceId ??
+          route.NetworkInterfaceId ??
+          route.NatGatewayId ??
+          route.TransitGatewayId ??
+          "?";
+        const instance = route.InstanceId === undefined ? undefined : instances.get(route.InstanceId);
+        return {
+          destination: (route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock)!,
+          target,
+          name: instance?.Tags?.find((tag) => tag.Key === "Name")?.Value ?? "",
+          targetIs: route.InstanceId === undefined ? "" : whatInstanceIs(instance, selector),
+          state: route.State ?? "",
+        };
+      })
+      // IPv4 first, then IPv6, each in address order.
+      .sort(
+        (a, b) =>
+          Number(a.destination.includes(":")) - Number(b.destination.includes(":")) ||
+          a.destination.localeCompare(b.destination, "en", { numeric: true }),
+      )
+  );
 }
 
 function whatInstanceIs(instance: Instance | undefined, selector: WorkerSelector): string {

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { columns } from "../cli/render.js";
 import { starterEnded } from "./lifeline.js";
 import { startMoto } from "./moto.js";
+import { CLUSTER_CIDR_V6 } from "./network.js";
 import { buildWorld, instanceRows } from "./world.js";
 
 /**
@@ -34,9 +35,13 @@ const options = new Command("npm run emulator --")
   .option("--port <port>", "port to listen on (0: any free one)", wholeNumber(65_535), 5000)
   .option("--host <address>", "address to listen on", "127.0.0.1")
   .option("--workers <count>", "workers to launch, tagged with pod CIDRs 10.200.N.0/24", wholeNumber(250), 3)
+  .option(
+    "--dual-stack",
+    `a dual-stack network: the VPC has an IPv6 block, workers are tagged 10.200.N.0/24,fd00:10:200:N::/64 (${CLUSTER_CIDR_V6})`,
+  )
   .option("--empty", "build nothing: an empty account")
   .parse()
-  .opts<{ port: number; host: string; workers: number; empty?: boolean }>();
+  .opts<{ port: number; host: string; workers: number; dualStack?: boolean; empty?: boolean }>();
 
 const { host, port } = options;
 // Listened for from the start: a Ctrl-C that arrives while the world is built (or just as the usage is
@@ -63,12 +68,19 @@ const lines = [`pod-routes emulator: moto server on ${moto.endpoint}, until Ctrl
 if (options.empty) {
   lines.push("An empty account: build what you need with the AWS CLI, or drop --empty.");
 } else {
-  const world = await buildWorld(new EC2Client(client), new AutoScalingClient(client), options.workers);
+  const dualStack = options.dualStack === true;
+  const world = await buildWorld(new EC2Client(client), new AutoScalingClient(client), options.workers, { dualStack });
   const { network } = world;
-  Object.assign(exports, { ROUTE_TABLE_IDS: network.routeTableId, ALLOCATE_POD_CIDR: "true" });
+  Object.assign(exports, {
+    ROUTE_TABLE_IDS: network.routeTableId,
+    ALLOCATE_POD_CIDR: "true",
+    ...(dualStack ? { CLUSTER_CIDR_V6 } : {}),
+  });
+  const blocks = ["10.240.0.0/16", ...(network.vpcIpv6Cidr ? [network.vpcIpv6Cidr] : [])].join(" and ");
   lines.push(
-    `The network of "Kubernetes the hard way on AWS": ${network.vpcId} (10.240.0.0/16), ${network.subnetId}, ` +
-      `route table ${network.routeTableId} with a default route to ${network.internetGatewayId}.`,
+    `The network of "Kubernetes the hard way on AWS"${dualStack ? ", dual-stack" : ""}: ${network.vpcId} (${blocks}), ` +
+      `${network.subnetId}, route table ${network.routeTableId} with ${dualStack ? "default routes" : "a default route"} ` +
+      `to ${network.internetGatewayId}.`,
     "",
     columns(
       ["NAME", "INSTANCE", "POD CIDR", ""],

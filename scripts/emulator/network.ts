@@ -15,6 +15,8 @@ import {
 /** The network "Kubernetes the hard way on AWS" builds, as pod-routes finds it. */
 export interface TutorialNetwork {
   readonly vpcId: string;
+  /** The VPC's Amazon-provided IPv6 block, in a dual-stack network. */
+  readonly vpcIpv6Cidr?: string;
   readonly subnetId: string;
   readonly routeTableId: string;
   readonly internetGatewayId: string;
@@ -25,21 +27,40 @@ export interface TutorialNetwork {
 /** The image every emulated instance runs: moto only needs an id it knows. */
 export const AMI = "ami-12c6146b";
 
-export async function buildTutorialNetwork(ec2: EC2Client, workerCount = 3): Promise<TutorialNetwork> {
-  const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24");
+/** The IPv6 cluster CIDR of a dual-stack network: unique local space, outside the VPC's own IPv6 block. */
+export const CLUSTER_CIDR_V6 = "fd00:10:200::/56";
+
+/** Worker N's pod CIDRs: IPv4, and with dual-stack IPv6 too, as kubelet's --pod-cidr list writes them. */
+export function podCidrsOf(index: number, dualStack = false): string {
+  const ipv6 = index === 0 ? "fd00:10:200::/64" : `fd00:10:200:${index.toString(16)}::/64`;
+  return dualStack ? `10.200.${index}.0/24,${ipv6}` : `10.200.${index}.0/24`;
+}
+
+export async function buildTutorialNetwork(
+  ec2: EC2Client,
+  workerCount = 3,
+  { dualStack = false } = {},
+): Promise<TutorialNetwork> {
+  const network = await buildNetwork(ec2, "10.240.0.0/16", "10.240.0.0/24", { dualStack });
   const controllerId = await launch(ec2, network.subnetId, [{ Key: "Name", Value: "controller-0" }]);
   const workers = [];
   for (let index = 0; index < workerCount; index++) {
     const name = `worker-${index}`;
-    const podCidr = `10.200.${index}.0/24`;
+    const podCidr = podCidrsOf(index, dualStack);
     workers.push({ name, podCidr, instanceId: await launchWorker(ec2, network.subnetId, name, podCidr) });
   }
   return { ...network, controllerId, workers };
 }
 
-/** A VPC with one subnet whose own route table sends the default route to an internet gateway. */
-export async function buildNetwork(ec2: EC2Client, vpcCidr: string, subnetCidr: string) {
-  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: vpcCidr }))).Vpc!.VpcId!;
+/**
+ * A VPC with one subnet whose own route table sends the default route to an internet gateway; with
+ * `dualStack`, the VPC has an Amazon-provided IPv6 block and the table an IPv6 default route too.
+ */
+export async function buildNetwork(ec2: EC2Client, vpcCidr: string, subnetCidr: string, { dualStack = false } = {}) {
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: vpcCidr, AmazonProvidedIpv6CidrBlock: dualStack })))
+    .Vpc!;
+  const vpcId = vpc.VpcId!;
+  const vpcIpv6Cidr = vpc.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock;
   const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: subnetCidr }))).Subnet!.SubnetId!;
   const internetGatewayId = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
   await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: internetGatewayId, VpcId: vpcId }));
@@ -52,7 +73,15 @@ export async function buildNetwork(ec2: EC2Client, vpcCidr: string, subnetCidr: 
       GatewayId: internetGatewayId,
     }),
   );
-  return { vpcId, subnetId, routeTableId, internetGatewayId };
+  if (dualStack)
+    await ec2.send(
+      new CreateRouteCommand({
+        RouteTableId: routeTableId,
+        DestinationIpv6CidrBlock: "::/0",
+        GatewayId: internetGatewayId,
+      }),
+    );
+  return { vpcId, subnetId, routeTableId, internetGatewayId, ...(vpcIpv6Cidr ? { vpcIpv6Cidr } : {}) };
 }
 
 export function launchWorker(

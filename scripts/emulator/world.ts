@@ -17,8 +17,13 @@ export interface InstanceRow {
   readonly note: string;
 }
 
-export async function buildWorld(ec2: EC2Client, autoScaling: AutoScalingClient, workerCount: number): Promise<World> {
-  const network = await buildTutorialNetwork(ec2, workerCount);
+export async function buildWorld(
+  ec2: EC2Client,
+  autoScaling: AutoScalingClient,
+  workerCount: number,
+  { dualStack = false } = {},
+): Promise<World> {
+  const network = await buildTutorialNetwork(ec2, workerCount, { dualStack });
   // One instance, so that the group's name (its instances' Name tag) names it alone.
   const group = await buildWorkerGroup(ec2, autoScaling, network.subnetId, 1);
   return { network, group };

@@ -89,7 +89,8 @@ function formatChanged(changed) {
 function formatDecisions(summary) {
   const lines = [];
   for (const table of summary.tables ?? []) {
-    lines.push(table.routeTableId);
+    // A dual-stack table is reported once per family.
+    lines.push(table.family === "ipv6" ? `${table.routeTableId} (IPv6)` : table.routeTableId);
     for (const decision of table.decisions) {
       const state = decision.error
         ? "FAILED"

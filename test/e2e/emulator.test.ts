@@ -147,6 +147,47 @@ describe("npm run emulator", () => {
   });
 });
 
+describe("npm run emulator --dual-stack", () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator(["--dual-stack", "--workers", "2"]);
+  }, 60_000);
+  afterAll(() => stopEmulator(emulator));
+
+  it("builds a dual-stack network whose workers carry both families, and exports CLUSTER_CIDR_V6", () => {
+    expect(emulator.env).toMatchObject({
+      CLUSTER_CIDR_V6: "fd00:10:200::/56",
+      ROUTE_TABLE_IDS: expect.stringMatching(/^rtb-/),
+    });
+    expect(emulator.output()).toMatch(/dual-stack: vpc-[0-9a-f]+ \(10\.240\.0\.0\/16 and [0-9a-f:]+::\/56\)/);
+    expect(emulator.output()).toMatch(/^worker-1\s+i-[0-9a-f]+\s+10\.200\.1\.0\/24,fd00:10:200:1::\/64/m);
+  });
+
+  it("lets status show both families, sync route both, and a launch take a block of each", async () => {
+    const before = await podRoutes(emulator, ["status"]);
+    expect(before.code, before.stderr).toBe(1);
+    expect(before.stdout).toMatch(/missing\s+rtb-\S+\s+fd00:10:200:1::\/64/);
+    expect((await podRoutes(emulator, ["sync"])).code).toBe(0);
+    const launch = await podRoutes(emulator, [
+      "invoke",
+      "events/lifecycle-launch.json",
+      "--instance",
+      "hard-k8s-workers",
+    ]);
+    expect(launch.stdout).toContain("allocated      10.200.2.0/24,fd00:10:200:2::/64");
+
+    const after = await podRoutes(emulator, ["status"]);
+    expect(after.code, after.stdout).toBe(0);
+    expect(after.stdout).toMatch(
+      /^ROUTES rtb-\S+ \(IPv4: 4 of the 1000 routes its quota allows, 0\.4%; IPv6: 4 of the 1000/m,
+    );
+    for (const cidr of ["10.200.2.0/24", "fd00:10:200::/64", "fd00:10:200:1::/64", "fd00:10:200:2::/64"])
+      expect(after.stdout).toMatch(
+        new RegExp(`^${cidr.replace(/[./]/g, "\\$&")}\\s+i-[0-9a-f]+\\s+\\S+\\s+worker \\(running\\)`, "m"),
+      );
+  });
+});
+
 describe("npm run emulator --empty", () => {
   /** True once nothing answers on the endpoint, within 10 s. */
   async function silenced(endpoint: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, vi } from "vitest";
-import { parseBlock } from "../../functions/pod-routes/core/cidr.js";
+import { CLUSTER_CIDR_V6, podCidrsOf } from "../../scripts/emulator/network.js";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { FakeCloud, type CloudOptions } from "./fake-cloud.js";
 import { FakeFifoQueue } from "./fake-queue.js";
@@ -25,12 +25,9 @@ export function tutorialWorld(cloud: FakeCloud, { workers = 3 } = {}) {
   return { ...network, subnetId, tableId, controllerId, workerIds };
 }
 
-/** The IPv6 cluster CIDR of the dual-stack worlds: unique local space, outside the VPC's own IPv6 block. */
-export const CLUSTER_CIDR_V6 = "fd00:10:200::/56";
-
-/** Worker N's dual-stack pod CIDRs, as kubelet's --pod-cidr list writes them (worker 0's: fd00:10:200::/64). */
+/** Worker N's dual-stack pod CIDRs, as the emulator's dual-stack workers carry them. */
 export function dualStackCidrs(n: number): string {
-  return `10.200.${n}.0/24,${parseBlock(`fd00:10:200:${n.toString(16)}::/64`)!.text}`;
+  return podCidrsOf(n, true);
 }
 
 /**
