@@ -7,7 +7,7 @@ import {
   type Claim,
   type TablePlanInput,
 } from "../../functions/pod-routes/core/planner.js";
-import { CLUSTER, TABLE_ID, claim, table, to, worker } from "./fixtures.js";
+import { CLUSTER, TABLE_ID, block, claim, table, to, worker } from "./fixtures.js";
 
 const A = worker("i-aaaaaaaa", "10.200.1.0/24");
 const B = worker("i-bbbbbbbb", "10.200.2.0/24");
@@ -375,6 +375,69 @@ describe("planTable for a full sync", () => {
         /routes to instance i-rival, which pod-routes knows nothing of; i-aaaaaaaa claims it too/,
       ),
     });
+  });
+});
+
+describe("planTable for one family of a dual-stack table", () => {
+  const DUAL_A = worker("i-aaaaaaaa", "10.200.1.0/24,fd00:10:200:1::/64");
+  const V6 = block("fd00:10:200::/56");
+  const v6Sync = (claims: Claim[], routes: Parameters<typeof table>[0], options: Partial<TablePlanInput> = {}) =>
+    plan(claims, routes, { scope: "table", clusterCidr: V6, ...options });
+
+  // The IPv6 rows of the route controller's TestIsResponsibleForRoute: only routes inside the cluster CIDR.
+  it.each([
+    ["a00::/10", "a00:100::/24", true],
+    ["a00::/10", "b00:100::/24", false],
+    ["fd00:10:200::/56", "fd00:10:200:ff::/64", true],
+    ["fd00:10:200::/56", "fd00:10:201::/64", false],
+    ["fd00:10:200::/56", "10.200.1.0/24", false],
+  ])("with cluster CIDR %s, is responsible for %s: %s", (cluster, destination, responsible) => {
+    const decisions = v6Sync([], [to.instance(destination, "i-gone")], {
+      clusterCidr: block(cluster),
+      targets: facts({ "i-gone": { lifecycle: "gone", worker: false } }),
+    });
+    expect(decisions).toEqual(responsible ? [{ action: "delete", cidr: destination, target: "i-gone" }] : []);
+  });
+
+  it("plans the worker's IPv6 block alone, and leaves its IPv4 route to the IPv4 plan", () => {
+    expect(
+      v6Sync(
+        [claim(DUAL_A, "ensure")],
+        [to.instance("10.200.1.0/24", "i-stale"), to.instance("fd00:10:200:2::/64", "i-aaaaaaaa")],
+      ),
+    ).toEqual([
+      { action: "create", cidr: "fd00:10:200:1::/64", target: DUAL_A.instanceId },
+      { action: "delete", cidr: "fd00:10:200:2::/64", target: DUAL_A.instanceId },
+    ]);
+  });
+
+  it("finds the route to an IPv6 block however EC2 or the tag spells it", () => {
+    const spelled = worker("i-aaaaaaaa", "10.200.1.0/24,FD00:10:200:0001:0:0:0:0/64");
+    expect(
+      v6Sync([claim(spelled, "ensure")], [to.instance("fd00:10:200:1::/64", spelled.instanceId)]).map((d) => d.action),
+    ).toEqual(["keep"]);
+  });
+
+  it("reports a more specific IPv6 route inside the worker's block as an overlap", () => {
+    expect(v6Sync([claim(DUAL_A, "ensure")], [to.gateway("fd00:10:200:1::/80", "tgw-1")])).toEqual([
+      { action: "create", cidr: "fd00:10:200:1::/64", target: DUAL_A.instanceId },
+      { action: "overlap", cidr: "fd00:10:200:1::/80", target: "tgw-1" },
+    ]);
+  });
+
+  it("replaces an IPv6 route held by a worker now tagged with another block, naming its tag", () => {
+    const reasons = planTable({
+      table: table([to.instance("fd00:10:200:1::/64", "i-old")]),
+      clusterCidr: V6,
+      claims: [claim(DUAL_A, "ensure")],
+      scope: "claims",
+      held: new Set(),
+      targets: facts({ "i-old": { lifecycle: "live", worker: true, podCidrTag: "10.200.9.0/24,fd00:10:200:9::/64" } }),
+      onStop: "keep",
+    }).map((d) => [d.action, d.reason]);
+    expect(reasons).toEqual([
+      ["replace", 'i-aaaaaaaa is running; i-old is now tagged "10.200.9.0/24,fd00:10:200:9::/64"'],
+    ]);
   });
 });
 
