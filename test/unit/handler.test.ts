@@ -12,14 +12,14 @@ import {
   type Instance,
   type Route,
 } from "@aws-sdk/client-ec2";
-import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
+import { answerRouteQuota } from "../support/route-quota.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 
 const ec2 = mockClient(EC2Client);
-const quotas = mockClient(ServiceQuotasClient);
+answerRouteQuota();
 const WORKER = "i-0aaaaaaaaaaaaaaa1";
 const TABLE = "rtb-0123456789abcdef0";
 const SETTINGS = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" };
@@ -58,13 +58,7 @@ const describes = (...instances: Instance[]) => ({ Reservations: [{ Instances: i
 const handler = (settings: Record<string, string> = {}) =>
   createHandler({ ...SETTINGS, ROUTE_TABLE_IDS: TABLE, ...settings });
 
-beforeEach(() => {
-  ec2.reset();
-  quotas
-    .reset()
-    .on(GetServiceQuotaCommand)
-    .resolves({ Quota: { Value: 50 } });
-});
+beforeEach(() => ec2.reset());
 
 describe("when the route table changes under pod-routes", () => {
   it("re-reads after RouteAlreadyExists and keeps a route that a duplicate delivery already created", async () => {

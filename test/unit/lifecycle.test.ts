@@ -13,15 +13,15 @@ import {
   type Instance,
   type Route,
 } from "@aws-sdk/client-ec2";
-import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
+import { answerRouteQuota } from "../support/route-quota.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { lifecycleAction } from "../../scripts/cli/sample-events.js";
 import { instantClock } from "../support/clock.js";
 
 const ec2 = mockClient(EC2Client);
-const quotas = mockClient(ServiceQuotasClient);
+answerRouteQuota();
 const autoScaling = mockClient(AutoScalingClient);
 const WORKER = "i-0aaaaaaaaaaaaaaa1";
 const TABLE = "rtb-0123456789abcdef0";
@@ -71,10 +71,6 @@ const completions = () => autoScaling.commandCalls(CompleteLifecycleActionComman
 
 beforeEach(() => {
   ec2.reset();
-  quotas
-    .reset()
-    .on(GetServiceQuotaCommand)
-    .resolves({ Quota: { Value: 50 } });
   autoScaling.reset();
   autoScaling.on(CompleteLifecycleActionCommand).resolves({});
 });

@@ -14,14 +14,14 @@ import {
 } from "@aws-sdk/client-ec2";
 import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
-import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { mockClient } from "aws-sdk-client-mock";
+import { answerRouteQuota } from "../support/route-quota.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../functions/pod-routes/entry/handler.js";
 import { lifecycleAction, scheduled, stateChange } from "../../scripts/cli/sample-events.js";
 
 const ec2 = mockClient(EC2Client);
-const quotas = mockClient(ServiceQuotasClient);
+answerRouteQuota();
 const autoScaling = mockClient(AutoScalingClient);
 const sqs = mockClient(SQSClient);
 const TABLE = "rtb-0123456789abcdef0";
@@ -95,10 +95,6 @@ const serverError = () =>
 let logged: string[];
 beforeEach(() => {
   ec2.reset();
-  quotas
-    .reset()
-    .on(GetServiceQuotaCommand)
-    .resolves({ Quota: { Value: 50 } });
   autoScaling.reset();
   sqs.reset();
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
