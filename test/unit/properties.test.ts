@@ -314,6 +314,63 @@ describe("the planner", () => {
     );
   });
 
+  /** Each IPv4 block of the generated worlds, and the IPv6 block that plays its part in a dual-stack one. */
+  const IPV6_TWIN = new Map([
+    ["10.200.0.0/24", "fd00:10:200::/64"],
+    ["10.200.1.0/24", "fd00:10:200:1::/64"],
+    ["10.200.2.0/24", "fd00:10:200:2::/64"],
+    ["10.200.3.0/24", "fd00:10:200:3::/64"],
+    ["10.200.7.0/24", "fd00:10:200:7::/64"],
+    ["10.200.1.128/25", "fd00:10:200:1:8000::/65"],
+    ["10.200.0.0/23", "fd00:10:200::/63"],
+    ["10.200.0.0/16", "fd00:10:200::/56"],
+    ["10.100.0.0/16", "fd00:10:100::/56"],
+    ["0.0.0.0/0", "::/0"],
+    ["10.240.0.0/16", "2600:1f18:abcd:ef00::/56"],
+  ]);
+  const twin = (cidr: string) => IPV6_TWIN.get(cidr)!;
+
+  /** The world dual-stack: every route beside its IPv6 twin, every tag naming both blocks, planned per family. */
+  function dualStackOf(input: TablePlanInput): { ipv4: TablePlanInput; ipv6: TablePlanInput } {
+    const dualTag = (tag: string) => `${tag},${twin(tag)}`;
+    const claims = input.claims.map((claim) => ({
+      ...claim,
+      worker: { ...claim.worker, podCidrTag: dualTag(claim.worker.podCidrTag) },
+      podCidrs: { ipv4: claim.podCidrs.ipv4!, ipv6: block(twin(claim.podCidrs.ipv4!.text)) },
+    }));
+    const targets = new Map(
+      [...input.targets].map(([id, facts]) => [
+        id,
+        facts.podCidrTag ? { ...facts, podCidrTag: dualTag(facts.podCidrTag) } : facts,
+      ]),
+    );
+    const routes = input.table.routes.flatMap((route) => [route, { ...route, destination: twin(route.destination) }]);
+    const table = { ...input.table, routes, vpcCidrs: [...input.table.vpcCidrs, twin("10.240.0.0/16")] };
+    const both = { ...input, table, claims, targets };
+    return { ipv4: both, ipv6: { ...both, clusterCidr: block(twin(CLUSTER.text)) } };
+  }
+
+  it("plans a dual-stack table's IPv6 routes exactly as its IPv4 ones, and never one family in the other's plan", () => {
+    fc.assert(
+      fc.property(inputArb, (generated) => {
+        const { ipv4, ipv6 } = dualStackOf(inputOf(generated));
+        const shape = (decisions: Decision[], translate: (cidr: string) => string) =>
+          decisions.map(({ action, cidr, instanceId, target }) => ({
+            action,
+            cidr: cidr === undefined ? undefined : translate(cidr),
+            instanceId,
+            target,
+          }));
+        const v4 = planTable(ipv4);
+        const v6 = planTable(ipv6);
+        expect(v4.every((d) => d.cidr === undefined || !d.cidr.includes(":"))).toBe(true);
+        expect(v6.every((d) => d.cidr === undefined || d.cidr.includes(":"))).toBe(true);
+        expect(shape(v6, (cidr) => cidr)).toEqual(shape(v4, twin));
+      }),
+      RUNS,
+    );
+  });
+
   /** What EC2 would hold after the decisions, as the next read would see it. */
   function apply(input: TablePlanInput, decisions: Decision[]): TablePlanInput {
     let routes = [...input.table.routes];
