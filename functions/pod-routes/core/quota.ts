@@ -21,9 +21,9 @@ export interface RouteQuota {
   readonly problem?: string;
 }
 
-/** How full a table is after an invocation's changes. */
+/** How full a table is, for one family, after an invocation's changes. */
 export interface Headroom {
-  /** The routes the quota counts: IPv4, neither the local route nor propagated ones. */
+  /** The routes of one family the quota counts: neither the local route nor propagated ones. */
   readonly routes: number;
   readonly limit: number;
   /** How many more routes fit; 0 when the table is full (or past a quota since lowered). */
