@@ -1,5 +1,6 @@
 import type { TagMatch } from "../../functions/pod-routes/core/config.js";
 import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
+import { podCidrTagsOf } from "../lib/summary.mjs";
 
 export type DriftKind = "missing" | "wrong-target" | "orphan" | "blackhole" | "conflict" | "overlap" | "invalid-tag";
 
@@ -58,7 +59,10 @@ export interface Unmanaged {
   readonly routeTableId: string;
   readonly cidr: string;
   readonly target: string;
-  /** For an instance target: the tags to add, e.g. ["pod-cidr=10.200.0.0/24"]. */
+  /**
+   * For an instance target: the tags to add, e.g. ["pod-cidr=10.200.0.0/24"], or with a route of each
+   * family to it ["pod-cidr=10.200.0.0/24,fd00:10:200::/64"]; none when it holds two of one family.
+   */
   readonly tagsToAdd?: readonly string[];
   readonly detail: string;
 }
@@ -69,6 +73,7 @@ export function unmanagedOf(
   selector: { readonly podCidrTag: string; readonly clusterTag?: TagMatch },
 ): Unmanaged[] {
   const clusterTag = selector.clusterTag && [selector.clusterTag.key, selector.clusterTag.value ?? ""].join("=");
+  const podCidrTags = podCidrTagsOf(summary);
   return summary.tables.flatMap((table) =>
     table.decisions.flatMap((decision): Unmanaged[] =>
       decision.action === "unmanaged" && decision.cidr && decision.target
@@ -77,8 +82,13 @@ export function unmanagedOf(
               routeTableId: decision.routeTableId,
               cidr: decision.cidr,
               target: decision.target,
-              ...(decision.target.startsWith("i-")
-                ? { tagsToAdd: [`${selector.podCidrTag}=${decision.cidr}`, ...(clusterTag ? [clusterTag] : [])] }
+              ...(podCidrTags.has(decision.target)
+                ? {
+                    tagsToAdd: [
+                      `${selector.podCidrTag}=${podCidrTags.get(decision.target)}`,
+                      ...(clusterTag ? [clusterTag] : []),
+                    ],
+                  }
                 : {}),
               detail: decision.reason,
             },

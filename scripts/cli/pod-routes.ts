@@ -184,7 +184,13 @@ program
                 "to hand its route to pod-routes; the route stays as it is meanwhile.",
               columns(
                 ["TABLE", "CIDR", "TARGET", "TAGS TO ADD"],
-                unmanaged.map((u) => [u.routeTableId, u.cidr, u.target, u.tagsToAdd?.join(" ") ?? "(not an instance)"]),
+                unmanaged.map((u) => [
+                  u.routeTableId,
+                  u.cidr,
+                  u.target,
+                  u.tagsToAdd?.join(" ") ??
+                    (u.target.startsWith("i-") ? "(routes of two blocks of one family: choose)" : "(not an instance)"),
+                ]),
               ),
             ]),
       ].join("\n"),

@@ -126,26 +126,54 @@ function isEmpty(summary) {
 }
 
 /**
- * For each route a sync left alone as unmanaged that points at an instance, the AWS CLI command that
- * tags the instance as the worker owning it: the step that hands a static route to pod-routes.
+ * For each instance that routes a sync left alone as unmanaged point at, the pod-CIDR tag that makes it
+ * the worker owning them: its block, or its IPv4 and IPv6 blocks as one list when it holds one of each
+ * (a dual-stack worker's routes, in any number of tables). An instance holding more than one block of a
+ * family gets none: which is its own is for a person to say.
+ * @param {Partial<import("../../functions/pod-routes/jobs/summary.js").Summary>} summary
+ * @returns {Map<string, string>} instance id → tag value
+ */
+export function podCidrTagsOf(summary) {
+  /** @type {Map<string, Set<string>>} */
+  const blocks = new Map();
+  for (const table of summary.tables ?? [])
+    for (const decision of table.decisions)
+      if (decision.action === "unmanaged" && decision.target?.startsWith("i-") && decision.cidr)
+        blocks.set(decision.target, (blocks.get(decision.target) ?? new Set()).add(decision.cidr));
+  /** @type {Map<string, string>} */
+  const tags = new Map();
+  for (const [instanceId, cidrs] of blocks) {
+    const [ipv4, ipv6] = [
+      [...cidrs].filter((cidr) => !cidr.includes(":")),
+      [...cidrs].filter((cidr) => cidr.includes(":")),
+    ];
+    if (ipv4.length <= 1 && ipv6.length <= 1) tags.set(instanceId, [...ipv4, ...ipv6].join(","));
+  }
+  return tags;
+}
+
+/**
+ * For each instance that routes a sync left alone as unmanaged point at, the AWS CLI command that tags
+ * it as the worker owning them (see podCidrTagsOf): the step that hands static routes to pod-routes.
  * @param {Partial<import("../../functions/pod-routes/jobs/summary.js").Summary>} summary
  * @param {{ podCidrTag: string; clusterTag?: string }} tags the stack's PodCidrTag and ClusterTag (KEY or KEY=VALUE)
  * @returns {string[]}
  */
 export function handOverCommands(summary, { podCidrTag, clusterTag }) {
   const [clusterKey, clusterValue = ""] = (clusterTag ?? "").split("=");
-  const tags = (/** @type {string} */ cidr) => [
-    `Key=${podCidrTag},Value=${cidr}`,
-    ...(clusterKey ? [`Key=${clusterKey},Value=${clusterValue}`] : []),
-  ];
-  return (summary.tables ?? []).flatMap((table) =>
-    table.decisions
-      .filter((decision) => decision.action === "unmanaged" && decision.target?.startsWith("i-"))
-      .map((decision) =>
-        ["aws", "ec2", "create-tags", "--resources", decision.target ?? "", "--tags", ...tags(decision.cidr ?? "")]
-          .map(shellWord)
-          .join(" "),
-      ),
+  return [...podCidrTagsOf(summary)].map(([instanceId, cidrs]) =>
+    [
+      "aws",
+      "ec2",
+      "create-tags",
+      "--resources",
+      instanceId,
+      "--tags",
+      `Key=${podCidrTag},Value=${cidrs}`,
+      ...(clusterKey ? [`Key=${clusterKey},Value=${clusterValue}`] : []),
+    ]
+      .map(shellWord)
+      .join(" "),
   );
 }
 

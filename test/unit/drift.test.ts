@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Summary } from "../../functions/pod-routes/jobs/summary.js";
-import { driftOf } from "../../scripts/cli/drift.js";
+import { driftOf, unmanagedOf } from "../../scripts/cli/drift.js";
 
 const decision = (fields: object) => ({ routeTableId: "rtb-1", applied: false, reason: "why", ...fields });
 
@@ -47,5 +47,24 @@ describe("driftOf", () => {
       [{ kind: "invalid-pod-cidr", message: "bad tag" }],
     );
     expect(driftOf(summary)).toEqual([{ kind: "invalid-tag", detail: "bad tag" }]);
+  });
+});
+
+describe("unmanagedOf", () => {
+  it("suggests one tag naming both blocks for an instance with a route of each family", () => {
+    const summary = summaryWith([
+      { action: "unmanaged", cidr: "10.200.0.0/24", target: "i-1" },
+      { action: "unmanaged", cidr: "fd00:10:200::/64", target: "i-1" },
+      { action: "unmanaged", cidr: "10.200.9.0/24", target: "eni-appliance" },
+    ]);
+    const tags = unmanagedOf(summary, {
+      podCidrTag: "pod-cidr",
+      clusterTag: { key: "kubernetes.io/cluster/hard", value: "owned" },
+    });
+    expect(tags.map((u) => [u.cidr, u.tagsToAdd])).toEqual([
+      ["10.200.0.0/24", ["pod-cidr=10.200.0.0/24,fd00:10:200::/64", "kubernetes.io/cluster/hard=owned"]],
+      ["fd00:10:200::/64", ["pod-cidr=10.200.0.0/24,fd00:10:200::/64", "kubernetes.io/cluster/hard=owned"]],
+      ["10.200.9.0/24", undefined],
+    ]);
   });
 });

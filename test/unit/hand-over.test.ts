@@ -45,6 +45,35 @@ describe("handOverCommands: the tags that hand a static route to pod-routes", ()
     ]);
   });
 
+  it("tags an instance with a route of each family, in any number of tables, once, with both blocks", () => {
+    const unmanaged = (routeTableId: string, cidr: string, target: string) => ({
+      action: "unmanaged" as const,
+      routeTableId,
+      cidr,
+      target,
+      reason: "",
+      applied: false,
+    });
+    const dual = {
+      tables: [
+        { routeTableId: "rtb-1", decisions: [unmanaged("rtb-1", "fd00:10:200::/64", "i-0aaaaaaaaaaaaaaa1")] },
+        { routeTableId: "rtb-1", decisions: [unmanaged("rtb-1", "10.200.0.0/24", "i-0aaaaaaaaaaaaaaa1")] },
+        { routeTableId: "rtb-2", decisions: [unmanaged("rtb-2", "10.200.0.0/24", "i-0aaaaaaaaaaaaaaa1")] },
+        // Two blocks of one family: not one worker's; a person says which is its own.
+        {
+          routeTableId: "rtb-1",
+          decisions: [
+            unmanaged("rtb-1", "10.200.5.0/24", "i-0ccccccccccccccc3"),
+            unmanaged("rtb-1", "10.200.6.0/24", "i-0ccccccccccccccc3"),
+          ],
+        },
+      ],
+    };
+    expect(handOverCommands(dual, { podCidrTag: "pod-cidr" })).toEqual([
+      "aws ec2 create-tags --resources i-0aaaaaaaaaaaaaaa1 --tags Key=pod-cidr,Value=10.200.0.0/24,fd00:10:200::/64",
+    ]);
+  });
+
   it("adds the cluster tag when the stack sets one", () => {
     expect(
       handOverCommands(summary, { podCidrTag: "pod-cidr", clusterTag: "kubernetes.io/cluster/hard=owned" }),
