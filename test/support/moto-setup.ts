@@ -18,9 +18,11 @@ const SERVERS = 2;
  * Without moto, each file that needs it fails saying so, and the other projects' tests still run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The emulated account's "Routes per route table" quota: AWS's largest (1,000) unless a config says.
+  const quota = project.config.env["ROUTES_PER_ROUTE_TABLE"];
   const started = await Promise.all(
     Array.from({ length: SERVERS }, () =>
-      startMoto().catch((error: unknown) => {
+      startMoto(quota ? { routesPerTable: Number(quota) } : {}).catch((error: unknown) => {
         if (error instanceof MotoMissingError) return error;
         throw error;
       }),
