@@ -157,6 +157,10 @@ describe("assertClusterCidrOutside", () => {
     );
     const outside = parseConfig({ CLUSTER_CIDR_V6: "fd00:10:200::/56" });
     expect(() => assertClusterCidrOutside(outside, [dualTable])).not.toThrow();
+    // The VPC's block as moto writes it, with leading zeros: the same block.
+    const padded = { ...dualTable, vpcCidrs: ["2600:1f18:0bcd:ef00::/56"] };
+    const under = parseConfig({ CLUSTER_CIDR_V6: "2600:1f18:bcd:ef00::/60", POD_CIDR_V6_PREFIX_LENGTH: "64" });
+    expect(() => assertClusterCidrOutside(under, [padded])).toThrow("overlaps 2600:1f18:0bcd:ef00::/56");
   });
 
   it.each(["10.0.0.0/8", "10.240.0.0/16", "10.240.7.0/24"])(
