@@ -32,7 +32,7 @@ const SETTINGS: Readonly<Record<Family, { cluster: string; prefix: string }>> = 
 export function checkPodCidrs(value: string, pools: readonly Pool[]): PodCidrCheck {
   const entries = value.split(",");
   const dual = entries.length > 1;
-  if (entries.length > 2) return { invalid: `${entries.length} blocks; at most one per family, IPv4 then IPv6` };
+  if (entries.length > 2) return { invalid: `${entries.length} blocks; at most one per family, two in all` };
   const blocks: Partial<Record<Family, CidrBlock>> = {};
   let ignored: string | undefined;
   for (const entry of entries) {
