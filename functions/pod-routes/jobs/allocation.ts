@@ -121,18 +121,18 @@ export async function allocate(
   deps: Dependencies,
 ): Promise<Allocated> {
   const { worker: untagged, home } = plan;
-  const given: Array<{ cidr: string; how: Allocation["how"]; pool?: PoolUse }> = [];
-  for (const family of plan.families) {
+  const given: Array<{ family: Family; cidr: string; how: Allocation["how"]; pool?: PoolUse }> = [];
+  for (const planned of plan.families) {
+    const family = planned.pool.clusterCidr.family;
     given.push(
-      "adopted" in family
-        ? { cidr: family.adopted, how: "adopted" }
-        : await claimFirstFree(untagged, home, family, { dryRun }, deps),
+      "adopted" in planned
+        ? { family, cidr: planned.adopted, how: "adopted" }
+        : { family, ...(await claimFirstFree(untagged, home, planned, { dryRun }, deps)) },
     );
   }
   const cidr = given.map((block) => block.cidr).join(",");
   const how = dryRun ? "planned" : given.some((block) => block.how === "claimed") ? "claimed" : "adopted";
-  const poolOf = (family: Family) =>
-    given[plan.families.findIndex((planned) => planned.pool.clusterCidr.family === family)]?.pool;
+  const poolOf = (family: Family) => given.find((block) => block.family === family)?.pool;
   const [pool, poolV6] = [poolOf("ipv4"), poolOf("ipv6")];
   const allocation: Allocation = {
     cidr,

@@ -88,7 +88,7 @@ export async function converge(
     const done = decisions.map((decision) => results.get(decision) ?? { ...decision, applied: false });
     const applied = (action: Action) => done.filter((d) => d.action === action && d.applied).length;
     const held = quotaRoutesOf(plan) + applied("create") - applied("delete");
-    return { held, table: reportTable(plan, done, held, quota, deps) };
+    return { held, refusedByEc2: full.has(roomKey(plan)), table: reportTable(plan, done, held, quota, deps) };
   });
   return {
     tables: reported.map(({ table }) => table),
@@ -172,23 +172,22 @@ function workUnits(
 }
 
 /** Conflicts and overlaps one by one; a full table once, with its counts; failed changes one by one. */
-/** `held`: the routes a table holds after the changes, as the quota counts them. */
+/** `held`: the routes a table holds after the changes, as the quota counts them; `refusedByEc2`: EC2 refused one. */
 function failuresOf(
-  reported: ReadonlyArray<{ readonly held: number; readonly table: TableReport }>,
+  reported: ReadonlyArray<{ readonly held: number; readonly refusedByEc2: boolean; readonly table: TableReport }>,
   checks: readonly InstanceChange[],
   quota: RouteQuota | undefined,
 ): Failure[] {
   const failures: Failure[] = [];
-  for (const { table, held } of reported) {
+  for (const { table, held, refusedByEc2 } of reported) {
     const refused = table.decisions.filter((d) => d.errorCode === "RouteLimitExceeded");
     if (refused.length > 0) {
       // EC2's refusal is the quota's last word: a table it refused holds all it allows, whatever was read.
-      const byEc2 = refused.some((d) => !d.error?.includes("not tried"));
       const counts = {
         held,
         needed: held + refused.length,
         family: table.family,
-        ...(byEc2 || !quota ? {} : { limit: quota.limit }),
+        ...(refusedByEc2 || !quota ? {} : { limit: quota.limit }),
       };
       const error = new RouteLimitError(table.routeTableId, counts, undefined);
       failures.push({
